@@ -1,0 +1,188 @@
+# chokepoint: one non-recursive GNU Makefile, output in build/.
+#
+# Sources are found by convention so that a new module needs no edit here:
+#   agent/*.c web/*.c firmware/*.c  -> build/libagent.a (+ agent/main.c -> build/chokepoint)
+#   collectors/NAME.c               -> build/collectors/NAME.so, linked with collectors/common/*.c
+#   collectors/NAME.mk (optional)   -> NAME_SRCS (extra sources), NAME_PKGS (pkg-config packages)
+#   tests/unit/test_NAME.c          -> build/tests/test_NAME (cmocka, linked with libagent.a)
+#   tests/integration/NAME.sh       -> run by tests/run-integration.sh (TAP)
+#   tests/fuzz/fuzz_NAME.c          -> build/fuzz/fuzz_NAME (libFuzzer, `make fuzz`)
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+# `make check SAN=1` builds into its own tree so the two never mix.
+ifeq ($(SAN),1)
+BUILD := build-san
+endif
+
+PKGS := netsnmp libmicrohttpd libpcap librrd sqlite3 libfyaml jansson
+TEST_PKGS := cmocka
+# The agent itself links everything but net-snmp (only the SNMP collectors
+# need it) and libpcap (only the pcap collector and `chokepoint pcap`).
+AGENT_PKGS := libmicrohttpd librrd sqlite3 libfyaml jansson $(AGENT_EXTRA_PKGS)
+
+pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iagent -I. \
+	-DCP_VERSION='"$(VERSION)"' -DCP_PREFIX='"$(PREFIX)"'
+LDFLAGS ?=
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+
+# Optional per-collector make fragments (extra sources, packages).
+-include $(wildcard collectors/*.mk)
+-include $(wildcard agent/*.mk web/*.mk firmware/*.mk tests/*.mk)
+
+AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c web/*.c firmware/*.c)) $(AGENT_EXTRA_SRCS)
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
+MAIN_OBJ := $(BUILD)/obj/agent/main.o
+COMMON_SRCS := $(wildcard collectors/common/*.c)
+COMMON_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRCS))
+COLLECTORS := $(basename $(notdir $(wildcard collectors/*.c)))
+COLLECTOR_SOS := $(patsubst %,$(BUILD)/collectors/%.so,$(COLLECTORS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TEST_HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
+TEST_HELPER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+TOOL_SRCS := $(wildcard bench/*.c tests/tools/*.c)
+TOOL_BINS := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
+
+AGENT_CFLAGS := $(call pkg_cflags,$(AGENT_PKGS))
+AGENT_LIBS := $(call pkg_libs,$(AGENT_PKGS)) -lpthread -ldl -lm
+
+.PHONY: all deps run check unit integration bench install uninstall clean format lint fuzz demo fixtures-update tools
+all: $(BUILD)/chokepoint $(COLLECTOR_SOS) tools
+
+# ----------------------------------------------------------------- agent
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libagent.a: $(AGENT_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/chokepoint: $(MAIN_OBJ) $(BUILD)/libagent.a
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libagent.a $(AGENT_LIBS) \
+		-Wl,--export-dynamic-symbol='cp_*'
+
+# ------------------------------------------------------------ collectors
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+# Each collector: its main file, its NAME_SRCS, the common helpers.
+define collector_rule
+$(1)_OBJS := $(BUILD)/pic/collectors/$(1).o $$(patsubst %.c,$(BUILD)/pic/%.o,$$($(1)_SRCS)) $(COMMON_OBJS)
+$(BUILD)/pic/collectors/$(1).o $$(patsubst %.c,$(BUILD)/pic/%.o,$$($(1)_SRCS)): CFLAGS += $$(call pkg_cflags,$$($(1)_PKGS))
+$(BUILD)/collectors/$(1).so: $$($(1)_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -shared -o $$@ $$^ $$(call pkg_libs,$$($(1)_PKGS)) -lm
+endef
+$(foreach c,$(COLLECTORS),$(eval $(call collector_rule,$(c))))
+
+# ------------------------------------------------------------ test tools
+tools: $(TOOL_BINS)
+$(BUILD)/tools/%: bench/%.c $(BUILD)/libagent.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS)
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libagent.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap)
+
+# ------------------------------------------------------------ unit tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagent.a $(TEST_HELPER_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,$(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
+		$(TEST_HELPER_OBJS) $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,$(TEST_PKGS)) \
+		-Wl,--export-dynamic-symbol='cp_*'
+
+# ------------------------------------------------------------------ deps
+deps:
+	@sh tests/deps.sh
+
+# ------------------------------------------------------------------- run
+run: deps all
+	$(BUILD)/chokepoint run $(if $(CONFIG),-c $(CONFIG))
+
+# ----------------------------------------------------------------- check
+unit: all $(UNIT_BINS)
+	@BUILD=$(BUILD) sh tests/run-unit.sh $(UNIT_BINS)
+
+integration: all
+	@BUILD=$(BUILD) SAN=$(SAN) sh tests/run-integration.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@BUILD=$(BUILD) VALGRIND=$(VALGRIND) sh tests/run-unit.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) SAN=$(SAN) sh tests/run-integration.sh
+
+# ----------------------------------------------------------------- bench
+bench: deps all
+	sh bench/run.sh
+
+demo: deps all
+	sh tests/demo.sh
+
+fixtures-update: all
+	sh tests/fixtures-update.sh
+
+# ------------------------------------------------------------------ fuzz
+FUZZ_CC ?= clang
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_AGENT_OBJS := $(patsubst %.c,build-fuzz/obj/%.o,$(AGENT_SRCS))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iagent -I. -DCP_VERSION='"$(VERSION)"' \
+	-DCP_PREFIX='"$(PREFIX)"' -fsanitize=fuzzer-no-link,address,undefined
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) -c -o $@ $<
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_AGENT_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_EXTRA_$*) $(FUZZ_AGENT_OBJS) $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap)
+fuzz: deps $(FUZZ_BINS)
+	sh tests/run-fuzz.sh $(FUZZ_BINS)
+
+# --------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/chokepoint/collectors \
+		$(DESTDIR)$(PREFIX)/share/chokepoint/web $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/include/chokepoint $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BUILD)/chokepoint $(DESTDIR)$(PREFIX)/bin/chokepoint
+	install -m 644 $(COLLECTOR_SOS) $(DESTDIR)$(PREFIX)/lib/chokepoint/collectors/
+	cp -R web/static/. $(DESTDIR)$(PREFIX)/share/chokepoint/web/
+	install -m 644 agent/plugin.h $(DESTDIR)$(PREFIX)/include/chokepoint/plugin.h
+	install -m 644 contrib/chokepoint.8 $(DESTDIR)$(PREFIX)/share/man/man8/chokepoint.8
+	sed 's|@PREFIX@|$(PREFIX)|g' contrib/chokepoint.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/chokepoint.service
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/chokepoint $(DESTDIR)$(PREFIX)/lib/chokepoint \
+		$(DESTDIR)$(PREFIX)/share/chokepoint $(DESTDIR)$(PREFIX)/share/man/man8/chokepoint.8 \
+		$(DESTDIR)$(PREFIX)/include/chokepoint $(DESTDIR)$(PREFIX)/lib/systemd/system/chokepoint.service
+
+# ------------------------------------------------------------- hygiene
+SRC_ALL := $(shell find agent collectors web firmware tests/unit tests/fuzz tests/tools bench -name '*.[ch]' 2>/dev/null)
+format:
+	clang-format -i $(SRC_ALL)
+
+lint:
+	clang-format --dry-run -Werror $(SRC_ALL)
+	@! grep -nE '\b(strcpy|sprintf|strtok|atoi|system)\s*\(' $(SRC_ALL) || { echo "lint: banned function"; exit 1; }
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -I agent $(filter %.c,$(SRC_ALL))
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

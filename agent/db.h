@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event and inventory store: one SQLite database, DATA_DIR/chokepoint.db,
+ * in WAL mode, created on first use, schema versioned with PRAGMA
+ * user_version and migrated forward. Events (hot-swap, ECC, link flaps,
+ * firmware changes, alert transitions) and inventory (entity tables,
+ * firmware versions). Thread-safe: one connection behind a mutex.
+ */
+#ifndef CHOKEPOINT_DB_H
+#define CHOKEPOINT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin.h"
+
+struct db;
+
+#define DB_SCHEMA_VERSION 1
+
+/* Open or create DATA_DIR/chokepoint.db. NULL and a message in err. */
+struct db *db_open(const char *data_dir, char *err, size_t errlen);
+void db_close(struct db *db); /* takes NULL */
+
+/* A stored event; target is never NULL here. */
+struct db_event {
+	int64_t id;
+	int64_t time_ms;
+	const char *target;
+	const char *kind;
+	const char *component;
+	enum cp_severity severity;
+	const char *before;
+	const char *after;
+	const char *message;
+};
+
+/* Insert; returns the new id (> 0) or a negative errno. */
+int64_t db_event_add(struct db *db, const struct db_event *ev);
+
+struct db_event_filter {
+	const char *kind;   /* NULL: any */
+	const char *target; /* NULL: any */
+	int64_t since_ms;   /* 0: any */
+	int64_t until_ms;   /* 0: any */
+	size_t limit;	    /* 0: 100 */
+};
+
+/* Newest first; cb returns non-zero to stop. Strings valid during cb. */
+int db_events_query(struct db *db, const struct db_event_filter *f,
+    int (*cb)(const struct db_event *, void *), void *arg);
+
+/* Replace the inventory of (target, kind) with items, in one transaction. */
+int db_inventory_put(struct db *db, const char *target, const char *kind,
+    const struct cp_inventory_item *items, size_t nitems);
+
+/* Items of (target, kind); kind NULL: every kind. Attrs valid during cb. */
+int db_inventory_get(struct db *db, const char *target, const char *kind,
+    int (*cb)(const char *target, const char *kind, const char *key,
+	const struct cp_label *attrs, size_t nattrs, void *arg),
+    void *arg);
+
+/* The underlying connection for modules with their own tables (alerts,
+ * firmware log); they must call db_lock()/db_unlock() around its use. */
+struct sqlite3 *db_handle(struct db *db);
+void db_lock(struct db *db);
+void db_unlock(struct db *db);
+
+#endif

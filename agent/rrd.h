@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The RRD store: the pipeline hands it (series path, time, value) and a
+ * writer thread batches them into librrd updates (rrd_update_r with many
+ * values per file per call) or, with storage.rrdcached, rrdc_* calls.
+ * Files live at DATA_DIR/rrd/TARGET/GROUP/INSTANCE.rrd and are created on
+ * demand (to a temporary name, then renamed, so a crash never leaves a
+ * half-written file). Every RRD holds one GAUGE data source "value" (the
+ * pipeline already turned counters into rates) with AVERAGE and MAX RRAs.
+ */
+#ifndef CHOKEPOINT_RRD_H
+#define CHOKEPOINT_RRD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* One RRA resolution: keep points of `step_ms` for `keep_ms`. */
+struct store_rra {
+	int64_t step_ms; /* 0: the series' own step (full resolution) */
+	int64_t keep_ms;
+};
+
+struct store_cfg {
+	const char *data_dir;	/* files go under DATA_DIR/rrd */
+	const char *rrdcached;	/* NULL or "unix:/path" / "host:port" */
+	int64_t flush_ms;	/* a value waits at most this long (default 30s) */
+	size_t max_pending;	/* cap on queued values (default 1,000,000) */
+	const struct store_rra *rras; /* NULL: the defaults below */
+	size_t nrras;
+	double xff;		/* default 0.5 */
+};
+
+/*
+ * Defaults: AVERAGE and MAX at full resolution for 2 days, 1 min for 2
+ * weeks, 1 h for 13 months, 1 day for 5 years.
+ */
+extern const struct store_rra store_default_rras[];
+extern const size_t store_default_nrras;
+
+struct store_stats {
+	uint64_t updates_total;	 /* values accepted */
+	uint64_t written_total;	 /* values written to files / rrdcached */
+	uint64_t files_created;
+	uint64_t write_errors;
+	uint64_t dropped_total;	 /* over max_pending, or unwritable */
+	uint64_t pending;	 /* queued now */
+	uint64_t flushes_total;	 /* batches written */
+	double last_flush_seconds;
+};
+
+/* Returns NULL (errno set, reason logged) if the directory is unusable. */
+struct store *store_new(const struct store_cfg *cfg);
+/* Starts the writer thread. Returns 0 or -errno. */
+int store_start(struct store *st);
+/*
+ * Queue one value for the series whose relative path is rel
+ * ("TARGET/GROUP/INSTANCE", components already sanitised with
+ * store_relpath()), step in ms (the series' interval). Thread-safe,
+ * never blocks on I/O.
+ */
+int store_update(struct store *st, const char *rel, int64_t step_ms,
+    int64_t time_ms, double value);
+/*
+ * Build "TARGET/GROUP/INSTANCE" with each component passed through
+ * name_sanitize(); returns buf.
+ */
+const char *store_relpath(const char *target, const char *group,
+    const char *instance, char *buf, size_t size);
+/* Absolute path of the .rrd file for rel into buf; returns buf. */
+const char *store_file(const struct store *st, const char *rel, char *buf,
+    size_t size);
+/* Write everything pending for this file now (before reading it). */
+int store_flush_file(struct store *st, const char *rel);
+/* Write everything pending now; returns when done. */
+int store_flush_all(struct store *st);
+void store_get_stats(struct store *st, struct store_stats *out);
+/* Flushes everything, stops the thread, frees. Takes NULL. */
+void store_free(struct store *st);
+
+#endif
