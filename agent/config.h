@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The configuration: YAML read with libfyaml into a tree of cp_cfg nodes
+ * that remember their file:line:col, then into plain structs, one table of
+ * keys per section. Every error is collected (not just the first) as
+ * "FILE:LINE:COL: message". config.c is the only YAML reader; collectors
+ * read their own mapping through the cp_cfg_* accessors of plugin.h.
+ */
+#ifndef CHOKEPOINT_CONFIG_H
+#define CHOKEPOINT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin.h"
+#include "util.h"
+
+/* A list of errors, each naming file:line:col. */
+struct cfg_errs {
+	struct cp_err *v;
+	size_t n, cap;
+};
+void cfg_errs_init(struct cfg_errs *e);
+void cfg_errs_fini(struct cfg_errs *e);
+void cfg_errs_add(struct cfg_errs *e, const char *file, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Print each as "FILE:LINE:COL: message\n". */
+void cfg_errs_print(const struct cfg_errs *e, FILE *fp);
+
+/* A parsed YAML document as a cp_cfg tree. */
+struct cfgdoc;
+/*
+ * Parse text (len bytes) read from file (the name used in messages).
+ * Syntax errors go to errs; returns NULL when nothing usable was parsed.
+ * An empty document yields an empty mapping.
+ */
+struct cfgdoc *cfgdoc_parse(const char *file, const char *text, size_t len,
+    struct cfg_errs *errs);
+void cfgdoc_free(struct cfgdoc *d); /* takes NULL */
+const struct cp_cfg *cfgdoc_root(const struct cfgdoc *d);
+/* Route cp_cfg_error() of this document's nodes to errs (may be NULL). */
+void cfgdoc_set_errs(struct cfgdoc *d, struct cfg_errs *errs);
+/* Position of a node (1-based). */
+void cfg_node_pos(const struct cp_cfg *n, int *line, int *col);
+/* Clear / report "unknown key" for mapping keys no accessor asked for. */
+void cfg_node_clear_used(const struct cp_cfg *n);
+void cfg_node_report_unused(const struct cp_cfg *n, const char *where);
+/* Mark key of mapping n as known without reading it. */
+void cfg_node_mark_used(const struct cp_cfg *n, const char *key);
+int cfg_node_is_map(const struct cp_cfg *n);
+int cfg_node_is_seq(const struct cp_cfg *n);
+
+enum device_role { ROLE_CORE, ROLE_L2, ROLE_WEB, ROLE_DB, ROLE_OTHER };
+const char *device_role_name(enum device_role r);
+
+struct snmp_auth {
+	char *protocol; /* MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512 / DES AES ... */
+	char *passphrase;
+};
+
+struct device_cfg {
+	char *name;
+	enum device_role role;
+	char *address; /* as written: host[:port], [v6]:port */
+	char *host;    /* parsed host */
+	int port;      /* default 161 */
+	int snmp_version; /* 1, 2 (2c) or 3 */
+	char *community;
+	char *user;
+	char *security_level; /* noAuthNoPriv authNoPriv authPriv (derived) */
+	struct snmp_auth auth, priv;
+	char *context;
+	int64_t interval_ms;
+	int64_t timeout_ms;
+	int retries;
+	const struct cp_cfg *node; /* the whole device mapping */
+};
+
+struct collector_cfg {
+	char *name;
+	int64_t interval_ms;
+	const struct cp_cfg *node; /* its options mapping (may be empty) */
+};
+
+struct match_cfg { /* label matchers: key = value (value may be a glob) */
+	char **keys;
+	char **values;
+	size_t n;
+};
+
+struct alert_cfg {
+	char *name;
+	char *metric;
+	struct match_cfg match;
+	int has_above, has_below, has_clear;
+	double above, below, clear;
+	int64_t for_ms;
+	int severity; /* enum cp_severity */
+	const struct cp_cfg *node;
+};
+
+struct hook_cfg {
+	char *name;
+	char **argv; /* NULL-terminated */
+	size_t argc;
+	int64_t timeout_ms;
+	struct match_cfg match;
+	const struct cp_cfg *node;
+};
+
+struct config {
+	char *path; /* NULL: embedded defaults */
+	struct cfgdoc *doc;
+	struct {
+		char *name;
+		char *hostname; /* target name of the local host */
+		char *data_dir;
+		int64_t interval_ms;
+		char *procfs;
+		char *sysfs;
+		char *plugin_dir; /* NULL: beside the binary */
+		char *log_level;
+	} agent;
+	struct {
+		char *listen;
+		char *host; /* parsed */
+		int port;
+	} web;
+	struct {
+		char *rrdcached;
+		int64_t flush_ms;
+		size_t max_pending;
+		struct {
+			int64_t step_ms, keep_ms;
+		} rra[8];
+		size_t nrra;
+	} storage;
+	struct collector_cfg *collectors;
+	size_t ncollectors;
+	struct device_cfg *devices;
+	size_t ndevices;
+	struct alert_cfg *alerts;
+	size_t nalerts;
+	struct hook_cfg *hooks;
+	size_t nhooks;
+};
+
+/* The embedded defaults used when no config file is given. */
+extern const char config_default_yaml[];
+
+/*
+ * Load path (NULL: the embedded defaults). Returns the config, or NULL with
+ * every problem in errs. A config with errors is never returned.
+ */
+struct config *config_load(const char *path, struct cfg_errs *errs);
+/* Same from a string; file is the name used in messages. */
+struct config *config_parse(const char *file, const char *text, size_t len,
+    struct cfg_errs *errs);
+void config_free(struct config *c); /* takes NULL */
+/* Find a collector's config entry by name, or NULL. */
+const struct collector_cfg *config_collector(const struct config *c,
+    const char *name);
+/* Parse "host:port", "[v6]:port", "host"; 0 or -EINVAL. host is heap. */
+int address_parse(const char *s, int default_port, char **host, int *port);
+
+#endif
