@@ -133,6 +133,25 @@ struct cp_inventory_item {
 int cp_inventory_put(struct cp_ctx *, const char *target, const char *kind,
     const struct cp_inventory_item *items, size_t nitems);
 
+/*
+ * The state of a polled target (an SNMP device), for /api/v1/targets and
+ * the dashboard: up or down with the reason, the last poll, and descriptive
+ * info (sysDescr, sysName, version...). Replaces the previous status of
+ * that target. Thread-safe.
+ */
+struct cp_target_status {
+	const char *target;
+	const char *role;   /* core | l2 | web | db | other; NULL: unchanged */
+	int up;		    /* 1 up, 0 down */
+	const char *reason; /* why down (or a warning when up); may be NULL */
+	int64_t last_poll_ms;	 /* start of the last poll */
+	int64_t last_success_ms; /* end of the last complete poll; 0 never */
+	double poll_seconds;	 /* duration of the last poll */
+	const struct cp_label *info; /* e.g. descr, name, object_id, version */
+	size_t ninfo;
+};
+int cp_target_status(struct cp_ctx *, const struct cp_target_status *);
+
 /* ------------------------------------------------------------------ config */
 
 /*
