@@ -20,7 +20,8 @@
 #include "log.h"
 #include "rrd.h"
 #include "util.h"
-#include <librrd.h> /* angle brackets: see librrd.h */
+#include <rrd.h>
+#include <rrd_client.h>
 
 #define DAY_MS (86400LL * 1000)
 

@@ -18,7 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <librrd.h>
+#include <rrd.h>
+#include <rrd_client.h>
 
 #include "rrd.h"
 #include "util.h"

@@ -25,7 +25,8 @@
 
 #include <cmocka.h>
 
-#include <librrd.h>
+#include <rrd.h>
+#include <rrd_client.h>
 
 #include "rrd.h"
 #include "util.h"
