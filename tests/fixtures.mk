@@ -1,0 +1,9 @@
+# The fixture_dump tool loads collector plugins through the unit-test
+# harness, so unlike the other tools it links the harness and exports the
+# cp_* ABI to the plugins it dlopens (this explicit rule wins over the
+# tests/tools pattern rule).
+$(BUILD)/tools/fixture_dump: tests/tools/fixture_dump.c $(BUILD)/obj/tests/unit/helpers/harness.o $(BUILD)/libagent.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(BUILD)/obj/tests/unit/helpers/harness.o $(BUILD)/libagent.a $(AGENT_LIBS) \
+		-Wl,--export-dynamic-symbol='cp_*'
