@@ -61,7 +61,7 @@ collect_meminfo(struct cp_ctx *ctx, struct memory_state *st)
 	unsigned have = 0;
 	struct pf_lines it;
 	char *line, *p;
-	double total, avail;
+	double total, avail = 0;
 	int rc, i;
 
 	rc = pf_read(ctx, CP_PROCFS, "meminfo", &st->buf);
@@ -105,27 +105,28 @@ collect_meminfo(struct cp_ctx *ctx, struct memory_state *st)
 			v[M_AVAILABLE] = v[M_TOTAL];
 		have |= 1u << M_AVAILABLE;
 	}
-	if (HAVE(M_TOTAL)) {
+	if (HAVE(M_TOTAL))
+		emit_gauge(ctx, "memory_total_bytes", "Usable RAM", NULL, 0,
+		    (double)v[M_TOTAL]);
+	if (HAVE(M_AVAILABLE)) {
+		avail = (double)v[M_AVAILABLE];
+		emit_gauge(ctx, "memory_available_bytes",
+		    "Memory available for new work without swapping "
+		    "(MemAvailable)",
+		    NULL, 0, avail);
+	}
+	if (HAVE(M_TOTAL) && HAVE(M_AVAILABLE)) {
 		total = (double)v[M_TOTAL];
-		emit_gauge(
-		    ctx, "memory_total_bytes", "Usable RAM", NULL, 0, total);
-		if (HAVE(M_AVAILABLE)) {
-			avail = (double)v[M_AVAILABLE];
-			if (avail > total)
-				avail = total;
-			emit_gauge(ctx, "memory_available_bytes",
-			    "Memory available for new work without swapping "
-			    "(MemAvailable)",
-			    NULL, 0, avail);
-			emit_gauge(ctx, "memory_used_bytes",
-			    "Memory in use: total - available", NULL, 0,
-			    total - avail);
-			if (total > 0)
-				emit_gauge(ctx, "memory_used_ratio",
-				    "Share of memory in use: (total - "
-				    "available) / total",
-				    NULL, 0, (total - avail) / total);
-		}
+		if (avail > total)
+			avail = total;
+		emit_gauge(ctx, "memory_used_bytes",
+		    "Memory in use: total - available", NULL, 0,
+		    total - avail);
+		if (total > 0)
+			emit_gauge(ctx, "memory_used_ratio",
+			    "Share of memory in use: (total - available) / "
+			    "total",
+			    NULL, 0, (total - avail) / total);
 	}
 	if (HAVE(M_FREE))
 		emit_gauge(ctx, "memory_free_bytes",

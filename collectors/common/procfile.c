@@ -71,6 +71,13 @@ pf_read(
 	}
 	b->s[b->len] = '\0';
 	fclose(fp);
+	/*
+	 * These are text files: a NUL byte would end a line early and hide
+	 * the rest from the parsers. Turn it into a byte no parser accepts, so
+	 * the line is reported as garbage instead.
+	 */
+	for (n = strlen(b->s); n < b->len; n += strlen(b->s + n))
+		b->s[n] = '\x7f';
 	return rc;
 }
 

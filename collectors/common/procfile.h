@@ -26,7 +26,8 @@ struct pf_buf {
 void pf_buf_fini(struct pf_buf *b);
 
 /*
- * Read ROOT/rel whole into b (NUL-terminated; b->len bytes). Returns 0, or
+ * Read ROOT/rel whole into b (NUL-terminated; b->len bytes; NUL bytes in
+ * the file become 0x7f, which no parser accepts). Returns 0, or
  * -EFBIG when the file exceeds PF_MAX_SIZE, or -errno from opening/reading.
  */
 int pf_read(

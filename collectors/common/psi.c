@@ -159,6 +159,11 @@ psi_collect(struct cp_ctx *ctx, struct psi_state *ps)
 		    pf_path(ctx, CP_PROCFS, rel, path, sizeof(path)));
 	ps->absent = 0;
 	rc = psi_parse(&ps->buf, &some, &full, &bad);
+	if (rc == 0 && !some.present) {
+		/* Every PSI file has a "some" line: empty means truncated. */
+		rc = -EINVAL;
+		bad = 1;
+	}
 	if (rc < 0) {
 		cp_count_error(ctx);
 		if (!ps->once.garbage)

@@ -379,7 +379,19 @@ account_io(struct cp_ctx *ctx, struct pgroup *g, struct pent *e)
 		g->io_unreadable++;
 		return;
 	}
-	if (n < 0 || parse_io(buf, (size_t)n, &rd, &wr) < 0) {
+	if (n < 0) {
+		e->has_io = 0; /* exited since its stat was read */
+		return;
+	}
+	if (parse_io(buf, (size_t)n, &rd, &wr) < 0) {
+		char rel[32], path[512];
+
+		snprintf(rel, sizeof(rel), "%d/io", e->pid);
+		cp_count_error(ctx);
+		cp_log_warnx(ctx,
+		    "%s: no read_bytes/write_bytes numbers; I/O of this "
+		    "process skipped",
+		    pf_path(ctx, CP_PROCFS, rel, path, sizeof(path)));
 		e->has_io = 0;
 		return;
 	}
@@ -411,11 +423,12 @@ visit(struct cp_ctx *ctx, struct procgroups *pg, struct pent *e)
 	if (n < 0)
 		return -1; /* exited between readdir and open */
 	if (parse_stat(buf, &ps) < 0) {
+		char rel[32], path[512];
+
+		snprintf(rel, sizeof(rel), "%d/stat", e->pid);
 		cp_count_error(ctx);
-		cp_log_warnx(ctx,
-		    "%s/%d/stat: not a process stat line; "
-		    "process skipped",
-		    pf_path(ctx, CP_PROCFS, "", cmd, sizeof(cmd)), e->pid);
+		cp_log_warnx(ctx, "%s: not a process stat line; process skipped",
+		    pf_path(ctx, CP_PROCFS, rel, path, sizeof(path)));
 		e->group = GROUP_NONE;
 		e->comm_hash = 0;
 		return 0;
