@@ -519,7 +519,7 @@ emit_groups(struct cp_ctx *ctx, struct procgroups *pg, double elapsed_s)
 		struct pgroup *g = &pg->g[i];
 
 		lb.value = g->name;
-		emit_gauge(ctx, "process_count",
+		emit_gauge(ctx, "process_instances",
 		    "Processes in this group (by name)", &lb, 1,
 		    (double)g->count);
 		emit_gauge(ctx, "process_rss_bytes",

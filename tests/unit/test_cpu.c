@@ -38,7 +38,7 @@ cpu_shares_from_jiffy_deltas_by_hand(void **state)
 	assert_near(
 	    tu_val(h, "cpu_ratio", "cpu=total,mode=user"), 900.0 / 4000);
 	assert_near(tu_val(h, "cpu_busy_ratio", "cpu=total"), 1310.0 / 4000);
-	assert_near(tu_val(h, "cpu_count", NULL), 4);
+	assert_near(tu_val(h, "cpus_online", NULL), 4);
 	assert_near(tu_val(h, "procs_running", NULL), 3);
 	assert_near(tu_val(h, "procs_blocked", NULL), 1);
 	assert_near(tu_val(h, "run_queue_per_cpu", NULL), 0.75);
@@ -115,7 +115,7 @@ cpu_first_run_is_a_baseline_only(void **state)
 	(void)state;
 	assert_int_equal(harness_count(h, "cpu_ratio"), 0);
 	assert_int_equal(harness_count(h, "cpu_busy_ratio"), 0);
-	assert_near(tu_val(h, "cpu_count", NULL), 4);
+	assert_near(tu_val(h, "cpus_online", NULL), 4);
 	assert_true(tu_has(h, "context_switches_total", NULL));
 	assert_true(tu_has(h, "load1", NULL));
 	harness_free(h);
@@ -142,7 +142,7 @@ cpu_hot_unplug_gives_no_spike(void **state)
 	}
 	assert_near(tu_val(h, "cpu_busy_ratio", "cpu=0"), 0.42);
 	assert_near(tu_val(h, "cpu_ratio", "cpu=0,mode=steal"), 0.03);
-	assert_near(tu_val(h, "cpu_count", NULL), 3);
+	assert_near(tu_val(h, "cpus_online", NULL), 3);
 	assert_near(tu_val(h, "run_queue_per_cpu", NULL), 2.0 / 3);
 	assert_int_equal(harness_errors(h), 0);
 	harness_free(h);
@@ -201,7 +201,7 @@ cpu_missing_procfs_then_back(void **state)
 	assert_int_equal(harness_collect(h, HARNESS_T0_MS + 1000), 0);
 	harness_snapshot(h, "linux-6.8-two-snapshots", "t0");
 	assert_int_equal(harness_collect(h, HARNESS_T0_MS + 2000), 0);
-	assert_true(tu_has(h, "cpu_count", NULL));
+	assert_true(tu_has(h, "cpus_online", NULL));
 	harness_snapshot(h, "linux-6.8-two-snapshots", "t1");
 	assert_int_equal(harness_collect(h, HARNESS_T0_MS + 12000), 0);
 	assert_near(tu_val(h, "cpu_busy_ratio", "cpu=0"), 0.37);
@@ -217,7 +217,7 @@ cpu_same_snapshot_twice_gives_no_share(void **state)
 	/* no jiffy passed: no share rather than 0/0 */
 	assert_int_equal(harness_collect(h, HARNESS_T0_MS + 20000), 0);
 	assert_int_equal(harness_count(h, "cpu_ratio"), 0);
-	assert_true(tu_has(h, "cpu_count", NULL));
+	assert_true(tu_has(h, "cpus_online", NULL));
 	harness_free(h);
 }
 

@@ -25,14 +25,18 @@ diskio_await_util_queue_by_hand(void **state)
 	uint64_t v;
 
 	(void)state;
-	assert_near(tu_val(h, "disk_read_await_ms", "disk=nvme0n1"), 0.5);
-	assert_near(tu_val(h, "disk_write_await_ms", "disk=nvme0n1"), 3);
+	assert_near(
+	    tu_val(h, "disk_read_await_seconds", "disk=nvme0n1"), 0.5 / 1000.0);
+	assert_near(
+	    tu_val(h, "disk_write_await_seconds", "disk=nvme0n1"), 3 / 1000.0);
 	assert_near(tu_val(h, "disk_util_ratio", "disk=nvme0n1"), 0.45);
 	assert_near(tu_val(h, "disk_queue_size", "disk=nvme0n1"), 1.35);
 	assert_near(tu_val(h, "disk_inflight", "disk=nvme0n1"), 3);
 	/* no writes in the interval: await 0, not 0/0 */
-	assert_near(tu_val(h, "disk_write_await_ms", "disk=sda"), 0);
-	assert_near(tu_val(h, "disk_read_await_ms", "disk=sda"), 8);
+	assert_near(
+	    tu_val(h, "disk_write_await_seconds", "disk=sda"), 0 / 1000.0);
+	assert_near(
+	    tu_val(h, "disk_read_await_seconds", "disk=sda"), 8 / 1000.0);
 	/* counters are raw; bytes are 512-byte sectors */
 	assert_int_equal(
 	    harness_counter(h, "disk_read_bytes_total", "disk=nvme0n1", &v), 0);
@@ -76,8 +80,10 @@ diskio_new_fields_on_5_5(void **state)
 	h = tu_run("diskstats-5.10-discard-flush", "diskio", NULL, 2);
 	assert_near(tu_val(h, "disk_discards_total", "disk=nvme0n1"), 45878);
 	assert_near(tu_val(h, "disk_flushes_total", "disk=nvme0n1"), 347178);
-	assert_near(tu_val(h, "disk_read_await_ms", "disk=nvme0n1"), 0.25);
-	assert_near(tu_val(h, "disk_write_await_ms", "disk=mmcblk0"), 100);
+	assert_near(tu_val(h, "disk_read_await_seconds", "disk=nvme0n1"),
+	    0.25 / 1000.0);
+	assert_near(tu_val(h, "disk_write_await_seconds", "disk=mmcblk0"),
+	    100 / 1000.0);
 	harness_free(h);
 	/* 18 fields (4.18-5.4): discards only */
 	h = tu_run("cpu-hot-unplug", "diskio", NULL, 2);
@@ -103,7 +109,7 @@ diskio_disk_appearing_is_baseline_only(void **state)
 	(void)state;
 	assert_near(tu_val(h, "disk_reads_total", "disk=sdb"), 1201);
 	assert_near(tu_val(h, "disk_inflight", "disk=sdb"), 2);
-	assert_false(tu_has(h, "disk_read_await_ms", "disk=sdb"));
+	assert_false(tu_has(h, "disk_read_await_seconds", "disk=sdb"));
 	assert_false(tu_has(h, "disk_util_ratio", "disk=sdb"));
 	assert_false(tu_has(h, "disk_queue_size", "disk=sdb"));
 	assert_false(tu_has(h, "disk_reads_total", "disk=sdb1"));
@@ -121,7 +127,7 @@ diskio_wrapped_time_field_gives_no_spike(void **state)
 
 	(void)state;
 	assert_true(tu_has(h, "disk_writes_total", "disk=sdb"));
-	assert_false(tu_has(h, "disk_write_await_ms", "disk=sdb"));
+	assert_false(tu_has(h, "disk_write_await_seconds", "disk=sdb"));
 	assert_false(tu_has(h, "disk_util_ratio", "disk=sdb"));
 	assert_false(tu_has(h, "disk_queue_size", "disk=sdb"));
 	harness_free(h);
@@ -220,7 +226,8 @@ diskio_garbage_is_skipped_and_counted(void **state)
 	assert_true(harness_errors(h) > 0);
 	/* the first vda line counts, its duplicate does not */
 	assert_near(tu_val(h, "disk_reads_total", "disk=vda"), 30223);
-	assert_near(tu_val(h, "disk_read_await_ms", "disk=vda"), 1);
+	assert_near(
+	    tu_val(h, "disk_read_await_seconds", "disk=vda"), 1 / 1000.0);
 	assert_false(tu_has(h, "disk_reads_total", "disk=sda"));
 	assert_false(tu_has(h, "disk_reads_total", "disk=vdc"));
 	assert_false(tu_has(h, "disk_reads_total", "disk=vdd"));

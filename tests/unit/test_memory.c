@@ -69,7 +69,7 @@ memory_process_groups_by_hand(void **state)
 	(void)state;
 	/* web: nginx 850, 851, 4100 (852 exited), php-fpm 900, 901 by their
 	 * "php-fpm: ..." titles though comm is php-fpm8.3 */
-	assert_near(tu_val(h, "process_count", "group=web"), 5);
+	assert_near(tu_val(h, "process_instances", "group=web"), 5);
 	assert_near(tu_val(h, "process_rss_bytes", "group=web"),
 	    (1500 + 2500 + 2000 + 5000 + 8000) * page);
 	/* 10 + 400 + 2 + 198 ticks in 10 s; 4100 is new (baseline), 852's
@@ -81,7 +81,7 @@ memory_process_groups_by_hand(void **state)
 	assert_near(tu_val(h, "process_write_bytes_per_second", "group=web"),
 	    1048576 / 10.0);
 	/* db: postgres and its checkpointer, not postgres_export(er) */
-	assert_near(tu_val(h, "process_count", "group=db"), 2);
+	assert_near(tu_val(h, "process_instances", "group=db"), 2);
 	assert_near(
 	    tu_val(h, "process_rss_bytes", "group=db"), (30000 + 12000) * page);
 	assert_near(
@@ -101,7 +101,7 @@ memory_process_rates_wait_for_a_baseline(void **state)
 	    tu_run("linux-6.8-two-snapshots", "memory", NULL, 1);
 
 	(void)state;
-	assert_near(tu_val(h, "process_count", "group=web"), 5);
+	assert_near(tu_val(h, "process_instances", "group=web"), 5);
 	assert_false(tu_has(h, "process_cpu_ratio", "group=web"));
 	assert_false(tu_has(h, "process_read_bytes_per_second", "group=db"));
 	harness_free(h);
@@ -116,13 +116,13 @@ memory_group_matches_single_name_and_argv0_basename(void **state)
 	    2);
 
 	(void)state;
-	assert_near(tu_val(h, "process_count", "group=pg"), 2);
+	assert_near(tu_val(h, "process_instances", "group=pg"), 2);
 	/* systemd's argv[0] is /sbin/init */
-	assert_near(tu_val(h, "process_count", "group=init"), 1);
+	assert_near(tu_val(h, "process_instances", "group=init"), 1);
 	/* comm */
-	assert_near(tu_val(h, "process_count", "group=fpm"), 2);
+	assert_near(tu_val(h, "process_instances", "group=fpm"), 2);
 	/* argv[0] basename; its comm is cut to 15 characters */
-	assert_near(tu_val(h, "process_count", "group=exporter"), 1);
+	assert_near(tu_val(h, "process_instances", "group=exporter"), 1);
 	harness_free(h);
 }
 
@@ -133,7 +133,7 @@ memory_no_groups_no_process_metrics(void **state)
 	    tu_run("linux-6.8-two-snapshots", "memory", "{}", 2);
 
 	(void)state;
-	assert_int_equal(harness_count(h, "process_count"), 0);
+	assert_int_equal(harness_count(h, "process_instances"), 0);
 	assert_true(tu_has(h, "memory_used_bytes", NULL));
 	harness_free(h);
 }
@@ -178,7 +178,7 @@ memory_garbage_is_skipped_and_counted(void **state)
 	assert_false(tu_has(h, "psi_memory_some_ratio", NULL));
 	assert_near(tu_val(h, "psi_memory_full_ratio", NULL), 0.001);
 	/* 101 and 102 have unreadable stat lines; 103's io is garbage */
-	assert_near(tu_val(h, "process_count", "group=app"), 2);
+	assert_near(tu_val(h, "process_instances", "group=app"), 2);
 	assert_near(tu_val(h, "process_cpu_ratio", "group=app"),
 	    35 / 10.0 / (double)sysconf(_SC_CLK_TCK));
 	assert_near(

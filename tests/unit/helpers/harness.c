@@ -170,8 +170,10 @@ configure_node(struct harness *h, const struct cp_cfg *node)
 	h->configured = 1;
 	free(h->errtext);
 	fp = open_memstream(&buf, &len);
+	/* cfg_errs_print() qsorts e->v, which is NULL with no errors. */
 	if (fp != NULL) {
-		cfg_errs_print(&h->errs, fp);
+		if (h->errs.n > 0)
+			cfg_errs_print(&h->errs, fp);
 		fclose(fp);
 	}
 	h->errtext = buf;
