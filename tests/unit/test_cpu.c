@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "helpers/testutil.h"
+#include "log.h"
 
 static const char *const modes[] = {
     "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
@@ -208,6 +209,27 @@ cpu_missing_procfs_then_back(void **state)
 	harness_free(h);
 }
 
+/*
+ * The agent rate-limits a repeated message and counts what it suppressed:
+ * a collector that logged its missing file or garbage on every run would
+ * make that count grow. Logged once, it stays put.
+ */
+static void
+cpu_missing_file_and_garbage_are_logged_once(void **state)
+{
+	struct harness *h = tu_run("garbage-and-truncated", "cpu", NULL, 2);
+	uint64_t before = log_suppressed_total(), errors = harness_errors(h);
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 5; i++)
+		harness_collect(h, HARNESS_T0_MS + HARNESS_STEP_MS + i * 1000);
+	assert_true(log_suppressed_total() == before);
+	/* still counted as errors on every run */
+	assert_true(harness_errors(h) >= errors + 5);
+	harness_free(h);
+}
+
 static void
 cpu_same_snapshot_twice_gives_no_share(void **state)
 {
@@ -248,6 +270,7 @@ main(void)
 	    cmocka_unit_test(cpu_no_psi_on_4_4_is_not_an_error),
 	    cmocka_unit_test(cpu_garbage_is_skipped_and_counted),
 	    cmocka_unit_test(cpu_missing_procfs_then_back),
+	    cmocka_unit_test(cpu_missing_file_and_garbage_are_logged_once),
 	    cmocka_unit_test(cpu_same_snapshot_twice_gives_no_share),
 	    cmocka_unit_test(cpu_rejects_unknown_option),
 	};
