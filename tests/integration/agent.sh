@@ -109,7 +109,7 @@ for m in cpu_ratio cpu_busy_ratio load1 memory_total_bytes memory_used_ratio \
 	grep -q "^chokepoint_$m{target=\"fixhost\"" "$T/m1.txt" && ok "/metrics has $m" || not_ok "/metrics has $m"
 done
 v=$(metric_value memory_total_bytes 'target="fixhost"' "$T/m1.txt")
-exp=$(awk '/^MemTotal:/ {printf "%d", $2 * 1024}' "$FIX/t1/proc/meminfo")
+exp=$(awk '/^MemTotal:/ {printf "%.0f", $2 * 1024}' "$FIX/t1/proc/meminfo")
 [ "$v" = "$exp" ] && ok "memory_total_bytes = MemTotal of the fixture ($exp)" || not_ok "memory_total_bytes $v != $exp"
 if command -v promtool >/dev/null; then
 	promtool check metrics < "$T/m1.txt" > "$T/promtool.out" 2>&1
@@ -191,7 +191,7 @@ curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m2.txt"
 busy=$(metric_value cpu_busy_ratio 'cpu="total"' "$T/m2.txt")
 awk -v b="$busy" 'BEGIN {exit !(b != "" && b >= 0 && b <= 1)}' &&
 	ok "real /proc: cpu_busy_ratio total in 0..1 ($busy)" || not_ok "real /proc: cpu_busy_ratio ($busy)"
-n=$(metric_value process_count 'group="self"' "$T/m2.txt")
+n=$(metric_value process_instances 'group="self"' "$T/m2.txt")
 [ "${n:-0}" -ge 1 ] && ok "real /proc: process group finds the agent itself ($n)" || not_ok "real /proc: process group self ($n)"
 promtool check metrics < "$T/m2.txt" >/dev/null 2>&1 && ok "real /proc: promtool passes" || not_ok "real /proc: promtool passes"
 grep -qi "warning" "$T/real.log" && { diag "warnings:"; grep -i warning "$T/real.log" | head -5 | sed 's/^/# /'; }
