@@ -342,8 +342,12 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 	st->stats.updates_total++;
 	st->stats.pending++;
 	if (f->n == 1 && f->q == Q_NONE) {
+		/* An idle writer waits without a deadline: give it one. */
+		int was_empty = st->waiting.head == NULL;
 		f->first_mono_ms = mono_ms();
 		q_append(st, f, Q_WAITING);
+		if (was_empty)
+			pthread_cond_signal(&st->cond);
 	} else if (f->n >= BATCH_MAX && f->q == Q_WAITING) {
 		q_remove(st, f);
 		q_append(st, f, Q_READY);
@@ -517,6 +521,54 @@ move_aside(struct store *st, const char *path, const char *why)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/*
+ * A remote rrdcached (host:port): the daemon's -b directory plays the role
+ * of DATA_DIR/rrd and we never touch its files. FLUSH then INFO tells us
+ * whether the file exists and its last update including what the daemon
+ * still holds; a missing file is created by the daemon (rrdc_create with
+ * no_overwrite). A file it cannot read cannot be moved aside from here: it
+ * is reported and its values are dropped.
+ */
+static int
+ensure_remote(struct store *st, struct pfile *f, int64_t start)
+{
+	char path[4096], **argv;
+	rrd_info_t *info, *i;
+	int argc, rc;
+
+	cached_name(st, f->rel, path, sizeof(path));
+	rrd_clear_error();
+	rrdc_flush(path); /* fails for a file that does not exist yet */
+	info = rrdc_info(path);
+	if (info) {
+		for (i = info; i; i = i->next)
+			if (strcmp(i->key, "last_update") == 0 &&
+			    i->type == RD_I_CNT)
+				f->disk_last_sec = (int64_t)i->value.u_cnt;
+		rrd_info_free(info);
+		f->state = F_READY;
+		return 0;
+	}
+	if (!rrdc_is_any_connected())
+		return -ENOTCONN;
+	argv = create_args(st, f->step_s, &argc);
+	rrd_clear_error();
+	rc = rrdc_create(path, (unsigned long)f->step_s, (time_t)start, 1, argc,
+	    (const char **)argv);
+	free_args(argv, argc);
+	if (rc != 0) {
+		log_warnx("rrd: %s: rrdcached create failed: %s", path,
+		    rrd_get_error());
+		return rrdc_is_any_connected() ? -EIO : -ENOTCONN;
+	}
+	pthread_mutex_lock(&st->mu);
+	st->stats.files_created++;
+	pthread_mutex_unlock(&st->mu);
+	f->disk_last_sec = start;
+	f->state = F_READY;
+	return 0;
+}
+
 /* With write_mu held: make sure f's file exists and is usable. */
 static int
 ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
@@ -533,52 +585,23 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 	 * value fills its whole first interval instead of a sliver of it.
 	 */
 	start = (first_sec - 1) / f->step_s * f->step_s;
-	if (st->rrdcached && !st->cached_local) {
-		/* A remote daemon: its -b directory is our DATA_DIR/rrd. */
-		char **argv;
-		int argc;
-		time_t last;
-
-		cached_name(st, f->rel, path, sizeof(path));
-		rrd_clear_error();
-		last = rrdc_last(path);
-		if (last > 0) {
-			f->disk_last_sec = last;
-			f->state = F_READY;
-			return 0;
-		}
-		if (!rrdc_is_any_connected())
-			return -ENOTCONN;
-		argv = create_args(st, f->step_s, &argc);
-		rrd_clear_error();
-		rc = rrdc_create(path, (unsigned long)f->step_s, (time_t)start,
-		    1, argc, (const char **)argv);
-		free_args(argv, argc);
-		if (rc != 0) {
-			log_warnx("rrd: %s: rrdcached create failed: %s", path,
-			    rrd_get_error());
-			return rrdc_is_any_connected() ? -EIO : -ENOTCONN;
-		}
-		pthread_mutex_lock(&st->mu);
-		st->stats.files_created++;
-		pthread_mutex_unlock(&st->mu);
-		f->disk_last_sec = start;
-		f->state = F_READY;
-		return 0;
-	}
+	if (st->rrdcached && !st->cached_local)
+		return ensure_remote(st, f, start);
 	store_file(st, f->rel, path, sizeof(path));
 	if (stat(path, &sb) == 0) {
+		/*
+		 * The daemon may hold values newer than the file (from an
+		 * earlier run of ours): have it write them first. Not
+		 * rrdc_last(): in librrd 1.7.2 it parses a dead stack buffer
+		 * (rrdtool-1.x issue #1047, fixed after 1.7.2).
+		 */
+		if (st->rrdcached) {
+			rrd_clear_error();
+			if (rrdc_flush(path) != 0 && !rrdc_is_any_connected())
+				return -ENOTCONN;
+		}
 		if ((rc = read_last(
 		         path, &f->disk_last_sec, why, sizeof(why))) == 0) {
-			if (st->rrdcached) {
-				/*
-				 * The daemon may hold newer values than the
-				 * file; its LAST answer includes them.
-				 */
-				time_t last = rrdc_last(path);
-				if (last > f->disk_last_sec)
-					f->disk_last_sec = last;
-			}
 			f->state = F_READY;
 			return 0;
 		}
@@ -709,6 +732,7 @@ requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 	}
 	while (st->stats.pending > st->max_pending && drop_oldest(st))
 		;
+	pthread_cond_signal(&st->cond); /* the writer learns the backoff */
 	pthread_mutex_unlock(&st->mu);
 }
 
@@ -922,6 +946,7 @@ store_flush_all(struct store *st)
 					q_append(st, f, Q_WAITING);
 				}
 			}
+			pthread_cond_signal(&st->cond);
 			pthread_mutex_unlock(&st->mu);
 			break;
 		}

@@ -62,8 +62,8 @@ cached_stat(const char *name)
 	for (s = head; s; s = s->next)
 		if (strcmp(s->name, name) == 0)
 			v = s->type == RRDC_STATS_TYPE_GAUGE
-			    ? (int64_t)s->value.gauge
-			    : (int64_t)s->value.counter;
+			        ? (int64_t)s->value.gauge
+			        : (int64_t)s->value.counter;
 	rrdc_stats_free(head);
 	return v;
 }
@@ -84,7 +84,8 @@ flushall(const char *addr)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, "FLUSHALL\n", 9) != 9 || read(fd, buf, sizeof(buf)) <= 0) {
+	    write(fd, "FLUSHALL\n", 9) != 9 ||
+	    read(fd, buf, sizeof(buf)) <= 0) {
 		perror("rrdcached FLUSHALL");
 		exit(1);
 	}
@@ -102,8 +103,8 @@ cached_writeout(const char *addr, int64_t before, int64_t want)
 		int64_t w = cached_stat("DataSetsWritten");
 		int64_t q = cached_stat("QueueLength");
 		if (w < 0 || q < 0) {
-			fprintf(stderr, "rrdcached stats: %s\n",
-			    rrd_get_error());
+			fprintf(
+			    stderr, "rrdcached stats: %s\n", rrd_get_error());
 			exit(1);
 		}
 		if (w - before >= want && q == 0)
@@ -166,14 +167,13 @@ main(int argc, char **argv)
 			errors++;
 		tcreate = secs() - t0;
 	} else if (is_cached && rrdc_connect(addr) != 0) {
-		fprintf(stderr, "rrdc_connect %s: %s\n", addr,
-		    rrd_get_error());
+		fprintf(stderr, "rrdc_connect %s: %s\n", addr, rrd_get_error());
 		return 1;
 	}
 	for (r = 0; r < rounds; r++) {
 		int64_t base = ts0 + 10 * (1 + r * k);
-		int64_t written0 = is_cached ? cached_stat("DataSetsWritten")
-					     : 0;
+		int64_t written0 =
+		    is_cached ? cached_stat("DataSetsWritten") : 0;
 		double t0 = secs(), tq, tw = 0;
 
 		if (is_store) {
@@ -195,15 +195,14 @@ main(int argc, char **argv)
 					snprintf(path, sizeof(path),
 					    "%s/rrd/%s.rrd", dir,
 					    rel_of(i, rel, sizeof(rel)));
-					snprintf(val, sizeof(val),
-					    "%lld:%ld",
+					snprintf(val, sizeof(val), "%lld:%ld",
 					    (long long)(base + 10 * j),
 					    (i + j) % 1000);
 					rrd_clear_error();
 					if ((is_cached
-						    ? rrdc_update(path, 1, v)
-						    : rrd_update_r(path, NULL,
-							  1, v)) != 0 &&
+					            ? rrdc_update(path, 1, v)
+					            : rrd_update_r(path, NULL,
+					                  1, v)) != 0 &&
 					    errors++ < 3)
 						fprintf(stderr, "%s: %s\n",
 						    path, rrd_get_error());
