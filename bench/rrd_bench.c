@@ -150,7 +150,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "rrd_bench: bad arguments\n");
 		return 2;
 	}
-	rates = calloc((size_t)rounds, sizeof(*rates));
 	if (is_store) {
 		struct store_cfg cfg = {.data_dir = dir,
 		    .rrdcached = is_cached ? addr : NULL,
@@ -176,6 +175,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rrdc_connect %s: %s\n", addr, rrd_get_error());
 		return 1;
 	}
+	rates = xcalloc((size_t)rounds, sizeof(*rates));
 	uint64_t written_before = 0;
 	if (st) {
 		struct store_stats ss;

@@ -680,7 +680,8 @@ listening(const char *addr)
 		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	} else {
 		struct sockaddr_in sa = {.sin_family = AF_INET,
-		    .sin_port = htons((uint16_t)atoi(strchr(addr, ':') + 1)),
+		    .sin_port = htons(
+		        (uint16_t)strtol(strchr(addr, ':') + 1, NULL, 10)),
 		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
