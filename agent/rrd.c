@@ -39,6 +39,8 @@ const size_t store_default_nrras = ARRAY_SIZE(store_default_rras);
  * this only bounds how much one file holds.
  */
 #define BATCH_MAX 256
+/* Values per librrd call (bounds the argument arrays). */
+#define CHUNK_MAX 1024
 #define REL_MAX 1024
 #define RECONNECT_MIN_MS 1000
 #define RECONNECT_MAX_MS 60000
@@ -736,59 +738,82 @@ requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/* One librrd call: rrd_update_r, or rrdc_update. 0 or -1. */
+static int
+update_call(struct store *st, struct pfile *f, int argc, const char **argv)
+{
+	char path[4096];
+
+	rrd_clear_error();
+	if (st->rrdcached)
+		return rrdc_update(
+		    cached_name(st, f->rel, path, sizeof(path)), argc, argv);
+	return rrd_update_r(
+	    store_file(st, f->rel, path, sizeof(path)), NULL, argc, argv);
+}
+
 /*
- * With write_mu held: write vals (oldest first, one per second) to f's file
- * in one call. Takes ownership of vals. Returns 0, or -ENOTCONN when
- * rrdcached is unreachable (vals are queued again), or -EIO.
+ * With write_mu held: write vals (oldest first, one per second) to f's
+ * file, all in one call when they fit: at most CHUNK_MAX values per call,
+ * and for rrdcached at most what fits in one command line of librrd's
+ * client (RRD_CMD_MAX, 4 KB, with the file name). Takes ownership of vals.
+ * Returns 0, or -ENOTCONN when rrdcached is unreachable (the unwritten
+ * values are queued again), or -EIO (they are dropped and counted).
  */
 static int
 write_batch(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 {
 	char path[4096], (*bufs)[64] = NULL;
 	const char **argv = NULL;
-	size_t i, k = 0, stale = 0;
+	size_t done = 0, written = 0, stale = 0, budget = 0, cap;
 	int64_t t0 = mono_ns();
-	int attempt, rc = -EIO;
+	int failures = 0, rc = 0;
 
 	if (st->rrdcached && cached_connect(st) < 0) {
 		requeue(st, f, vals, n);
 		free(vals);
 		return -ENOTCONN;
 	}
-	bufs = xmalloc(n * sizeof(*bufs));
-	argv = xmalloc(n * sizeof(*argv));
-	for (attempt = 0; attempt < 2; attempt++) {
-		rc = ensure_file(st, f, sec_of(vals[0].time_ms));
-		if (rc == -ENOTCONN)
-			break;
+	cap = n < CHUNK_MAX ? n : CHUNK_MAX;
+	bufs = xmalloc(cap * sizeof(*bufs));
+	argv = xmalloc(cap * sizeof(*argv));
+	if (st->rrdcached) {
+		/* "update NAME v v ...\n"; the name may be escaped (x2). */
+		size_t name =
+		    strlen(cached_name(st, f->rel, path, sizeof(path)));
+		budget = RRD_CMD_MAX > 2 * name + 64
+		             ? RRD_CMD_MAX - 2 * name - 64
+		             : 0;
+	}
+	while (done < n) {
+		size_t k = 0, used = 0;
+
+		rc = ensure_file(st, f, sec_of(vals[done].time_ms));
 		if (rc < 0)
-			goto fail;
-		/* librrd refuses a time at or before the file's last update. */
-		for (k = 0, stale = 0, i = 0; i < n; i++) {
-			if (sec_of(vals[i].time_ms) <= f->disk_last_sec) {
-				stale++;
-				continue;
-			}
-			fmt_value(bufs[k], sizeof(bufs[k]), &vals[i]);
+			break;
+		/* librrd refuses a time at or before the last update. */
+		while (done < n &&
+		       sec_of(vals[done].time_ms) <= f->disk_last_sec) {
+			stale++;
+			done++;
+		}
+		while (done + k < n && k < cap) {
+			size_t len;
+			fmt_value(bufs[k], sizeof(bufs[k]), &vals[done + k]);
+			len = strlen(bufs[k]) + 1;
+			if (st->rrdcached && k > 0 && used + len > budget)
+				break;
+			used += len;
 			argv[k] = bufs[k];
 			k++;
 		}
-		if (k == 0) {
-			rc = 0;
+		if (k == 0)
 			break;
-		}
-		rrd_clear_error();
-		if (st->rrdcached)
-			rc = rrdc_update(
-			    cached_name(st, f->rel, path, sizeof(path)), (int)k,
-			    argv);
-		else
-			rc = rrd_update_r(
-			    store_file(st, f->rel, path, sizeof(path)), NULL,
-			    (int)k, argv);
-		if (rc == 0) {
-			f->disk_last_sec = sec_of(vals[n - 1].time_ms);
-			break;
+		if (update_call(st, f, (int)k, argv) == 0) {
+			f->disk_last_sec = sec_of(vals[done + k - 1].time_ms);
+			done += k;
+			written += k;
+			continue;
 		}
 		if (st->rrdcached && !rrdc_is_any_connected()) {
 			rc = -ENOTCONN;
@@ -804,33 +829,32 @@ write_batch(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 		    rrd_get_error());
 		f->state = F_UNKNOWN;
 		rc = -EIO;
+		if (++failures == 2)
+			break;
 	}
 	if (rc == -ENOTCONN) {
 		set_conn(st, 0, mono_ms() + RECONNECT_MIN_MS);
 		log_warnx("rrd: %s: lost rrdcached connection: %s",
 		    st->rrdcached, rrd_get_error());
-		requeue(st, f, vals, n);
-		goto out;
+		requeue(st, f, vals + done, n - done);
+	} else if (rc < 0) {
+		log_warnx("rrd: %s: update of %zu values failed: %s",
+		    store_file(st, f->rel, path, sizeof(path)), n - done,
+		    rrd_test_error() ? rrd_get_error() : strerror(-rc));
+		rc = -EIO;
 	}
-	if (rc < 0)
-		goto fail;
 	pthread_mutex_lock(&st->mu);
-	st->stats.written_total += k;
+	st->stats.written_total += written;
 	st->stats.stale_total += stale;
-	st->stats.flushes_total++;
-	st->stats.last_flush_seconds = (double)(mono_ns() - t0) / 1e9;
+	if (written) {
+		st->stats.flushes_total++;
+		st->stats.last_flush_seconds = (double)(mono_ns() - t0) / 1e9;
+	}
+	if (rc == -EIO) {
+		st->stats.write_errors++;
+		st->stats.dropped_total += n - done;
+	}
 	pthread_mutex_unlock(&st->mu);
-	goto out;
-fail:
-	log_warnx("rrd: %s: update of %zu values failed: %s",
-	    store_file(st, f->rel, path, sizeof(path)), n,
-	    rrd_test_error() ? rrd_get_error() : strerror(-rc));
-	pthread_mutex_lock(&st->mu);
-	st->stats.write_errors++;
-	st->stats.dropped_total += n;
-	pthread_mutex_unlock(&st->mu);
-	rc = -EIO;
-out:
 	free(bufs);
 	free(argv);
 	free(vals);

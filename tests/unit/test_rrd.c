@@ -391,6 +391,33 @@ values_read_back_average_and_max(void **state)
 	store_free(st);
 }
 
+/* A long queue (a file that waited) goes out in several calls. */
+static void
+long_queue_written_whole(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[8];
+
+	for (int i = 1; i <= 3000; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/long", 1000, (T0 + i) * 1000, i), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 3000);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.flushes_total, 1);
+	store_file(st, "h/g/long", p, sizeof(p));
+	assert_int_equal(rrd_last_r(p), T0 + 3000);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 2995, T0 + 3000, 1, v, 8, NULL), 5);
+	assert_true(fabs(v[4] - 3000) < 1e-9);
+	assert_true(fabs(v[0] - 2996) < 1e-9);
+	store_free(st);
+}
+
 static void
 nothing_on_disk_before_flush(void **state)
 {
@@ -770,6 +797,20 @@ rrdcached_updates_and_flush(void **state)
 	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 60, 10, v, 16, NULL), 6);
 	assert_true(fabs(v[5] - 600) < 1e-9);
 
+	/* Many values for one file: more than one rrdcached command line
+	 * (librrd's client caps a command at 4 KB). */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(store_update(st, "sw/if/many", 1000,
+		                     (T0 + 1 + i) * 1000 + 123, i),
+		    0);
+	assert_int_equal(store_flush_file(st, "sw/if/many"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.written_total, 1006);
+	char pm[PATH_MAX];
+	store_file(st, "sw/if/many", pm, sizeof(pm));
+	assert_int_equal(rrd_last_r(pm), T0 + 1000);
+
 	/* The daemon goes away: values stay queued, then go through. */
 	stop_rrdcached(pid);
 	assert_int_equal(
@@ -778,14 +819,14 @@ rrdcached_updates_and_flush(void **state)
 	assert_true(store_flush_all(st) < 0);
 	store_get_stats(st, &s);
 	assert_int_equal(s.pending, 1);
-	assert_int_equal(s.written_total, 6);
+	assert_int_equal(s.written_total, 1006);
 	pid = start_rrdcached(fx, addr);
 	assert_true(pid > 0);
 	usleep(1100 * 1000); /* the first reconnect backoff is 1 s */
 	assert_int_equal(store_flush_file(st, "sw/if/ge-0_0_1"), 0);
 	store_get_stats(st, &s);
 	assert_int_equal(s.pending, 0);
-	assert_int_equal(s.written_total, 7);
+	assert_int_equal(s.written_total, 1007);
 	assert_int_equal(rrd_last_r(p), T0 + 70);
 	/* A new store on the same data: the daemon's LAST is respected. */
 	assert_int_equal(
@@ -886,6 +927,8 @@ main(void)
 	        custom_rras_merge_finer_than_step, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        values_read_back_average_and_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        long_queue_written_whole, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        nothing_on_disk_before_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
