@@ -66,8 +66,8 @@ struct pfile {
 	char *rel;
 	uint64_t hash;
 	int64_t step_s; /* from the first update; fixed once created */
-	struct pval *v; /* queued values, oldest first */
-	size_t n, cap;
+	struct pval *v; /* queued values v[off..off+n), oldest first */
+	size_t off, n, cap;
 	int64_t first_mono_ms; /* when v[0] was queued */
 	/* Newest second accepted (queued or on disk): older ones are dropped.
 	 */
@@ -290,10 +290,13 @@ drop_oldest(struct store *st)
 
 	if (!f || f->n == 0)
 		return 0;
-	memmove(f->v, f->v + 1, (f->n - 1) * sizeof(*f->v));
+	/* O(1): the gap at the front is reclaimed when the array is full. */
+	f->off++;
 	f->n--;
-	if (f->n == 0)
+	if (f->n == 0) {
+		f->off = 0;
 		q_remove(st, f);
+	}
 	st->stats.pending--;
 	st->stats.dropped_total++;
 	st->stats.dropped_overflow++;
@@ -322,10 +325,10 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 	sec = sec_of(time_ms);
 	pthread_mutex_lock(&st->mu);
 	f = table_get(st, rel, step_ms);
-	if (f->n > 0 && sec_of(f->v[f->n - 1].time_ms) == sec) {
+	if (f->n > 0 && sec_of(f->v[f->off + f->n - 1].time_ms) == sec) {
 		/* Two values in one second: librrd wants one; keep the last. */
-		f->v[f->n - 1].time_ms = time_ms;
-		f->v[f->n - 1].value = value;
+		f->v[f->off + f->n - 1].time_ms = time_ms;
+		f->v[f->off + f->n - 1].value = value;
 		st->stats.replaced_total++;
 		goto out;
 	}
@@ -333,12 +336,17 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 		st->stats.stale_total++;
 		goto out;
 	}
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 4;
-		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+	if (f->off + f->n == f->cap) {
+		if (f->off > 0 && f->off >= f->cap / 2) {
+			memmove(f->v, f->v + f->off, f->n * sizeof(*f->v));
+			f->off = 0;
+		} else {
+			f->cap = f->cap ? f->cap * 2 : 4;
+			f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+		}
 	}
-	f->v[f->n].time_ms = time_ms;
-	f->v[f->n].value = value;
+	f->v[f->off + f->n].time_ms = time_ms;
+	f->v[f->off + f->n].value = value;
 	f->n++;
 	f->last_sec = sec;
 	st->stats.updates_total++;
@@ -724,8 +732,9 @@ requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 		f->cap = f->n + n;
 		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
 	}
-	memmove(f->v + n, f->v, f->n * sizeof(*f->v));
+	memmove(f->v + n, f->v + f->off, f->n * sizeof(*f->v));
 	memcpy(f->v, vals, n * sizeof(*vals));
+	f->off = 0;
 	f->n += n;
 	st->stats.pending += n;
 	if (f->q == Q_NONE) {
@@ -867,11 +876,13 @@ steal(struct store *st, struct pfile *f, size_t *n)
 {
 	struct pval *v = f->v;
 
+	if (f->off)
+		memmove(v, v + f->off, f->n * sizeof(*v));
 	*n = f->n;
 	st->stats.pending -= f->n;
 	q_remove(st, f);
 	f->v = NULL;
-	f->n = f->cap = 0;
+	f->off = f->n = f->cap = 0;
 	return v;
 }
 

@@ -645,6 +645,34 @@ max_pending_drops_oldest(void **state)
 	store_free(st);
 }
 
+/* One big file at the cap: drops are cheap and keep the newest. */
+static void
+max_pending_one_file_many_drops(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 3600 * 1000, 1000, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[4];
+	int i;
+
+	for (i = 1; i <= 200000; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/big", 1000, (T0 + i) * 1000, i), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1000);
+	assert_int_equal(s.dropped_overflow, 199000);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 1000);
+	store_file(st, "h/g/big", p, sizeof(p));
+	assert_int_equal(rrd_last_r(p), T0 + 200000);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 199001, T0 + 199002, 1, v, 4, NULL), 1);
+	assert_true(fabs(v[0] - 199002) < 1e-9);
+	store_free(st);
+}
+
 static void
 nonfinite_values_are_unknown(void **state)
 {
@@ -939,6 +967,8 @@ main(void)
 	        old_values_dropped_and_counted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        max_pending_drops_oldest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        max_pending_one_file_many_drops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        nonfinite_values_are_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
