@@ -197,4 +197,39 @@ promtool check metrics < "$T/m2.txt" >/dev/null 2>&1 && ok "real /proc: promtool
 grep -qi "warning" "$T/real.log" && { diag "warnings:"; grep -i warning "$T/real.log" | head -5 | sed 's/^/# /'; }
 kill -TERM $REAL
 wait $REAL
+# ------------------------------- kill -9 never leaves an unreadable RRD
+PORT=$(free_port)
+cat > "$T/k9.yaml" <<EOC
+agent: {data_dir: $T/data3, interval: 1s, plugin_dir: $PLUGINS, hostname: k9host}
+web: {listen: 127.0.0.1:$PORT}
+storage: {flush_interval: 1s}
+collectors: {cpu: {interval: 500ms}, memory: {interval: 500ms}, diskio: {interval: 500ms}}
+EOC
+"$CP" run -c "$T/k9.yaml" > "$T/k9.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz"
+sleep 3.3
+kill -9 $K9
+wait $K9 2>/dev/null
+bad=0
+total=0
+for f in $(find "$T/data3/rrd" -name '*.rrd'); do
+	total=$((total + 1))
+	rrdtool info "$f" >/dev/null 2>&1 || { bad=$((bad + 1)); diag "unreadable: $f"; }
+done
+[ $total -gt 0 ] && [ $bad -eq 0 ] && ok "after kill -9 all $total RRD files are readable" ||
+	not_ok "after kill -9: $bad of $total RRD files unreadable"
+left=$(find "$T/data3/rrd" -name '*.tmp*' | wc -l)
+diag "temporary files left by the kill: $left"
+"$CP" run -c "$T/k9.yaml" > "$T/k9b.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz" && sleep 2.5 &&
+	curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -q '^chokepoint_cpu_ratio{target="k9host"' &&
+	ok "restart after kill -9 collects again" || not_ok "restart after kill -9 collects again"
+kill -TERM $K9
+wait $K9
+[ $? -eq 0 ] && ok "clean exit after the restart" || not_ok "clean exit after the restart"
+if grep -qi "corrupt" "$T/k9b.log"; then diag "$(grep -i corrupt "$T/k9b.log" | head -3)"; fi
 finish
