@@ -178,6 +178,37 @@ sink_inventory(void *arg, struct cp_ctx *ctx, const char *target,
 	return a->db ? db_inventory_put(a->db, target, kind, items, n) : 0;
 }
 
+/* cp_inventory_get(): db_inventory_get's callback shape to the ABI's. */
+struct inv_get_arg {
+	cp_inventory_cb cb;
+	void *arg;
+};
+
+static int
+inv_get_cb(const char *target, const char *kind, const char *key,
+    const struct cp_label *attrs, size_t nattrs, void *arg)
+{
+	struct inv_get_arg *g = arg;
+	struct cp_inventory_item it = {key, attrs, nattrs};
+
+	(void)target;
+	(void)kind;
+	return g->cb(&it, g->arg);
+}
+
+static int
+sink_inventory_get(void *arg, struct cp_ctx *ctx, const char *target,
+    const char *kind, cp_inventory_cb cb, void *cbarg)
+{
+	struct agent *a = arg;
+	struct inv_get_arg g = {cb, cbarg};
+
+	(void)ctx;
+	if (a->db == NULL)
+		return -ENOTSUP;
+	return db_inventory_get(a->db, target, kind, inv_get_cb, &g);
+}
+
 static int
 sink_target_status(void *arg, struct cp_ctx *ctx,
     const struct cp_target_status *st)
@@ -264,7 +295,8 @@ static struct ctx_sink
 agent_sink(struct agent *a)
 {
 	struct ctx_sink s = {sink_sample, sink_event, sink_inventory,
-	    sink_target_status, sink_watch, sink_unwatch, a};
+	    sink_target_status, sink_watch, sink_unwatch, a,
+	    sink_inventory_get};
 
 	return s;
 }

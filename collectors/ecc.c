@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/ecc.h"
+#include "collectors/hw/badattr.h"
+#include "collectors/hw/ecc.h"
 #include "firmware/hwsys.h"
 #include "plugin.h"
 
@@ -54,6 +55,7 @@ struct ecc_state {
 	char old_edac[16];   /* "present" / "absent" / "" */
 	int absent_logged;
 	int dirty;
+	struct badattr bad;
 };
 
 static void
@@ -319,18 +321,14 @@ dimm_get(struct ecc_state *st, const char *mc, const char *name)
  * dimm_ue_count...), anything else is reported with its path.
  */
 static int
-read_count(struct cp_ctx *ctx, const char *path, uint64_t *v)
+read_count(struct cp_ctx *ctx, struct ecc_state *st, const char *path,
+    uint64_t *v)
 {
 	int r = hw_read_u64(path, 10, v);
 
 	if (r == 0 || r == -ENOENT)
 		return r;
-	cp_log_warnx(ctx, "%s: %s", path,
-	    r == -ENODATA  ? "empty, expected a count"
-	    : r == -EINVAL ? "not a number"
-	    : r == -ERANGE ? "number out of range"
-			   : strerror(-r));
-	cp_count_error(ctx);
+	badattr_add(&st->bad, ctx, path, r);
 	return r;
 }
 
@@ -392,13 +390,13 @@ read_dimms(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 		d->has_ce = d->has_ue = 0;
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_ce_count", mcdir,
 			names[i]) == 0 &&
-		    read_count(ctx, path, &v) == 0) {
+		    read_count(ctx, st, path, &v) == 0) {
 			d->ce = v;
 			d->has_ce = 1;
 		}
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_ue_count", mcdir,
 			names[i]) == 0 &&
-		    read_count(ctx, path, &v) == 0) {
+		    read_count(ctx, st, path, &v) == 0) {
 			d->ue = v;
 			d->has_ue = 1;
 		}
@@ -433,7 +431,7 @@ read_csrows(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 		    rows[i]);
 		parse_layers(row);
 		if (hw_path(path, sizeof(path), "%s/ue_count", dir) == 0 &&
-		    read_count(ctx, path, &v) == 0) {
+		    read_count(ctx, st, path, &v) == 0) {
 			row->ue = v;
 			row->has_ue = 1;
 		}
@@ -460,7 +458,7 @@ read_csrows(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 			parse_layers(d);
 			if (hw_path(path, sizeof(path), "%s/%s", dir,
 				chans[j]) == 0 &&
-			    read_count(ctx, path, &v) == 0) {
+			    read_count(ctx, st, path, &v) == 0) {
 				d->ce = v;
 				d->has_ce = 1;
 			}
@@ -532,20 +530,20 @@ read_mc(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
 	for (size_t i = 0; i < sizeof(mcc) / sizeof(mcc[0]); i++)
 		if (hw_path(path, sizeof(path), "%s/%s", dir, mcc[i].file) ==
 			0 &&
-		    read_count(ctx, path, &v) == 0)
+		    read_count(ctx, st, path, &v) == 0)
 			emit_counter(ctx, mcc[i].metric, mcc[i].help, l, 1, v);
 
 	/* Errors the driver could not pin to a DIMM: a pseudo-DIMM. */
 	struct ecc_dimm *ni = NULL;
 
 	if (hw_path(path, sizeof(path), "%s/ce_noinfo_count", dir) == 0 &&
-	    read_count(ctx, path, &v) == 0) {
+	    read_count(ctx, st, path, &v) == 0) {
 		ni = dimm_get(st, mc, "noinfo");
 		ni->ce = v;
 		ni->has_ce = 1;
 	}
 	if (hw_path(path, sizeof(path), "%s/ue_noinfo_count", dir) == 0 &&
-	    read_count(ctx, path, &v) == 0) {
+	    read_count(ctx, st, path, &v) == 0) {
 		if (!ni)
 			ni = dimm_get(st, mc, "noinfo");
 		ni->ue = v;
@@ -756,6 +754,7 @@ ecc_collect(struct cp_ctx *ctx, void *arg)
 	if (!cp_path(ctx, CP_SYSFS, EDAC_MC, root, sizeof(root)))
 		return -ENAMETOOLONG;
 	n = hw_list(root, "mc", &mcs);
+	badattr_begin(&st->bad);
 	if (n < 0) {
 		edac_absent(ctx, st, root, strerror(-n));
 		return 0;
@@ -775,6 +774,7 @@ ecc_collect(struct cp_ctx *ctx, void *arg)
 		read_mc(ctx, st, root, mcs[i]);
 	}
 	hw_names_free(mcs, n);
+	badattr_end(&st->bad, ctx);
 	if (nmc == 0) {
 		edac_absent(ctx, st, root, "no mc* directory");
 		return 0;

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "collectors/hotswap.h"
+#include "collectors/hw/hotswap.h"
 #include "collectors/hw/uevent.h"
 #include "plugin.h"
 

@@ -69,7 +69,9 @@ hw_fixture(char *buf, size_t size, const char *tcase, const char *sub)
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		abort();
-	snprintf(buf, size, "%s/tests/fixtures/host/%s/%s", cwd, tcase, sub);
+	if (snprintf(buf, size, "%s/tests/fixtures/host/%s/%s", cwd, tcase,
+		sub) >= (int)size)
+		abort();
 }
 
 static int

@@ -362,6 +362,7 @@ malformed_files_are_reported_never_crash(void **state)
 	/* Each bad file is named with what is wrong. */
 	assert_non_null(strstr(log, "mc0/ue_count: not a number"));
 	assert_non_null(strstr(log, "mc0/ce_count: empty"));
+	assert_non_null(strstr(log, "malformed sysfs content (4)"));
 	assert_non_null(strstr(log, "dimm0/dimm_ce_count: number out of range"));
 	assert_non_null(strstr(log, "dimm1/dimm_ue_count: not a number"));
 	assert_null(hw_sample(&t->h, "ecc_mc_uncorrected_total", "mc=mc0"));

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "collectors/ecc.h"
+#include "collectors/hw/ecc.h"
 
 /* One poll reads at most this many records; the rest wait for the next. */
 #define RAS_BATCH 1000

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collectors/hotswap.h"
+#include "collectors/hw/hotswap.h"
 #include "firmware/hwsys.h"
 
 void
