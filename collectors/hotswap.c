@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "collectors/hw/badattr.h"
 #include "collectors/hw/hotswap.h"
 #include "collectors/hw/uevent.h"
 #include "plugin.h"
@@ -27,7 +28,7 @@
 struct hs_kind {
 	const char *kind; /* inventory kind in the store */
 	const char *noun; /* in messages */
-	void (*scan)(struct cp_ctx *, const char *, struct hs_list *);
+	void (*scan)(struct hs_scan *, struct hs_list *);
 	const char *ident[2]; /* identity: first non-empty of these attrs */
 };
 
@@ -55,6 +56,7 @@ struct hs_state {
 	struct hs_list prev[NKINDS];
 	uint64_t uevents, uevents_bad, uevent_scans, overflows;
 	uint64_t events;
+	struct badattr bad;
 };
 
 /* ------------------------------------------------------------ lifecycle */
@@ -306,18 +308,20 @@ static void
 rescan(struct cp_ctx *ctx, struct hs_state *st, const char *why)
 {
 	char root[4096];
+	struct hs_scan sc = {ctx, root, &st->bad};
 
 	if (!cp_path(ctx, CP_SYSFS, ".", root, sizeof(root)))
 		return;
 	if (!st->loaded)
 		load_stored(ctx, st);
+	badattr_begin(&st->bad);
 	for (size_t k = 0; k < NKINDS; k++) {
 		struct hs_list cur;
 
 		if (!st->enabled[k])
 			continue;
 		hs_list_init(&cur);
-		kinds[k].scan(ctx, root, &cur);
+		kinds[k].scan(&sc, &cur);
 		if (!st->have_prev[k]) {
 			cp_log_info(ctx, "first %s inventory: %zu item%s",
 			    kinds[k].kind, cur.n, cur.n == 1 ? "" : "s");
@@ -328,6 +332,7 @@ rescan(struct cp_ctx *ctx, struct hs_state *st, const char *why)
 		hs_list_fini(&st->prev[k]);
 		st->prev[k] = cur;
 	}
+	badattr_end(&st->bad, ctx);
 }
 
 /* -------------------------------------------------------------- uevents */

@@ -34,13 +34,20 @@ void hs_set(struct hs_item *it, const char *key, const char *value);
 const char *hs_get(const struct hs_item *it, const char *key);
 struct hs_item *hs_find(const struct hs_list *l, const char *key);
 
-/* Scanners: fill l from the sysfs root (a directory path). Problems with
- * single attributes are logged with their path and skipped. */
-void hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l);
-void hs_scan_pci_slots(struct cp_ctx *ctx, const char *root,
-    struct hs_list *l);
-void hs_scan_power_supplies(struct cp_ctx *ctx, const char *root,
-    struct hs_list *l);
-void hs_scan_fans(struct cp_ctx *ctx, const char *root, struct hs_list *l);
+struct badattr;
+
+/* What a scanner needs: the sysfs root (a directory path) and where to
+ * report malformed attributes (each is skipped, never fatal). */
+struct hs_scan {
+	struct cp_ctx *ctx;
+	const char *root;
+	struct badattr *bad;
+};
+
+/* Scanners: fill l from sysfs. */
+void hs_scan_disks(struct hs_scan *sc, struct hs_list *l);
+void hs_scan_pci_slots(struct hs_scan *sc, struct hs_list *l);
+void hs_scan_power_supplies(struct hs_scan *sc, struct hs_list *l);
+void hs_scan_fans(struct hs_scan *sc, struct hs_list *l);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collectors/hw/badattr.h"
 #include "collectors/hw/hotswap.h"
 #include "firmware/hwsys.h"
 
@@ -103,7 +104,7 @@ hs_find(const struct hs_list *l, const char *key)
  * for strings (control characters are masked), so only errors other than
  * "missing" are worth a line. */
 static void
-attr_str(struct cp_ctx *ctx, const char *dir, const char *name, char *buf,
+attr_str(struct hs_scan *sc, const char *dir, const char *name, char *buf,
     size_t size)
 {
 	char path[4096];
@@ -114,7 +115,7 @@ attr_str(struct cp_ctx *ctx, const char *dir, const char *name, char *buf,
 		return;
 	r = hw_read_str(path, buf, size);
 	if (r < 0 && r != -ENOENT && r != -ENOTDIR) {
-		cp_log_warnx(ctx, "%s: %s", path, strerror(-r));
+		badattr_add(sc->bad, sc->ctx, path, r);
 		buf[0] = '\0';
 	}
 	/* Vendors pad fixed-width SCSI inquiry fields with blanks. */
@@ -128,7 +129,7 @@ attr_str(struct cp_ctx *ctx, const char *dir, const char *name, char *buf,
 
 /* Numbers: missing -> -ENOENT quietly; garbage is reported with path. */
 static int
-attr_u64(struct cp_ctx *ctx, const char *dir, const char *name, uint64_t *v)
+attr_u64(struct hs_scan *sc, const char *dir, const char *name, uint64_t *v)
 {
 	char path[4096];
 	int r;
@@ -136,13 +137,8 @@ attr_u64(struct cp_ctx *ctx, const char *dir, const char *name, uint64_t *v)
 	if (hw_path(path, sizeof(path), "%s/%s", dir, name) < 0)
 		return -ENAMETOOLONG;
 	r = hw_read_u64(path, 10, v);
-	if (r < 0 && r != -ENOENT) {
-		cp_log_warnx(ctx, "%s: %s", path,
-		    r == -ENODATA  ? "empty, expected a number"
-		    : r == -EINVAL ? "not a number"
-				   : strerror(-r));
-		cp_count_error(ctx);
-	}
+	if (r < 0 && r != -ENOENT)
+		badattr_add(sc->bad, sc->ctx, path, r);
 	return r;
 }
 
@@ -250,8 +246,11 @@ skip_disk(const char *name)
 }
 
 void
-hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l)
+hs_scan_disks(struct hs_scan *sc, struct hs_list *l)
 {
+	struct cp_ctx *ctx = sc->ctx;
+	const char *root = sc->root;
+
 	char dir[4096], **names;
 	int n;
 
@@ -283,14 +282,14 @@ hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 			continue; /* no backing device: not a slot */
 		if (hw_link_rel(root, ddir, slot, sizeof(slot)) < 0)
 			snprintf(slot, sizeof(slot), "block/%s", names[i]);
-		attr_str(ctx, ddir, "model", model, sizeof(model));
-		attr_str(ctx, ddir, "vendor", vendor, sizeof(vendor));
-		attr_str(ctx, ddir, "rev", rev, sizeof(rev));
-		attr_str(ctx, ddir, "serial", serial, sizeof(serial));
+		attr_str(sc, ddir, "model", model, sizeof(model));
+		attr_str(sc, ddir, "vendor", vendor, sizeof(vendor));
+		attr_str(sc, ddir, "rev", rev, sizeof(rev));
+		attr_str(sc, ddir, "serial", serial, sizeof(serial));
 		/* NVMe namespaces hang off the controller: its firmware
 		 * revision, and its PCI function as the slot. */
 		if (!rev[0]) {
-			attr_str(ctx, ddir, "firmware_rev", rev, sizeof(rev));
+			attr_str(sc, ddir, "firmware_rev", rev, sizeof(rev));
 			if (rev[0] || strncmp(names[i], "nvme", 4) == 0)
 				nvme = 1;
 		}
@@ -303,12 +302,12 @@ hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 				snprintf(slot, sizeof(slot), "%s", prel);
 		}
 		if (!serial[0])
-			attr_str(ctx, bdir, "serial", serial, sizeof(serial));
+			attr_str(sc, bdir, "serial", serial, sizeof(serial));
 		if (!serial[0])
 			vpd_serial(ddir, serial, sizeof(serial));
-		attr_str(ctx, bdir, "wwid", wwn, sizeof(wwn));
+		attr_str(sc, bdir, "wwid", wwn, sizeof(wwn));
 		if (!wwn[0])
-			attr_str(ctx, ddir, "wwid", wwn, sizeof(wwn));
+			attr_str(sc, ddir, "wwid", wwn, sizeof(wwn));
 		short_slot(slot, nvme, nice, sizeof(nice));
 
 		it = hs_add(l, slot);
@@ -320,7 +319,7 @@ hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 		hs_set(it, "serial", serial);
 		hs_set(it, "wwn", wwn);
 		hs_set(it, "firmware", rev);
-		if (attr_u64(ctx, bdir, "size", &sectors) == 0) {
+		if (attr_u64(sc, bdir, "size", &sectors) == 0) {
 			/* sysfs "size" is in 512-byte sectors, always. */
 			snprintf(sz, sizeof(sz), "%" PRIu64, sectors * 512);
 			hs_set(it, "size_bytes", sz);
@@ -330,8 +329,11 @@ hs_scan_disks(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 }
 
 void
-hs_scan_pci_slots(struct cp_ctx *ctx, const char *root, struct hs_list *l)
+hs_scan_pci_slots(struct hs_scan *sc, struct hs_list *l)
 {
+	struct cp_ctx *ctx = sc->ctx;
+	const char *root = sc->root;
+
 	char dir[4096], **names;
 	int n;
 
@@ -352,7 +354,7 @@ hs_scan_pci_slots(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 
 		if (hw_path(sdir, sizeof(sdir), "%s/%s", dir, names[i]) < 0)
 			continue;
-		attr_str(ctx, sdir, "address", addr, sizeof(addr));
+		attr_str(sc, sdir, "address", addr, sizeof(addr));
 		card[0] = drv[0] = '\0';
 		/* "address" is domain:bus:device; the card's function 0
 		 * shows up as a device under /sys/bus/pci/devices. */
@@ -360,11 +362,11 @@ hs_scan_pci_slots(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 				   "%s/bus/pci/devices/%s.0", root, addr) == 0 &&
 		    hw_exists(fdir)) {
 			occupied = 1;
-			attr_str(ctx, fdir, "vendor", ven, sizeof(ven));
-			attr_str(ctx, fdir, "device", dev, sizeof(dev));
-			attr_str(ctx, fdir, "subsystem_vendor", sven,
+			attr_str(sc, fdir, "vendor", ven, sizeof(ven));
+			attr_str(sc, fdir, "device", dev, sizeof(dev));
+			attr_str(sc, fdir, "subsystem_vendor", sven,
 			    sizeof(sven));
-			attr_str(ctx, fdir, "subsystem_device", sdev,
+			attr_str(sc, fdir, "subsystem_device", sdev,
 			    sizeof(sdev));
 			snprintf(card, sizeof(card), "%s:%s %s:%s", ven, dev,
 			    sven, sdev);
@@ -373,7 +375,7 @@ hs_scan_pci_slots(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 		}
 		/* pciehp's "adapter" says whether a card is seated even when
 		 * the slot is powered off (no device then). */
-		if (attr_u64(ctx, sdir, "adapter", &v) == 0 && v == 1)
+		if (attr_u64(sc, sdir, "adapter", &v) == 0 && v == 1)
 			occupied = 1;
 		it = hs_add(l, names[i]);
 		hs_set(it, "slot", names[i]);
@@ -381,16 +383,18 @@ hs_scan_pci_slots(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 		hs_set(it, "present", occupied ? "1" : "0");
 		hs_set(it, "card", card);
 		hs_set(it, "driver", drv);
-		if (attr_u64(ctx, sdir, "power", &v) == 0)
+		if (attr_u64(sc, sdir, "power", &v) == 0)
 			hs_set(it, "power", v ? "on" : "off");
 	}
 	hw_names_free(names, n);
 }
 
 void
-hs_scan_power_supplies(struct cp_ctx *ctx, const char *root,
-    struct hs_list *l)
+hs_scan_power_supplies(struct hs_scan *sc, struct hs_list *l)
 {
+	struct cp_ctx *ctx = sc->ctx;
+	const char *root = sc->root;
+
 	char dir[4096], **names;
 	int n;
 
@@ -410,15 +414,15 @@ hs_scan_power_supplies(struct cp_ctx *ctx, const char *root,
 
 		if (hw_path(pdir, sizeof(pdir), "%s/%s", dir, names[i]) < 0)
 			continue;
-		attr_str(ctx, pdir, "type", type, sizeof(type));
+		attr_str(sc, pdir, "type", type, sizeof(type));
 		/* Peripherals' batteries (mice, keyboards) come and go with
 		 * the device; only the system's own supplies count. */
-		attr_str(ctx, pdir, "scope", status, sizeof(status));
+		attr_str(sc, pdir, "scope", status, sizeof(status));
 		if (strcmp(status, "Device") == 0)
 			continue;
-		attr_str(ctx, pdir, "model_name", model, sizeof(model));
-		attr_str(ctx, pdir, "serial_number", serial, sizeof(serial));
-		attr_str(ctx, pdir, "manufacturer", mfr, sizeof(mfr));
+		attr_str(sc, pdir, "model_name", model, sizeof(model));
+		attr_str(sc, pdir, "serial_number", serial, sizeof(serial));
+		attr_str(sc, pdir, "manufacturer", mfr, sizeof(mfr));
 		it = hs_add(l, names[i]);
 		hs_set(it, "slot", names[i]);
 		hs_set(it, "type", type);
@@ -426,19 +430,22 @@ hs_scan_power_supplies(struct cp_ctx *ctx, const char *root,
 		hs_set(it, "serial", serial);
 		hs_set(it, "manufacturer", mfr);
 		/* No "present" file (mains adapters): the entry is there. */
-		if (attr_u64(ctx, pdir, "present", &v) == 0)
+		if (attr_u64(sc, pdir, "present", &v) == 0)
 			hs_set(it, "present", v ? "1" : "0");
 		else
 			hs_set(it, "present", "1");
-		if (attr_u64(ctx, pdir, "online", &v) == 0)
+		if (attr_u64(sc, pdir, "online", &v) == 0)
 			hs_set(it, "online", v ? "1" : "0");
 	}
 	hw_names_free(names, n);
 }
 
 void
-hs_scan_fans(struct cp_ctx *ctx, const char *root, struct hs_list *l)
+hs_scan_fans(struct hs_scan *sc, struct hs_list *l)
 {
+	struct cp_ctx *ctx = sc->ctx;
+	const char *root = sc->root;
+
 	char dir[4096], **mons;
 	int n;
 
@@ -456,7 +463,7 @@ hs_scan_fans(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 
 		if (hw_path(mdir, sizeof(mdir), "%s/%s", dir, mons[i]) < 0)
 			continue;
-		attr_str(ctx, mdir, "name", chip, sizeof(chip));
+		attr_str(sc, mdir, "name", chip, sizeof(chip));
 		if (!chip[0])
 			snprintf(chip, sizeof(chip), "%s", mons[i]);
 		/* hwmonN numbers change between boots; the device path
@@ -477,10 +484,10 @@ hs_scan_fans(struct cp_ctx *ctx, const char *root, struct hs_list *l)
 			snprintf(idx, sizeof(idx), "%.*s", (int)(fl - 6),
 			    fans[j]);
 			snprintf(fname, sizeof(fname), "%s_label", idx);
-			attr_str(ctx, mdir, fname, label, sizeof(label));
+			attr_str(sc, mdir, fname, label, sizeof(label));
 			snprintf(fname, sizeof(fname), "%s_fault", idx);
-			attr_u64(ctx, mdir, fname, &fault);
-			present = attr_u64(ctx, mdir, fans[j], &v) == 0 &&
+			attr_u64(sc, mdir, fname, &fault);
+			present = attr_u64(sc, mdir, fans[j], &v) == 0 &&
 			    fault == 0;
 			snprintf(key, sizeof(key), "%s/%s", where, idx);
 			it = hs_add(l, key);

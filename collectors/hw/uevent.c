@@ -15,7 +15,7 @@ static const char *const actions[] = {"add", "remove", "change", "move",
     "online", "offline", "bind", "unbind"};
 
 static int
-fail(const char **err, const char *why, int r)
+uevent_fail(const char **err, const char *why, int r)
 {
 	if (err)
 		*err = why;
@@ -55,13 +55,13 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 	memset(ue, 0, offsetof(struct uevent, vars));
 	ue->nvars = 0;
 	if (len == 0)
-		return fail(err, "empty message", -EINVAL);
+		return uevent_fail(err, "empty message", -EINVAL);
 	if (len > UEVENT_MAX)
-		return fail(err, "message too long", -EINVAL);
+		return uevent_fail(err, "message too long", -EINVAL);
 	/* udevd re-broadcasts on group 2 with this magic; never from the
 	 * kernel. */
 	if (len >= 8 && memcmp(msg, "libudev", 8) == 0)
-		return fail(err, "udev message, not a kernel uevent", -EPROTO);
+		return uevent_fail(err, "udev message, not a kernel uevent", -EPROTO);
 	memcpy(ue->buf, msg, len);
 	ue->buf[len] = '\0';
 	end = ue->buf + len;
@@ -70,14 +70,14 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 	p = ue->buf;
 	at = strchr(p, '@');
 	if (!at || at == p)
-		return fail(err, "header is not ACTION@DEVPATH", -EINVAL);
+		return uevent_fail(err, "header is not ACTION@DEVPATH", -EINVAL);
 	*at = '\0';
 	ue->action = p;
 	ue->devpath = at + 1;
 	if (!valid_action(ue->action))
-		return fail(err, "unknown action", -EINVAL);
+		return uevent_fail(err, "unknown action", -EINVAL);
 	if (ue->devpath[0] != '/')
-		return fail(err, "devpath does not start with /", -EINVAL);
+		return uevent_fail(err, "devpath does not start with /", -EINVAL);
 	p += strlen(p) + 1;	      /* past the action */
 	p += strlen(p) + 1;	      /* past the devpath */
 
@@ -91,9 +91,9 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 		}
 		eq = strchr(p, '=');
 		if (!eq || !valid_key(p, (size_t)(eq - p)))
-			return fail(err, "variable is not KEY=VALUE", -EINVAL);
+			return uevent_fail(err, "variable is not KEY=VALUE", -EINVAL);
 		if (ue->nvars == UEVENT_MAX_VARS)
-			return fail(err, "too many variables", -EINVAL);
+			return uevent_fail(err, "too many variables", -EINVAL);
 		*eq = '\0';
 		ue->vars[ue->nvars].key = p;
 		ue->vars[ue->nvars].value = eq + 1;
@@ -103,10 +103,10 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 
 	v = uevent_get(ue, "ACTION");
 	if (v && strcmp(v, ue->action) != 0)
-		return fail(err, "ACTION differs from the header", -EINVAL);
+		return uevent_fail(err, "ACTION differs from the header", -EINVAL);
 	v = uevent_get(ue, "DEVPATH");
 	if (v && strcmp(v, ue->devpath) != 0)
-		return fail(err, "DEVPATH differs from the header", -EINVAL);
+		return uevent_fail(err, "DEVPATH differs from the header", -EINVAL);
 	ue->subsystem = uevent_get(ue, "SUBSYSTEM");
 	ue->devtype = uevent_get(ue, "DEVTYPE");
 	ue->devname = uevent_get(ue, "DEVNAME");
@@ -115,11 +115,11 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 		char *e;
 
 		if (*v < '0' || *v > '9')
-			return fail(err, "SEQNUM is not a number", -EINVAL);
+			return uevent_fail(err, "SEQNUM is not a number", -EINVAL);
 		errno = 0;
 		ue->seqnum = strtoull(v, &e, 10);
 		if (errno || e == v || *e)
-			return fail(err, "SEQNUM is not a number", -EINVAL);
+			return uevent_fail(err, "SEQNUM is not a number", -EINVAL);
 	}
 	if (err)
 		*err = NULL;

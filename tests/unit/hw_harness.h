@@ -11,6 +11,9 @@
 #ifndef HW_HARNESS_H
 #define HW_HARNESS_H
 
+/* Each test uses some of these helpers. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
