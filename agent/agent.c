@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "db.h"
+#include "firmware/firmware.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -175,6 +176,8 @@ sink_inventory(void *arg, struct cp_ctx *ctx, const char *target,
 	struct agent *a = arg;
 
 	(void)ctx;
+	/* The firmware log compares with what is stored: before the put. */
+	firmware_inventory_hook(a->db, a->cfg, target, kind, items, n);
 	return a->db ? db_inventory_put(a->db, target, kind, items, n) : 0;
 }
 

@@ -223,3 +223,39 @@ hw_exists(const char *path)
 
 	return stat(path, &st) == 0;
 }
+
+void
+hw_vpd_serial(const char *dir, char *buf, size_t size)
+{
+	unsigned char raw[260];
+	char path[4096];
+	ssize_t n;
+	size_t len, o = 0;
+	int fd;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	if (hw_path(path, sizeof(path), "%s/vpd_pg80", dir) < 0)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, raw, sizeof(raw));
+	close(fd);
+	if (n < 4 || raw[1] != 0x80)
+		return;
+	len = ((size_t)raw[2] << 8) | raw[3];
+	if (len > (size_t)n - 4)
+		len = (size_t)n - 4;
+	for (size_t i = 0; i < len && o + 1 < size; i++) {
+		unsigned char c = raw[4 + i];
+
+		if (c == ' ' && o == 0)
+			continue;
+		buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	while (o > 0 && buf[o - 1] == ' ')
+		o--;
+	buf[o] = '\0';
+}

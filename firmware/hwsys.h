@@ -57,6 +57,14 @@ int hw_link_rel(const char *root, const char *path, char *buf, size_t size);
 /* The last component of the symlink target at path (a driver's name). */
 int hw_link_base(const char *path, char *buf, size_t size);
 
+/*
+ * The unit serial number from SCSI VPD page 0x80 (SPC-4 7.8.15) in
+ * dir/vpd_pg80: a 4-byte header whose bytes 2-3 are the length, then
+ * ASCII (libata fills it from the ATA IDENTIFY serial). "" when absent or
+ * malformed.
+ */
+void hw_vpd_serial(const char *dir, char *buf, size_t size);
+
 /* 1 if path exists (any type), 0 if not. */
 int hw_exists(const char *path);
 

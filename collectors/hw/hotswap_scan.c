@@ -142,45 +142,6 @@ attr_u64(struct hs_scan *sc, const char *dir, const char *name, uint64_t *v)
 	return r;
 }
 
-/*
- * SCSI VPD page 0x80 (unit serial number, SPC-4 7.8.15): a 4-byte header
- * whose bytes 2-3 are the length, then ASCII. libata fills it from the
- * ATA IDENTIFY serial for SATA disks.
- */
-static void
-vpd_serial(const char *dir, char *buf, size_t size)
-{
-	unsigned char raw[260];
-	char path[4096];
-	ssize_t n;
-	size_t len, o = 0;
-	int fd;
-
-	buf[0] = '\0';
-	if (hw_path(path, sizeof(path), "%s/vpd_pg80", dir) < 0)
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, raw, sizeof(raw));
-	close(fd);
-	if (n < 4 || raw[1] != 0x80)
-		return;
-	len = ((size_t)raw[2] << 8) | raw[3];
-	if (len > (size_t)n - 4)
-		len = (size_t)n - 4;
-	for (size_t i = 0; i < len && o + 1 < size; i++) {
-		unsigned char c = raw[4 + i];
-
-		if (c == ' ' && o == 0)
-			continue;
-		buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	while (o > 0 && buf[o - 1] == ' ')
-		o--;
-	buf[o] = '\0';
-}
-
 /* A human name for where a disk sits: "ata2", "end_device-0:1",
  * "nvme 0000:3b:00.0", else the SCSI address or the last component. */
 static void
@@ -304,7 +265,7 @@ hs_scan_disks(struct hs_scan *sc, struct hs_list *l)
 		if (!serial[0])
 			attr_str(sc, bdir, "serial", serial, sizeof(serial));
 		if (!serial[0])
-			vpd_serial(ddir, serial, sizeof(serial));
+			hw_vpd_serial(ddir, serial, sizeof(serial));
 		attr_str(sc, bdir, "wwid", wwn, sizeof(wwn));
 		if (!wwn[0])
 			attr_str(sc, ddir, "wwid", wwn, sizeof(wwn));
