@@ -735,6 +735,11 @@ agent_check(const char *path, FILE *out)
 	cfg_errs_init(&warns);
 	a.cfg = config_load_lenient(path, &errs);
 	if (a.cfg) {
+		struct fw_config fc;
+
+		/* The firmware: section belongs to firmware/. */
+		if (fw_config_parse(a.cfg, &fc, &errs) == 0)
+			fw_config_fini(&fc);
 		agent_plugin_dir(a.cfg, dir, sizeof(dir));
 		if (!is_dir(dir))
 			cfg_errs_add(&warns, path ? path : "<defaults>", 0, 0,
