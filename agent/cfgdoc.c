@@ -604,7 +604,7 @@ cfg_node_clear_used(const struct cp_cfg *n)
 {
 	if (n == NULL)
 		return;
-	if (n->type == CFG_MAP)
+	if (n->type == CFG_MAP && n->n)
 		memset(n->used, 0, n->n);
 	for (size_t i = 0; i < n->n; i++)
 		cfg_node_clear_used(n->vals[i]);
