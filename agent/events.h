@@ -21,9 +21,9 @@
  * limit: 1..EVENTS_LIMIT_MAX (default 100). f's strings point at the
  * arguments. Returns 0, or -EINVAL with a message naming the parameter.
  */
-int events_filter_parse(const char *kind, const char *target,
-    const char *since, const char *limit, int64_t now_ms,
-    struct db_event_filter *f, char *err, size_t errlen);
+int events_filter_parse(const char *kind, const char *target, const char *since,
+    const char *limit, int64_t now_ms, struct db_event_filter *f, char *err,
+    size_t errlen);
 
 /*
  * {"events": [{id, time_ms, time, target, kind, component, severity,

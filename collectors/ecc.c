@@ -48,11 +48,11 @@ struct ecc_state {
 	struct ecc_dimm *d;
 	size_t n, cap;
 
-	int loaded;	     /* stored state read */
-	char boot_id[64];    /* this boot */
-	struct stored *old;  /* counts reported during this boot, from store */
+	int loaded;         /* stored state read */
+	char boot_id[64];   /* this boot */
+	struct stored *old; /* counts reported during this boot, from store */
 	size_t nold;
-	char old_edac[16];   /* "present" / "absent" / "" */
+	char old_edac[16]; /* "present" / "absent" / "" */
 	int absent_logged;
 	int dirty;
 	struct badattr bad;
@@ -106,7 +106,7 @@ ecc_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 
 		if (n == 0 && !cp_cfg_scalar(m) && cp_cfg_seq_len(m)) {
 			cp_cfg_error(m, "ce_thresholds: expected a mapping of "
-					"DIMM label glob to error count");
+			                "DIMM label glob to error count");
 			bad = 1;
 		}
 		st->thr = calloc(n ? n : 1, sizeof(*st->thr));
@@ -213,7 +213,7 @@ read_boot_id(struct cp_ctx *ctx, char *buf, size_t size)
 
 	buf[0] = '\0';
 	if (!cp_path(ctx, CP_PROCFS, "sys/kernel/random/boot_id", path,
-		sizeof(path)) ||
+	        sizeof(path)) ||
 	    hw_read_str(path, buf, size) < 0)
 		buf[0] = '\0';
 }
@@ -227,8 +227,8 @@ load_state(struct cp_ctx *ctx, struct ecc_state *st)
 	read_boot_id(ctx, st->boot_id, sizeof(st->boot_id));
 	r = cp_inventory_get(ctx, NULL, INV_KIND, load_cb, &la);
 	if (r < 0 && r != -ENOTSUP)
-		cp_log_warnx(ctx, "reading the stored ECC counts: %s",
-		    strerror(-r));
+		cp_log_warnx(
+		    ctx, "reading the stored ECC counts: %s", strerror(-r));
 	/*
 	 * Counts stored during another boot say nothing about this one:
 	 * everything the counters show now happened since the reboot.
@@ -245,7 +245,7 @@ save_state(struct cp_ctx *ctx, struct ecc_state *st, const char *edac)
 {
 	struct cp_inventory_item *items;
 	struct cp_label *attrs;
-	char (*num)[2][24];
+	char(*num)[2][24];
 	char rid[24];
 	size_t k = 0;
 
@@ -321,8 +321,8 @@ dimm_get(struct ecc_state *st, const char *mc, const char *name)
  * dimm_ue_count...), anything else is reported with its path.
  */
 static int
-read_count(struct cp_ctx *ctx, struct ecc_state *st, const char *path,
-    uint64_t *v)
+read_count(
+    struct cp_ctx *ctx, struct ecc_state *st, const char *path, uint64_t *v)
 {
 	int r = hw_read_u64(path, 10, v);
 
@@ -381,21 +381,21 @@ read_dimms(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 		d->seen = 1;
 		found++;
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_label", mcdir,
-			names[i]) == 0)
+		        names[i]) == 0)
 			read_text(path, d->label, sizeof(d->label));
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_location", mcdir,
-			names[i]) == 0)
+		        names[i]) == 0)
 			read_text(path, d->location, sizeof(d->location));
 		parse_layers(d);
 		d->has_ce = d->has_ue = 0;
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_ce_count", mcdir,
-			names[i]) == 0 &&
+		        names[i]) == 0 &&
 		    read_count(ctx, st, path, &v) == 0) {
 			d->ce = v;
 			d->has_ce = 1;
 		}
 		if (hw_path(path, sizeof(path), "%s/%s/dimm_ue_count", mcdir,
-			names[i]) == 0 &&
+		        names[i]) == 0 &&
 		    read_count(ctx, st, path, &v) == 0) {
 			d->ue = v;
 			d->has_ue = 1;
@@ -408,8 +408,8 @@ read_dimms(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 
 /* The legacy csrow layout: ch*_ce_count per channel, ue_count per csrow. */
 static int
-read_csrows(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
-    const char *mc)
+read_csrows(
+    struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir, const char *mc)
 {
 	char **rows, path[4096];
 	int n = hw_list(mcdir, "csrow", &rows), found = 0;
@@ -427,8 +427,7 @@ read_csrows(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 		found++;
 		row->has_ce = row->has_ue = 0;
 		row->label[0] = '\0';
-		snprintf(row->location, sizeof(row->location), "%s",
-		    rows[i]);
+		snprintf(row->location, sizeof(row->location), "%s", rows[i]);
 		parse_layers(row);
 		if (hw_path(path, sizeof(path), "%s/ue_count", dir) == 0 &&
 		    read_count(ctx, st, path, &v) == 0) {
@@ -443,21 +442,21 @@ read_csrows(struct cp_ctx *ctx, struct ecc_state *st, const char *mcdir,
 
 			if (l < 10 || strcmp(chans[j] + l - 9, "_ce_count"))
 				continue;
-			snprintf(chan, sizeof(chan), "%.*s", (int)(l - 9),
-			    chans[j]);
+			snprintf(
+			    chan, sizeof(chan), "%.*s", (int)(l - 9), chans[j]);
 			snprintf(name, sizeof(name), "%s_%s", rows[i], chan);
 			d = dimm_get(st, mc, name);
 			d->seen = 1;
 			d->has_ue = 0;
 			d->has_ce = 0;
 			if (hw_path(path, sizeof(path), "%s/%s_dimm_label", dir,
-				chan) == 0)
+			        chan) == 0)
 				read_text(path, d->label, sizeof(d->label));
 			snprintf(d->location, sizeof(d->location),
 			    "csrow %s channel %s", rows[i] + 5, chan + 2);
 			parse_layers(d);
 			if (hw_path(path, sizeof(path), "%s/%s", dir,
-				chans[j]) == 0 &&
+			        chans[j]) == 0 &&
 			    read_count(ctx, st, path, &v) == 0) {
 				d->ce = v;
 				d->has_ce = 1;
@@ -508,8 +507,8 @@ emit_gauge(struct cp_ctx *ctx, const char *metric, const char *help,
 }
 
 static int
-read_mc(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
-    const char *mc)
+read_mc(
+    struct cp_ctx *ctx, struct ecc_state *st, const char *root, const char *mc)
 {
 	char dir[4096], path[4096];
 	struct cp_label l[1] = {{"mc", mc}};
@@ -517,10 +516,10 @@ read_mc(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
 		const char *file, *metric, *help;
 	} mcc[] = {
 	    {"ce_count", "ecc_mc_corrected_total",
-		"Corrected memory errors of the memory controller since boot"},
+	        "Corrected memory errors of the memory controller since boot"},
 	    {"ue_count", "ecc_mc_uncorrected_total",
-		"Uncorrected memory errors of the memory controller since "
-		"boot"},
+	        "Uncorrected memory errors of the memory controller since "
+	        "boot"},
 	};
 	uint64_t v;
 	int found;
@@ -529,7 +528,7 @@ read_mc(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
 		return -ENAMETOOLONG;
 	for (size_t i = 0; i < sizeof(mcc) / sizeof(mcc[0]); i++)
 		if (hw_path(path, sizeof(path), "%s/%s", dir, mcc[i].file) ==
-			0 &&
+		        0 &&
 		    read_count(ctx, st, path, &v) == 0)
 			emit_counter(ctx, mcc[i].metric, mcc[i].help, l, 1, v);
 
@@ -562,8 +561,7 @@ read_mc(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
 	if (found == 0)
 		found = read_csrows(ctx, st, dir, mc);
 	if (found == 0)
-		cp_log_warnx(ctx, "%s: no dimm*, rank* or csrow* entries",
-		    dir);
+		cp_log_warnx(ctx, "%s: no dimm*, rank* or csrow* entries", dir);
 	return 0;
 }
 
@@ -573,7 +571,8 @@ static int64_t
 threshold_for(const struct ecc_state *st, const struct ecc_dimm *d)
 {
 	for (size_t i = 0; i < st->nthr; i++)
-		if ((d->label[0] && fnmatch(st->thr[i].glob, d->label, 0) == 0) ||
+		if ((d->label[0] &&
+		        fnmatch(st->thr[i].glob, d->label, 0) == 0) ||
 		    fnmatch(st->thr[i].glob, d->key, 0) == 0)
 			return st->thr[i].n;
 	return st->ce_threshold;
@@ -601,8 +600,7 @@ fire(struct cp_ctx *ctx, const struct ecc_dimm *d, enum cp_severity sev,
 	snprintf(b, sizeof(b), "%" PRIu64, before);
 	snprintf(a, sizeof(a), "%" PRIu64, after);
 	snprintf(msg, sizeof(msg),
-	    "%" PRIu64 " %s memory error%s on %s; %" PRIu64
-	    " since boot%s%s%s",
+	    "%" PRIu64 " %s memory error%s on %s; %" PRIu64 " since boot%s%s%s",
 	    delta, what, delta == 1 ? "" : "s", comp, after,
 	    extra && *extra ? "; " : "", extra ? extra : "",
 	    d->ras_detail.len ? d->ras_detail.s : "");
@@ -623,15 +621,17 @@ check_dimm(struct cp_ctx *ctx, struct ecc_state *st, struct ecc_dimm *d)
 	int64_t now = cp_now_ms(ctx);
 
 	if (d->has_ue && d->ue < d->base_ue) {
-		cp_log_info(ctx, "%s: uncorrected count went back from %" PRIu64
-				 " to %" PRIu64 " (counters reset)",
+		cp_log_info(ctx,
+		    "%s: uncorrected count went back from %" PRIu64
+		    " to %" PRIu64 " (counters reset)",
 		    d->key, d->base_ue, d->ue);
 		d->base_ue = d->ue;
 		st->dirty = 1;
 	}
 	if (d->has_ce && d->ce < d->base_ce) {
-		cp_log_info(ctx, "%s: corrected count went back from %" PRIu64
-				 " to %" PRIu64 " (counters reset)",
+		cp_log_info(ctx,
+		    "%s: corrected count went back from %" PRIu64 " to %" PRIu64
+		    " (counters reset)",
 		    d->key, d->base_ce, d->ce);
 		d->base_ce = d->ce;
 		d->nhist = 0;
@@ -669,8 +669,8 @@ check_dimm(struct cp_ctx *ctx, struct ecc_state *st, struct ecc_dimm *d)
 			snprintf(w, sizeof(w), "%" PRId64 "h",
 			    st->window_ms / 3600000);
 		else
-			snprintf(w, sizeof(w), "%" PRId64 "s",
-			    st->window_ms / 1000);
+			snprintf(
+			    w, sizeof(w), "%" PRId64 "s", st->window_ms / 1000);
 		snprintf(extra, sizeof(extra),
 		    "%" PRIu64 " in the last %s (warning at %" PRId64 ")", sum,
 		    w, thr);
@@ -708,14 +708,15 @@ emit_dimm(struct cp_ctx *ctx, const struct ecc_dimm *d)
 
 /* A host without EDAC (no driver, no ECC memory, a VM): said once. */
 static void
-edac_absent(struct cp_ctx *ctx, struct ecc_state *st, const char *root,
-    const char *why)
+edac_absent(
+    struct cp_ctx *ctx, struct ecc_state *st, const char *root, const char *why)
 {
 	emit_gauge(ctx, "ecc_edac_available",
 	    "1 when EDAC memory controllers are visible in sysfs", NULL, 0, 0);
 	if (!st->absent_logged) {
-		cp_log_info(ctx, "%s: %s: memory errors are not monitored on "
-				 "this host (no EDAC driver or no ECC memory)",
+		cp_log_info(ctx,
+		    "%s: %s: memory errors are not monitored on "
+		    "this host (no EDAC driver or no ECC memory)",
 		    root, why);
 		st->absent_logged = 1;
 	}

@@ -72,7 +72,7 @@ warn_cb(void *arg, const char *path, int err)
 	    "%s%s: %s", st->badlen ? "; " : "", path,
 	    err == -ENODATA  ? "empty"
 	    : err == -EINVAL ? "malformed"
-			     : strerror(-err));
+	                     : strerror(-err));
 	if (n > 0)
 		st->badlen += (size_t)n;
 	if (st->badlen >= sizeof(st->bad))
@@ -101,8 +101,8 @@ fwc_collect(struct cp_ctx *ctx, void *arg)
 	st->bad[0] = '\0';
 	fw_host_scan(sys, proc, live, &l, warn_cb, st);
 	if (st->nbad)
-		cp_log_warnx(ctx, "malformed sysfs content (%u): %s", st->nbad,
-		    st->bad);
+		cp_log_warnx(
+		    ctx, "malformed sysfs content (%u): %s", st->nbad, st->bad);
 	fw_items_build(&l, &it);
 	if (cp_inventory_put(ctx, NULL, "firmware", it.items, it.n) < 0)
 		cp_log_warnx(ctx, "storing the firmware inventory failed");

@@ -35,8 +35,7 @@ struct hs_kind {
 static const struct hs_kind kinds[] = {
     {"disk", "disk", hs_scan_disks, {"serial", "wwn"}},
     {"pci_slot", "PCI slot", hs_scan_pci_slots, {"card", NULL}},
-    {"power_supply", "power supply", hs_scan_power_supplies,
-	{"serial", NULL}},
+    {"power_supply", "power supply", hs_scan_power_supplies, {"serial", NULL}},
     {"fan", "fan", hs_scan_fans, {NULL, NULL}},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -65,8 +64,8 @@ static int
 hs_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 {
 	struct hs_state *st = calloc(1, sizeof(*st));
-	static const char *const keys[NKINDS] = {"disks", "pci_slots",
-	    "power_supplies", "fans"};
+	static const char *const keys[NKINDS] = {
+	    "disks", "pci_slots", "power_supplies", "fans"};
 	int bad = 0;
 
 	(void)ctx;
@@ -133,13 +132,13 @@ load_stored(struct cp_ctx *ctx, struct hs_state *st)
 	hs_list_init(&marks);
 	r = cp_inventory_get(ctx, NULL, MARK_KIND, load_cb, &marks);
 	if (r < 0 && r != -ENOTSUP)
-		cp_log_warnx(ctx, "reading the stored inventory: %s",
-		    strerror(-r));
+		cp_log_warnx(
+		    ctx, "reading the stored inventory: %s", strerror(-r));
 	for (size_t i = 0; i < NKINDS; i++) {
 		if (!hs_find(&marks, kinds[i].kind))
 			continue;
-		r = cp_inventory_get(ctx, NULL, kinds[i].kind, load_cb,
-		    &st->prev[i]);
+		r = cp_inventory_get(
+		    ctx, NULL, kinds[i].kind, load_cb, &st->prev[i]);
 		if (r == 0)
 			st->have_prev[i] = 1;
 	}
@@ -148,8 +147,8 @@ load_stored(struct cp_ctx *ctx, struct hs_state *st)
 }
 
 static void
-store(struct cp_ctx *ctx, struct hs_state *st, size_t k,
-    const struct hs_list *l)
+store(
+    struct cp_ctx *ctx, struct hs_state *st, size_t k, const struct hs_list *l)
 {
 	struct cp_inventory_item *items = calloc(l->n + 1, sizeof(*items));
 	struct cp_inventory_item mark[NKINDS];
@@ -161,16 +160,16 @@ store(struct cp_ctx *ctx, struct hs_state *st, size_t k,
 		items[i] = (struct cp_inventory_item){
 		    l->v[i].key, l->v[i].attrs, l->v[i].nattrs};
 	if (cp_inventory_put(ctx, NULL, kinds[k].kind, items, l->n) < 0)
-		cp_log_warnx(ctx, "storing the %s inventory failed",
-		    kinds[k].kind);
+		cp_log_warnx(
+		    ctx, "storing the %s inventory failed", kinds[k].kind);
 	free(items);
 	if (st->have_prev[k])
 		return;
 	st->have_prev[k] = 1;
 	for (size_t i = 0; i < NKINDS; i++)
 		if (st->have_prev[i])
-			mark[nm++] = (struct cp_inventory_item){
-			    kinds[i].kind, NULL, 0};
+			mark[nm++] =
+			    (struct cp_inventory_item){kinds[i].kind, NULL, 0};
 	cp_inventory_put(ctx, NULL, MARK_KIND, mark, nm);
 }
 
@@ -203,8 +202,8 @@ describe(const struct hs_item *it, char *buf, size_t size)
 		const char *v = hs_get(it, f[i]);
 
 		if (*v && o < size)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s",
-			    o ? " " : "", v);
+			o += (size_t)snprintf(
+			    buf + o, size - o, "%s%s", o ? " " : "", v);
 	}
 	if (*hs_get(it, "card") && o < size)
 		o += (size_t)snprintf(buf + o, size - o, "%scard %s",
@@ -270,7 +269,7 @@ diff(struct cp_ctx *ctx, struct hs_state *st, size_t k,
 		else
 			for (size_t j = 0; j < c->nattrs; j++)
 				if (strcmp(hs_get(o, c->attrs[j].key),
-					c->attrs[j].value) != 0)
+				        c->attrs[j].value) != 0)
 					changed = 1;
 		if (!present(o) && present(c)) {
 			fire(ctx, st, k, c, CP_SEV_INFO, NULL, ident(k, c),
@@ -292,8 +291,7 @@ diff(struct cp_ctx *ctx, struct hs_state *st, size_t k,
 		    strcmp(hs_get(o, "online"), hs_get(c, "online")) != 0) {
 			int up = strcmp(hs_get(c, "online"), "1") == 0;
 
-			fire(ctx, st, k, c,
-			    up ? CP_SEV_INFO : CP_SEV_WARNING,
+			fire(ctx, st, k, c, up ? CP_SEV_INFO : CP_SEV_WARNING,
 			    hs_get(o, "online"), hs_get(c, "online"),
 			    up ? "back online" : "offline (no input power)",
 			    why);
@@ -425,9 +423,8 @@ on_uevent(struct cp_ctx *ctx, int fd, unsigned events, void *arg)
 			cp_log_debug(ctx, "uevent %s %s %s", ue.action,
 			    ue.subsystem, ue.devpath);
 			if (!scan)
-				snprintf(why, sizeof(why),
-				    " (uevent %s %s)", ue.action,
-				    ue.subsystem);
+				snprintf(why, sizeof(why), " (uevent %s %s)",
+				    ue.action, ue.subsystem);
 			scan = 1;
 		}
 	}
@@ -463,8 +460,9 @@ open_uevent(struct cp_ctx *ctx, struct hs_state *st)
 	}
 	r = cp_watch_fd(ctx, fd, CP_FD_READ, on_uevent, st);
 	if (r < 0) {
-		cp_log_warnx(ctx, "uevents not watched (%s): changes are seen "
-				  "at the next collection only",
+		cp_log_warnx(ctx,
+		    "uevents not watched (%s): changes are seen "
+		    "at the next collection only",
 		    strerror(-r));
 		close(fd);
 		return r;

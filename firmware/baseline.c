@@ -41,16 +41,17 @@ rule_read(const struct cp_cfg *n, struct fw_rule *r)
 
 	if (!cfg_node_is_map(n)) {
 		cp_cfg_error(n, "a baseline rule must be a mapping with kind, "
-				"model and version");
+		                "model and version");
 		return -1;
 	}
 	cfg_node_clear_used(n);
 	if (cp_cfg_str(n, "kind", &s) == 0 && *s) {
 		r->kind = xstrdup(s);
 	} else {
-		cp_cfg_error(n, "a baseline rule needs 'kind' (bios, board, "
-				"system, nic, disk, bmc, os, cpu_microcode or a "
-				"glob)");
+		cp_cfg_error(n,
+		    "a baseline rule needs 'kind' (bios, board, "
+		    "system, nic, disk, bmc, os, cpu_microcode or a "
+		    "glob)");
 		bad = 1;
 	}
 	s = "*";
@@ -78,7 +79,7 @@ rule_read(const struct cp_cfg *n, struct fw_rule *r)
 		}
 	} else {
 		cp_cfg_error(v ? v : n, "a baseline rule needs 'version': a "
-					"glob or a list of globs");
+		                        "glob or a list of globs");
 		bad = 1;
 	}
 	cfg_node_report_unused(n, "firmware baseline rule");
@@ -86,8 +87,8 @@ rule_read(const struct cp_cfg *n, struct fw_rule *r)
 }
 
 int
-fw_config_parse(const struct config *cfg, struct fw_config *out,
-    struct cfg_errs *errs)
+fw_config_parse(
+    const struct config *cfg, struct fw_config *out, struct cfg_errs *errs)
 {
 	const struct cp_cfg *root, *n, *b;
 	size_t before = errs ? errs->n : 0;
@@ -105,7 +106,7 @@ fw_config_parse(const struct config *cfg, struct fw_config *out,
 		return 0;
 	if (!cfg_node_is_map(n)) {
 		cp_cfg_error(n, "'firmware' must be a mapping (baseline, "
-				"drift_event)");
+		                "drift_event)");
 		return -EINVAL;
 	}
 	cfg_node_clear_used(n);

@@ -38,7 +38,7 @@ warn_cb(void *arg, const char *path, int err)
 	fprintf(stderr, "chokepoint: firmware: %s: %s\n", path,
 	    err == -ENODATA  ? "empty"
 	    : err == -EINVAL ? "malformed"
-			     : strerror(-err));
+	                     : strerror(-err));
 }
 
 int
@@ -79,8 +79,9 @@ firmware_cmd_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "chokepoint: firmware: unexpected argument "
-				"'%s'\n",
+		fprintf(stderr,
+		    "chokepoint: firmware: unexpected argument "
+		    "'%s'\n",
 		    argv[optind]);
 		return 2;
 	}
@@ -104,21 +105,21 @@ firmware_cmd_main(int argc, char **argv)
 	}
 	/* The ioctl asks the running kernel: only meaningful on its sysfs. */
 	live = realpath(cfg->agent.sysfs, real) && strcmp(real, "/sys") == 0;
-	fw_host_scan(cfg->agent.sysfs, cfg->agent.procfs, live, &l, warn_cb,
-	    NULL);
+	fw_host_scan(
+	    cfg->agent.sysfs, cfg->agent.procfs, live, &l, warn_cb, NULL);
 	fw_items_build(&l, &it);
 	fwlog_observe(db, &fc, cfg->agent.hostname, it.items, it.n, now_ms());
-	if (db_inventory_put(db, cfg->agent.hostname, "firmware", it.items,
-		it.n) < 0) {
+	if (db_inventory_put(
+	        db, cfg->agent.hostname, "firmware", it.items, it.n) < 0) {
 		fprintf(stderr, "chokepoint: firmware: storing the inventory "
-				"failed\n");
+		                "failed\n");
 		rc = 2;
 		goto out;
 	}
 	rep = firmware_report(db, &fc, NULL);
 	if (!rep) {
 		fprintf(stderr, "chokepoint: firmware: reading the database "
-				"failed\n");
+		                "failed\n");
 		rc = 2;
 		goto out;
 	}

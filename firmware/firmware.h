@@ -24,13 +24,13 @@ struct db;
 
 /* One component. Empty strings where the source has nothing. */
 struct fw_item {
-	char kind[32];	   /* bios board system nic disk bmc os cpu_microcode */
-	char name[64];	   /* BIOS, eno1, nvme0, sda, BMC, kernel, cpu */
+	char kind[32]; /* bios board system nic disk bmc os cpu_microcode */
+	char name[64]; /* BIOS, eno1, nvme0, sda, BMC, kernel, cpu */
 	char vendor[128];
 	char model[192];
 	char version[128]; /* firmware version (release for the kernel) */
 	char serial[128];
-	char detail[256];  /* date, driver and its version, bus... */
+	char detail[256]; /* date, driver and its version, bus... */
 };
 
 struct fw_list {
@@ -76,8 +76,8 @@ void fw_items_fini(struct fw_items *it);
 /* ------------------------------------------------------------- baseline */
 
 struct fw_rule {
-	char *kind;	/* glob */
-	char *model;	/* glob, "*" when not given */
+	char *kind;      /* glob */
+	char *model;     /* glob, "*" when not given */
 	char **versions; /* globs: any may match */
 	size_t nversions;
 };
@@ -97,8 +97,8 @@ struct fw_config {
  *     drift_event: true
  * Errors name FILE:LINE:COL and go to errs. Returns 0 or -EINVAL.
  */
-int fw_config_parse(const struct config *cfg, struct fw_config *out,
-    struct cfg_errs *errs);
+int fw_config_parse(
+    const struct config *cfg, struct fw_config *out, struct cfg_errs *errs);
 void fw_config_fini(struct fw_config *fc);
 
 enum fw_status {
@@ -109,9 +109,8 @@ enum fw_status {
 
 /* Check one component; *expected (may be NULL) gets "2.1*, 2.2*" for a
  * drift, in buf. */
-enum fw_status fw_baseline_check(const struct fw_config *fc,
-    const char *kind, const char *model, const char *version, char *expected,
-    size_t size);
+enum fw_status fw_baseline_check(const struct fw_config *fc, const char *kind,
+    const char *model, const char *version, char *expected, size_t size);
 const char *fw_status_name(enum fw_status s);
 
 /* ------------------------------------------------------------ change log */
@@ -122,9 +121,8 @@ const char *fw_status_name(enum fw_status s);
  * old and new version and when first seen), update drift state, and add
  * "firmware" and "drift" events. Returns the number of changes or -errno.
  */
-int fwlog_observe(struct db *db, const struct fw_config *fc,
-    const char *target, const struct cp_inventory_item *items, size_t n,
-    int64_t now_ms);
+int fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
+    const struct cp_inventory_item *items, size_t n, int64_t now_ms);
 
 /*
  * The agent's inventory sink calls this for every put; it acts on kind
@@ -132,8 +130,8 @@ int fwlog_observe(struct db *db, const struct fw_config *fc,
  * per config). Returns what fwlog_observe() returns, 0 for other kinds.
  */
 int firmware_inventory_hook(struct db *db, const struct config *cfg,
-    const char *target, const char *kind,
-    const struct cp_inventory_item *items, size_t n);
+    const char *target, const char *kind, const struct cp_inventory_item *items,
+    size_t n);
 
 /* ---------------------------------------------------------------- report */
 
@@ -144,8 +142,8 @@ int firmware_inventory_hook(struct db *db, const struct config *cfg,
  * first_seen_ms, status (ok | drift | unchecked) and expected versions.
  * target NULL: every target. Heap string, NULL on a database error.
  */
-char *firmware_report_json(struct db *db, const struct fw_config *fc,
-    const char *target);
+char *firmware_report_json(
+    struct db *db, const struct fw_config *fc, const char *target);
 
 /* `chokepoint firmware [-c FILE] [--json]`. */
 int firmware_cmd_main(int argc, char **argv);

@@ -147,8 +147,7 @@ fw_ethtool_drvinfo(const char *ifname, char *driver, size_t dsize,
 	/* The kernel NUL-terminates these fixed arrays; be sure anyway. */
 	snprintf(driver, dsize, "%.*s", (int)sizeof(di.driver), di.driver);
 	snprintf(version, vsize, "%.*s", (int)sizeof(di.version), di.version);
-	snprintf(fw, fsize, "%.*s", (int)sizeof(di.fw_version),
-	    di.fw_version);
+	snprintf(fw, fsize, "%.*s", (int)sizeof(di.fw_version), di.fw_version);
 	snprintf(bus, bsize, "%.*s", (int)sizeof(di.bus_info), di.bus_info);
 	return 0;
 }
@@ -178,7 +177,7 @@ scan_nics(const struct scan *sc, int live, struct fw_list *l)
 			continue;
 		drv[0] = ver[0] = fw[0] = bus[0] = '\0';
 		if (hw_path(p, sizeof(p), "%s/%s/device/driver", dir,
-			names[i]) == 0)
+		        names[i]) == 0)
 			hw_link_base(p, drv, sizeof(drv));
 		if (live)
 			fw_ethtool_drvinfo(names[i], drv, sizeof(drv), ver,
@@ -225,7 +224,7 @@ scan_disks(const struct scan *sc, struct fw_list *l)
 			struct fw_item *it;
 
 			if (hw_path(d, sizeof(d), "%s/%s/device", dir,
-				names[i]) < 0 ||
+			        names[i]) < 0 ||
 			    !hw_exists(d))
 				continue;
 			it = add(l, "disk", names[i]);
@@ -290,7 +289,7 @@ scan_os(const struct scan *sc, struct fw_list *l)
 	}
 	/* Microcode: cpu0's sysfs file (4.x+), else /proc/cpuinfo. */
 	if (hw_path(p, sizeof(p), "%s/devices/system/cpu/cpu0/microcode",
-		sc->sys) == 0)
+	        sc->sys) == 0)
 		rd(sc, p, "version", ucode, sizeof(ucode));
 	if (hw_path(p, sizeof(p), "%s/cpuinfo", sc->proc) == 0 &&
 	    (f = fopen(p, "re")) != NULL) {
@@ -320,8 +319,8 @@ scan_os(const struct scan *sc, struct fw_list *l)
 
 		if (hw_parse_u64(ucode, 0, &x) < 0) {
 			if (sc->warn)
-				sc->warn(sc->arg, "cpu microcode revision",
-				    -EINVAL);
+				sc->warn(
+				    sc->arg, "cpu microcode revision", -EINVAL);
 			return;
 		}
 		it = add(l, "cpu_microcode", "cpu");
@@ -363,9 +362,9 @@ fw_items_build(const struct fw_list *l, struct fw_items *out)
 		 * bay (same name) is a new component, not a firmware
 		 * change. */
 		if (asprintf(&out->keys[i], "%s:%s", it->kind,
-			strcmp(it->kind, "disk") == 0 && it->serial[0]
-			    ? it->serial
-			    : it->name) < 0)
+		        strcmp(it->kind, "disk") == 0 && it->serial[0]
+		            ? it->serial
+		            : it->name) < 0)
 			abort();
 		x[0] = (struct cp_label){"kind", it->kind};
 		x[1] = (struct cp_label){"name", it->name};

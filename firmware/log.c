@@ -22,8 +22,8 @@
 /* Version-like attributes tracked per item. "version" is what host items
  * carry; SNMP entity items keep firmware, software and hardware
  * revisions and the OS version apart. */
-static const char *const fields[] = {"version", "firmware_rev",
-    "software_rev", "hardware_rev", "os_version"};
+static const char *const fields[] = {
+    "version", "firmware_rev", "software_rev", "hardware_rev", "os_version"};
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS firmware_current ("
@@ -82,8 +82,8 @@ fwlog_schema(struct db *db)
 	rc = sqlite3_exec(db_handle(db), schema, NULL, NULL, &err);
 	db_unlock(db);
 	if (rc != SQLITE_OK) {
-		log_warnx("firmware: creating the log tables: %s",
-		    err ? err : "?");
+		log_warnx(
+		    "firmware: creating the log tables: %s", err ? err : "?");
 		sqlite3_free(err);
 		return -EIO;
 	}
@@ -97,11 +97,10 @@ describe(const struct cp_inventory_item *it, const char *field, char *buf,
 	const char *vendor = attr(it, "vendor"), *model = attr(it, "model");
 
 	if (snprintf(buf, size, "%s (%s%s%s%s%s)%s%s",
-		*attr(it, "name") ? attr(it, "name") : it->key,
-		attr(it, "kind"), *vendor ? ", " : "", vendor,
-		*model ? ", " : "", model,
-		strcmp(field, "version") ? " " : "",
-		strcmp(field, "version") ? field : "") < 0)
+	        *attr(it, "name") ? attr(it, "name") : it->key,
+	        attr(it, "kind"), *vendor ? ", " : "", vendor,
+	        *model ? ", " : "", model, strcmp(field, "version") ? " " : "",
+	        strcmp(field, "version") ? field : "") < 0)
 		buf[0] = '\0';
 }
 
@@ -141,7 +140,8 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 		struct pending *p = pending_add(ev);
 
 		rc = sqlite3_prepare_v2(h,
-		    "INSERT INTO firmware_log (target, item, field, kind, name, "
+		    "INSERT INTO firmware_log (target, item, field, kind, "
+		    "name, "
 		    "model, old_version, new_version, first_seen_ms) VALUES "
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 		    -1, &s, NULL);
@@ -167,8 +167,8 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 		snprintf(p->before, sizeof(p->before), "%s", old);
 		snprintf(p->after, sizeof(p->after), "%s", val);
 		if (snprintf(p->msg, sizeof(p->msg),
-			"%s firmware changed from %s to %s", desc, old,
-			val) < 0)
+		        "%s firmware changed from %s to %s", desc, old,
+		        val) < 0)
 			p->msg[0] = '\0';
 		changes++;
 	}
@@ -176,7 +176,8 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 		rc = sqlite3_prepare_v2(h,
 		    "INSERT INTO firmware_current (target, item, field, kind, "
 		    "name, model, version, first_seen_ms, drift) VALUES (?1, "
-		    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (target, item, "
+		    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (target, "
+		    "item, "
 		    "field) DO UPDATE SET kind = ?4, name = ?5, model = ?6, "
 		    "version = ?7, first_seen_ms = ?8",
 		    -1, &s, NULL);
@@ -209,15 +210,15 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 			p->sev = st == FW_DRIFT ? CP_SEV_WARNING : CP_SEV_INFO;
 			snprintf(p->after, sizeof(p->after), "%s", val);
 			if (st == FW_DRIFT)
-				snprintf(p->before, sizeof(p->before), "%s",
-				    exp);
+				snprintf(
+				    p->before, sizeof(p->before), "%s", exp);
 			if (snprintf(p->msg, sizeof(p->msg),
-				st == FW_DRIFT
-				    ? "%s runs %s, not in the approved "
-				      "baseline (%s)"
-				    : "%s runs %s, back within the approved "
-				      "baseline%s",
-				desc, val, st == FW_DRIFT ? exp : "") < 0)
+			        st == FW_DRIFT
+			            ? "%s runs %s, not in the approved "
+			              "baseline (%s)"
+			            : "%s runs %s, back within the approved "
+			              "baseline%s",
+			        desc, val, st == FW_DRIFT ? exp : "") < 0)
 				p->msg[0] = '\0';
 		}
 		rc = sqlite3_prepare_v2(h,
@@ -248,11 +249,11 @@ forget_missing(sqlite3 *h, const char *target,
 	int rc;
 
 	if (sqlite3_prepare_v2(h,
-		"SELECT DISTINCT item FROM firmware_current WHERE target = ?1",
-		-1, &s, NULL) != SQLITE_OK ||
+	        "SELECT DISTINCT item FROM firmware_current WHERE target = ?1",
+	        -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h,
-		"DELETE FROM firmware_current WHERE target = ?1 AND item = ?2",
-		-1, &d, NULL) != SQLITE_OK) {
+	        "DELETE FROM firmware_current WHERE target = ?1 AND item = ?2",
+	        -1, &d, NULL) != SQLITE_OK) {
 		sqlite3_finalize(s);
 		return -EIO;
 	}
@@ -291,8 +292,8 @@ fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
 	sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		for (size_t f = 0; f < ARRAY_SIZE(fields) && r >= 0; f++) {
-			r = observe_item(h, fc, target, &items[i], fields[f],
-			    now_ms, &ev);
+			r = observe_item(
+			    h, fc, target, &items[i], fields[f], now_ms, &ev);
 			if (r > 0)
 				changes += r;
 		}
@@ -330,8 +331,8 @@ fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
 
 int
 firmware_inventory_hook(struct db *db, const struct config *cfg,
-    const char *target, const char *kind,
-    const struct cp_inventory_item *items, size_t n)
+    const char *target, const char *kind, const struct cp_inventory_item *items,
+    size_t n)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	static const struct config *cached;
@@ -350,7 +351,7 @@ firmware_inventory_hook(struct db *db, const struct config *cfg,
 		cfg_errs_init(&errs);
 		if (fw_config_parse(cfg, &fc, &errs) < 0)
 			log_warnx("firmware: the baseline has errors; drift "
-				  "is not checked");
+			          "is not checked");
 		cfg_errs_fini(&errs);
 		cached = cfg;
 	}

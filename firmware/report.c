@@ -42,8 +42,7 @@ str(json_t *o, const char *k)
 }
 
 json_t *
-firmware_report(struct db *db, const struct fw_config *fc,
-    const char *target)
+firmware_report(struct db *db, const struct fw_config *fc, const char *target)
 {
 	json_t *root, *comps = json_array(), *changes = json_array();
 	sqlite3_stmt *s = NULL;
@@ -60,9 +59,9 @@ firmware_report(struct db *db, const struct fw_config *fc,
 	h = db_handle(db);
 	/* The log tables exist once anything was observed. */
 	if (sqlite3_prepare_v2(h,
-		"SELECT first_seen_ms FROM firmware_current WHERE target = ?1 "
-		"AND item = ?2 AND field = 'version'",
-		-1, &s, NULL) != SQLITE_OK)
+	        "SELECT first_seen_ms FROM firmware_current WHERE target = ?1 "
+	        "AND item = ?2 AND field = 'version'",
+	        -1, &s, NULL) != SQLITE_OK)
 		s = NULL;
 	json_array_foreach(comps, i, o)
 	{
@@ -70,10 +69,10 @@ firmware_report(struct db *db, const struct fw_config *fc,
 		enum fw_status st;
 
 		if (s) {
-			sqlite3_bind_text(s, 1, str(o, "target"), -1,
-			    SQLITE_TRANSIENT);
-			sqlite3_bind_text(s, 2, str(o, "key"), -1,
-			    SQLITE_TRANSIENT);
+			sqlite3_bind_text(
+			    s, 1, str(o, "target"), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(
+			    s, 2, str(o, "key"), -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(s) == SQLITE_ROW)
 				json_object_set_new(o, "first_seen_ms",
 				    json_integer(sqlite3_column_int64(s, 0)));
@@ -81,8 +80,8 @@ firmware_report(struct db *db, const struct fw_config *fc,
 		}
 		st = fw_baseline_check(fc, str(o, "kind"), str(o, "model"),
 		    str(o, "version"), exp, sizeof(exp));
-		json_object_set_new(o, "status",
-		    json_string(fw_status_name(st)));
+		json_object_set_new(
+		    o, "status", json_string(fw_status_name(st)));
 		if (st == FW_DRIFT) {
 			json_object_set_new(o, "expected", json_string(exp));
 			drift++;
@@ -91,10 +90,10 @@ firmware_report(struct db *db, const struct fw_config *fc,
 	sqlite3_finalize(s);
 	s = NULL;
 	if (sqlite3_prepare_v2(h,
-		"SELECT target, item, field, kind, name, model, old_version, "
-		"new_version, first_seen_ms FROM firmware_log WHERE ?1 IS NULL "
-		"OR target = ?1 ORDER BY id DESC LIMIT 500",
-		-1, &s, NULL) == SQLITE_OK) {
+	        "SELECT target, item, field, kind, name, model, old_version, "
+	        "new_version, first_seen_ms FROM firmware_log WHERE ?1 IS NULL "
+	        "OR target = ?1 ORDER BY id DESC LIMIT 500",
+	        -1, &s, NULL) == SQLITE_OK) {
 		if (target)
 			sqlite3_bind_text(s, 1, target, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(s) == SQLITE_ROW) {
@@ -125,8 +124,8 @@ firmware_report(struct db *db, const struct fw_config *fc,
 }
 
 char *
-firmware_report_json(struct db *db, const struct fw_config *fc,
-    const char *target)
+firmware_report_json(
+    struct db *db, const struct fw_config *fc, const char *target)
 {
 	json_t *r = firmware_report(db, fc, target);
 	char *s;
@@ -163,12 +162,12 @@ firmware_report_print(json_t *r, FILE *out)
 	{
 		char t[32];
 
-		when(json_integer_value(json_object_get(o, "first_seen_ms")),
-		    t, sizeof(t));
+		when(json_integer_value(json_object_get(o, "first_seen_ms")), t,
+		    sizeof(t));
 		fprintf(out, "%-16s %-14s %-10s %-34.34s %-18s %-9s %s\n",
 		    str(o, "target"), str(o, "kind"), str(o, "name"),
-		    str(o, "model"), *str(o, "version") ? str(o, "version")
-							: "-",
+		    str(o, "model"),
+		    *str(o, "version") ? str(o, "version") : "-",
 		    str(o, "status"), t);
 		if (strcmp(str(o, "status"), "drift") == 0)
 			fprintf(out, "%-16s   expected: %s\n", "",
@@ -181,7 +180,7 @@ firmware_report_print(json_t *r, FILE *out)
 			char t[32];
 
 			when(json_integer_value(
-				 json_object_get(o, "first_seen_ms")),
+			         json_object_get(o, "first_seen_ms")),
 			    t, sizeof(t));
 			fprintf(out, "  %s  %s %s %s: %s -> %s\n", t,
 			    str(o, "target"), str(o, "kind"), str(o, "name"),

@@ -13,8 +13,8 @@ struct db;
 struct fw_config;
 
 /* New reference (caller json_decref()s), NULL on a database error. */
-json_t *firmware_report(struct db *db, const struct fw_config *fc,
-    const char *target);
+json_t *firmware_report(
+    struct db *db, const struct fw_config *fc, const char *target);
 /* The table `chokepoint firmware` prints. */
 void firmware_report_print(json_t *report, FILE *out);
 

@@ -59,7 +59,7 @@ void
 badattr_end(struct badattr *b, struct cp_ctx *ctx)
 {
 	if (b->n && b->hash != b->last_hash)
-		cp_log_warnx(ctx, "malformed sysfs content (%u): %s", b->n,
-		    b->text);
+		cp_log_warnx(
+		    ctx, "malformed sysfs content (%u): %s", b->n, b->text);
 	b->last_hash = b->n ? b->hash : 0;
 }

@@ -25,8 +25,8 @@ struct badattr {
 void badattr_begin(struct badattr *b);
 /* Record path with what is wrong with it (r: a negative errno from
  * hw_read_u64/hw_read_str). Counts an error on ctx. */
-void badattr_add(struct badattr *b, struct cp_ctx *ctx, const char *path,
-    int r);
+void badattr_add(
+    struct badattr *b, struct cp_ctx *ctx, const char *path, int r);
 /* Log the run's problems if they differ from the last report. */
 void badattr_end(struct badattr *b, struct cp_ctx *ctx);
 

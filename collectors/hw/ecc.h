@@ -16,16 +16,16 @@ struct sbuf_lite {
 };
 
 struct ecc_dimm {
-	char key[96];	    /* "mc0/dimm3": identity across runs */
-	char mc[16];	    /* "mc0" */
+	char key[96]; /* "mc0/dimm3": identity across runs */
+	char mc[16];  /* "mc0" */
 	int mc_index;
-	char dimm[48];	    /* "dimm3", "rank0", "csrow0_ch1", "csrow0", "noinfo" */
+	char dimm[48]; /* "dimm3", "rank0", "csrow0_ch1", "csrow0", "noinfo" */
 	char label[128];    /* dimm_label, may be "" */
 	char location[128]; /* dimm_location, may be "" */
-	int layers[3];	    /* numbers of dimm_location, for rasdaemon */
+	int layers[3];      /* numbers of dimm_location, for rasdaemon */
 	int nlayers;
 	int has_ce, has_ue;
-	uint64_t ce, ue;	   /* this read */
+	uint64_t ce, ue;           /* this read */
 	uint64_t base_ce, base_ue; /* already reported */
 	int have_base;
 	int seen;
@@ -55,7 +55,7 @@ void ecc_ras_set_last_id(struct ecc_ras *r, int64_t id);
  * existing history is skipped (sysfs counts since boot cover it). Returns
  * the number of records read or a negative errno.
  */
-int ecc_ras_poll(struct ecc_ras *r, struct cp_ctx *ctx, struct ecc_dimm *d,
-    size_t n);
+int ecc_ras_poll(
+    struct ecc_ras *r, struct cp_ctx *ctx, struct ecc_dimm *d, size_t n);
 
 #endif

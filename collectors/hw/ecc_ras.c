@@ -118,8 +118,8 @@ match(struct ecc_dimm *d, size_t n, const char *label, int mc, const int *l)
 }
 
 static void
-detail_add(struct ecc_dimm *d, const char *type, int64_t count,
-    const char *msg, int64_t addr, const char *ts)
+detail_add(struct ecc_dimm *d, const char *type, int64_t count, const char *msg,
+    int64_t addr, const char *ts)
 {
 	struct sbuf_lite *b = &d->ras_detail;
 	int w;
@@ -132,8 +132,8 @@ detail_add(struct ecc_dimm *d, const char *type, int64_t count,
 	    msg[0] ? ": " : "", msg);
 	if (w > 0)
 		b->len += (size_t)w < sizeof(b->s) - b->len
-		    ? (size_t)w
-		    : sizeof(b->s) - b->len - 1;
+		              ? (size_t)w
+		              : sizeof(b->s) - b->len - 1;
 }
 
 static void
@@ -145,8 +145,8 @@ unmatched(struct cp_ctx *ctx, struct ecc_dimm *d, const char *label, int mc,
 	int crit = strcmp(type, "Corrected") != 0;
 
 	if (d)
-		snprintf(comp, sizeof(comp), "%s",
-		    d->label[0] ? d->label : d->key);
+		snprintf(
+		    comp, sizeof(comp), "%s", d->label[0] ? d->label : d->key);
 	else if (label[0])
 		snprintf(comp, sizeof(comp), "%s", label);
 	else
@@ -166,8 +166,8 @@ unmatched(struct cp_ctx *ctx, struct ecc_dimm *d, const char *label, int mc,
 }
 
 int
-ecc_ras_poll(struct ecc_ras *r, struct cp_ctx *ctx, struct ecc_dimm *d,
-    size_t n)
+ecc_ras_poll(
+    struct ecc_ras *r, struct cp_ctx *ctx, struct ecc_dimm *d, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, got = 0;
@@ -236,8 +236,8 @@ ecc_ras_poll(struct ecc_ras *r, struct cp_ctx *ctx, struct ecc_dimm *d,
 	return got;
 sqlerr:
 	if (!r->warned++)
-		cp_log_warnx(ctx, "rasdaemon: %s: %s", r->path,
-		    sqlite3_errmsg(r->db));
+		cp_log_warnx(
+		    ctx, "rasdaemon: %s: %s", r->path, sqlite3_errmsg(r->db));
 	sqlite3_finalize(st);
 	/* Reopen next time: the file may have been replaced. */
 	sqlite3_close(r->db);

@@ -157,7 +157,7 @@ short_slot(const char *rel, int nvme, char *buf, size_t size)
 		char tail;
 
 		if ((l > 3 && strncmp(p, "ata", 3) == 0 && p[3] >= '0' &&
-			p[3] <= '9') ||
+		        p[3] <= '9') ||
 		    (l > 11 && strncmp(p, "end_device-", 11) == 0)) {
 			best = p;
 			blen = l;
@@ -197,8 +197,8 @@ short_slot(const char *rel, int nvme, char *buf, size_t size)
 static int
 skip_disk(const char *name)
 {
-	static const char *const virt[] = {"loop", "ram", "zram", "dm-", "md",
-	    "nbd", "sr", "fd", "zd", "rbd"};
+	static const char *const virt[] = {
+	    "loop", "ram", "zram", "dm-", "md", "nbd", "sr", "fd", "zd", "rbd"};
 
 	for (size_t i = 0; i < sizeof(virt) / sizeof(virt[0]); i++)
 		if (strncmp(name, virt[i], strlen(virt[i])) == 0)
@@ -258,7 +258,7 @@ hs_scan_disks(struct hs_scan *sc, struct hs_list *l)
 			char pdir[4096], prel[4096];
 
 			if (hw_path(pdir, sizeof(pdir), "%s/device", ddir) ==
-				0 &&
+			        0 &&
 			    hw_link_rel(root, pdir, prel, sizeof(prel)) == 0)
 				snprintf(slot, sizeof(slot), "%s", prel);
 		}
@@ -319,16 +319,17 @@ hs_scan_pci_slots(struct hs_scan *sc, struct hs_list *l)
 		card[0] = drv[0] = '\0';
 		/* "address" is domain:bus:device; the card's function 0
 		 * shows up as a device under /sys/bus/pci/devices. */
-		if (addr[0] && hw_path(fdir, sizeof(fdir),
-				   "%s/bus/pci/devices/%s.0", root, addr) == 0 &&
+		if (addr[0] &&
+		    hw_path(fdir, sizeof(fdir), "%s/bus/pci/devices/%s.0", root,
+		        addr) == 0 &&
 		    hw_exists(fdir)) {
 			occupied = 1;
 			attr_str(sc, fdir, "vendor", ven, sizeof(ven));
 			attr_str(sc, fdir, "device", dev, sizeof(dev));
-			attr_str(sc, fdir, "subsystem_vendor", sven,
-			    sizeof(sven));
-			attr_str(sc, fdir, "subsystem_device", sdev,
-			    sizeof(sdev));
+			attr_str(
+			    sc, fdir, "subsystem_vendor", sven, sizeof(sven));
+			attr_str(
+			    sc, fdir, "subsystem_device", sdev, sizeof(sdev));
 			snprintf(card, sizeof(card), "%s:%s %s:%s", ven, dev,
 			    sven, sdev);
 			if (hw_path(nm, sizeof(nm), "%s/driver", fdir) == 0)
@@ -442,14 +443,14 @@ hs_scan_fans(struct hs_scan *sc, struct hs_list *l)
 
 			if (fl < 10 || strcmp(fans[j] + fl - 6, "_input"))
 				continue;
-			snprintf(idx, sizeof(idx), "%.*s", (int)(fl - 6),
-			    fans[j]);
+			snprintf(
+			    idx, sizeof(idx), "%.*s", (int)(fl - 6), fans[j]);
 			snprintf(fname, sizeof(fname), "%s_label", idx);
 			attr_str(sc, mdir, fname, label, sizeof(label));
 			snprintf(fname, sizeof(fname), "%s_fault", idx);
 			attr_u64(sc, mdir, fname, &fault);
-			present = attr_u64(sc, mdir, fans[j], &v) == 0 &&
-			    fault == 0;
+			present =
+			    attr_u64(sc, mdir, fans[j], &v) == 0 && fault == 0;
 			snprintf(key, sizeof(key), "%s/%s", where, idx);
 			it = hs_add(l, key);
 			snprintf(key, sizeof(key), "%s %s", chip,

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const actions[] = {"add", "remove", "change", "move",
-    "online", "offline", "bind", "unbind"};
+static const char *const actions[] = {
+    "add", "remove", "change", "move", "online", "offline", "bind", "unbind"};
 
 static int
 uevent_fail(const char **err, const char *why, int r)
@@ -40,7 +40,7 @@ valid_key(const char *k, size_t n)
 		char c = k[i];
 
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == '_'))
+		        (c >= '0' && c <= '9') || c == '_'))
 			return 0;
 	}
 	return 1;
@@ -61,7 +61,8 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 	/* udevd re-broadcasts on group 2 with this magic; never from the
 	 * kernel. */
 	if (len >= 8 && memcmp(msg, "libudev", 8) == 0)
-		return uevent_fail(err, "udev message, not a kernel uevent", -EPROTO);
+		return uevent_fail(
+		    err, "udev message, not a kernel uevent", -EPROTO);
 	memcpy(ue->buf, msg, len);
 	ue->buf[len] = '\0';
 	end = ue->buf + len;
@@ -70,16 +71,18 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 	p = ue->buf;
 	at = strchr(p, '@');
 	if (!at || at == p)
-		return uevent_fail(err, "header is not ACTION@DEVPATH", -EINVAL);
+		return uevent_fail(
+		    err, "header is not ACTION@DEVPATH", -EINVAL);
 	*at = '\0';
 	ue->action = p;
 	ue->devpath = at + 1;
 	if (!valid_action(ue->action))
 		return uevent_fail(err, "unknown action", -EINVAL);
 	if (ue->devpath[0] != '/')
-		return uevent_fail(err, "devpath does not start with /", -EINVAL);
-	p += strlen(p) + 1;	      /* past the action */
-	p += strlen(p) + 1;	      /* past the devpath */
+		return uevent_fail(
+		    err, "devpath does not start with /", -EINVAL);
+	p += strlen(p) + 1; /* past the action */
+	p += strlen(p) + 1; /* past the devpath */
 
 	while (p < end) {
 		char *eq;
@@ -91,7 +94,8 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 		}
 		eq = strchr(p, '=');
 		if (!eq || !valid_key(p, (size_t)(eq - p)))
-			return uevent_fail(err, "variable is not KEY=VALUE", -EINVAL);
+			return uevent_fail(
+			    err, "variable is not KEY=VALUE", -EINVAL);
 		if (ue->nvars == UEVENT_MAX_VARS)
 			return uevent_fail(err, "too many variables", -EINVAL);
 		*eq = '\0';
@@ -103,10 +107,12 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 
 	v = uevent_get(ue, "ACTION");
 	if (v && strcmp(v, ue->action) != 0)
-		return uevent_fail(err, "ACTION differs from the header", -EINVAL);
+		return uevent_fail(
+		    err, "ACTION differs from the header", -EINVAL);
 	v = uevent_get(ue, "DEVPATH");
 	if (v && strcmp(v, ue->devpath) != 0)
-		return uevent_fail(err, "DEVPATH differs from the header", -EINVAL);
+		return uevent_fail(
+		    err, "DEVPATH differs from the header", -EINVAL);
 	ue->subsystem = uevent_get(ue, "SUBSYSTEM");
 	ue->devtype = uevent_get(ue, "DEVTYPE");
 	ue->devname = uevent_get(ue, "DEVNAME");
@@ -115,11 +121,13 @@ uevent_parse(const char *msg, size_t len, struct uevent *ue, const char **err)
 		char *e;
 
 		if (*v < '0' || *v > '9')
-			return uevent_fail(err, "SEQNUM is not a number", -EINVAL);
+			return uevent_fail(
+			    err, "SEQNUM is not a number", -EINVAL);
 		errno = 0;
 		ue->seqnum = strtoull(v, &e, 10);
 		if (errno || e == v || *e)
-			return uevent_fail(err, "SEQNUM is not a number", -EINVAL);
+			return uevent_fail(
+			    err, "SEQNUM is not a number", -EINVAL);
 	}
 	if (err)
 		*err = NULL;

@@ -23,11 +23,12 @@ struct uevent_var {
 /* A parsed message. Strings point into .buf, valid as long as the struct. */
 struct uevent {
 	char buf[UEVENT_MAX + 1];
-	const char *action;    /* add remove change move online offline bind unbind */
-	const char *devpath;   /* /devices/... */
-	const char *subsystem; /* NULL when absent */
-	const char *devtype;   /* NULL when absent */
-	const char *devname;   /* NULL when absent */
+	const char
+	    *action; /* add remove change move online offline bind unbind */
+	const char *devpath;       /* /devices/... */
+	const char *subsystem;     /* NULL when absent */
+	const char *devtype;       /* NULL when absent */
+	const char *devname;       /* NULL when absent */
 	unsigned long long seqnum; /* 0 when absent */
 	struct uevent_var vars[UEVENT_MAX_VARS];
 	size_t nvars;
@@ -40,8 +41,8 @@ struct uevent {
  * header, a variable without '=', too many variables, or len > UEVENT_MAX.
  * If err is not NULL it receives a short reason.
  */
-int uevent_parse(const char *msg, size_t len, struct uevent *ue,
-    const char **err);
+int uevent_parse(
+    const char *msg, size_t len, struct uevent *ue, const char **err);
 
 /* Value of key, or NULL. */
 const char *uevent_get(const struct uevent *ue, const char *key);

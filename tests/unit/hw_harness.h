@@ -18,10 +18,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -38,8 +38,8 @@ struct hw_sample {
 };
 
 struct hw_h {
-	char dir[PATH_MAX];	 /* temp data dir */
-	char sysfs[PATH_MAX];	 /* what ctx env points at */
+	char dir[PATH_MAX];   /* temp data dir */
+	char sysfs[PATH_MAX]; /* what ctx env points at */
 	char procfs[PATH_MAX];
 	struct db *db;
 	struct plugin *plugin;
@@ -73,7 +73,7 @@ hw_fixture(char *buf, size_t size, const char *tcase, const char *sub)
 	if (!getcwd(cwd, sizeof(cwd)))
 		abort();
 	if (snprintf(buf, size, "%s/tests/fixtures/host/%s/%s", cwd, tcase,
-		sub) >= (int)size)
+	        sub) >= (int)size)
 		abort();
 }
 
@@ -93,9 +93,9 @@ hw_sink_sample(void *arg, struct cp_ctx *ctx, const struct cp_sample *s)
 	memset(o, 0, sizeof(*o));
 	snprintf(o->metric, sizeof(o->metric), "%s", s->metric);
 	for (size_t i = 0; i < s->nlabels && off < sizeof(o->labels); i++)
-		off += (size_t)snprintf(o->labels + off, sizeof(o->labels) - off,
-		    "%s%s=%s", i ? "," : "", s->labels[i].key,
-		    s->labels[i].value);
+		off += (size_t)snprintf(o->labels + off,
+		    sizeof(o->labels) - off, "%s%s=%s", i ? "," : "",
+		    s->labels[i].key, s->labels[i].value);
 	o->value = s->value;
 	o->counter = s->counter;
 	o->kind = (int)s->kind;
@@ -124,8 +124,8 @@ hw_sink_event(void *arg, struct cp_ctx *ctx, const struct cp_event *ev)
 }
 
 static int
-hw_sink_inv(void *arg, struct cp_ctx *ctx, const char *target,
-    const char *kind, const struct cp_inventory_item *items, size_t n)
+hw_sink_inv(void *arg, struct cp_ctx *ctx, const char *target, const char *kind,
+    const struct cp_inventory_item *items, size_t n)
 {
 	struct hw_h *h = arg;
 
@@ -209,8 +209,8 @@ hw_init(struct hw_h *h)
  * succeeded and start is set.
  */
 static int
-hw_open(struct hw_h *h, const char *name, const char *sysfs,
-    const char *procfs, const char *yaml, int start)
+hw_open(struct hw_h *h, const char *name, const char *sysfs, const char *procfs,
+    const char *yaml, int start)
 {
 	char path[PATH_MAX], err[512];
 	struct ctx_env env;

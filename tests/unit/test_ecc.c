@@ -89,7 +89,7 @@ dimm_layout_counts_per_dimm_not_twice(void **state)
 	hw_events(&t->h, "ecc", &ev);
 	assert_int_equal(ev.n, 1);
 	assert_non_null(strstr(ev.msg[0], "5 corrected memory errors on "
-					  "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"));
+	                                  "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"));
 	assert_string_equal(ev.comp[0], "CPU_SrcID#0_MC#0_Chan#1_DIMM#0");
 	assert_int_equal(ev.sev[0], CP_SEV_WARNING);
 	assert_string_equal(ev.before[0], "0");
@@ -118,10 +118,10 @@ increase_is_an_event_and_ue_is_critical(void **state)
 	hw_events(&t->h, "ecc", &ev);
 	assert_int_equal(ev.n, 3);
 	assert_int_equal(hw_count(&ev, "7 corrected memory errors on "
-				       "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"),
+	                               "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"),
 	    1);
 	assert_int_equal(hw_count(&ev, "1 uncorrected memory error on "
-				       "CPU_SrcID#1_MC#0_Chan#0_DIMM#0"),
+	                               "CPU_SrcID#1_MC#0_Chan#0_DIMM#0"),
 	    1);
 	for (size_t i = 0; i < ev.n; i++)
 		if (strstr(ev.msg[i], "uncorrected"))
@@ -182,8 +182,8 @@ rank_layout(void **state)
 	    "mc=mc0,dimm=rank2,label=mc#0csrow#1channel#0");
 	assert_non_null(s);
 	assert_int_equal(s->counter, 7);
-	assert_null(hw_sample(&t->h, "ecc_corrected_total",
-	    "mc=mc0,dimm=rank4,label="));
+	assert_null(hw_sample(
+	    &t->h, "ecc_corrected_total", "mc=mc0,dimm=rank4,label="));
 }
 
 static void
@@ -200,14 +200,14 @@ legacy_csrow_layout(void **state)
 	    "mc=mc0,dimm=csrow0_ch1,label=DIMM_A2");
 	assert_non_null(s);
 	assert_int_equal(s->counter, 3);
-	s = hw_sample(&t->h, "ecc_uncorrected_total",
-	    "mc=mc0,dimm=csrow1,label=DIMM_B1");
+	s = hw_sample(
+	    &t->h, "ecc_uncorrected_total", "mc=mc0,dimm=csrow1,label=DIMM_B1");
 	assert_non_null(s);
 	assert_int_equal(s->counter, 1);
 	hw_events(&t->h, "ecc", &ev);
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(hw_count(&ev, "1 uncorrected memory error on "
-				       "DIMM_B1"),
+	                               "DIMM_B1"),
 	    1);
 }
 
@@ -230,8 +230,7 @@ threshold_makes_few_corrected_errors_info(void **state)
 	for (size_t i = 0; i < ev.n; i++)
 		if (strstr(ev.msg[i], "7 corrected"))
 			assert_int_equal(ev.sev[i], CP_SEV_WARNING);
-	assert_int_equal(hw_count(&ev, "12 in the last 1h (warning at 10)"),
-	    1);
+	assert_int_equal(hw_count(&ev, "12 in the last 1h (warning at 10)"), 1);
 }
 
 static void
@@ -256,7 +255,7 @@ bad_config_is_rejected_with_position(void **state)
 
 	use(t, "edac-dimm");
 	assert_true(hw_open(&t->h, "ecc", t->sys, t->proc,
-			"ce_threshold: 0\nce_thresholds: {a: x}\n", 0) < 0);
+	                "ce_threshold: 0\nce_thresholds: {a: x}\n", 0) < 0);
 	assert_true(t->h.errs.n >= 2);
 	err_format(&t->h.errs.v[0], buf, sizeof(buf));
 	assert_non_null(strstr(buf, "test.yaml:1:"));
@@ -285,15 +284,15 @@ rasdaemon_is_reconciled(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	/* rasdaemon's own schema (ras-record.c, mc_event_tab). */
 	exec_sql(db, "CREATE TABLE mc_event (id INTEGER PRIMARY KEY, "
-		     "timestamp TEXT, err_count INTEGER, err_type TEXT, "
-		     "err_msg TEXT, label TEXT, mc INTEGER, top_layer INTEGER, "
-		     "middle_layer INTEGER, lower_layer INTEGER, address "
-		     "INTEGER, grain INTEGER, syndrome INTEGER, driver_detail "
-		     "TEXT);"
-		     "INSERT INTO mc_event VALUES (NULL, '2024-01-01 "
-		     "10:00:00 +0000', 5, 'Corrected', 'memory read error', "
-		     "'CPU_SrcID#0_MC#0_Chan#1_DIMM#0', 0, 1, 0, -1, 4096, "
-		     "64, 0, '');");
+	             "timestamp TEXT, err_count INTEGER, err_type TEXT, "
+	             "err_msg TEXT, label TEXT, mc INTEGER, top_layer INTEGER, "
+	             "middle_layer INTEGER, lower_layer INTEGER, address "
+	             "INTEGER, grain INTEGER, syndrome INTEGER, driver_detail "
+	             "TEXT);"
+	             "INSERT INTO mc_event VALUES (NULL, '2024-01-01 "
+	             "10:00:00 +0000', 5, 'Corrected', 'memory read error', "
+	             "'CPU_SrcID#0_MC#0_Chan#1_DIMM#0', 0, 1, 0, -1, 4096, "
+	             "64, 0, '');");
 	snprintf(yaml, sizeof(yaml), "{rasdaemon: \"%s\"}", path);
 	use(t, "edac-dimm");
 	start(t, yaml);
@@ -321,16 +320,16 @@ rasdaemon_is_reconciled(void **state)
 	hw_events(&t->h, "ecc", &ev);
 	assert_int_equal(ev.n, 4);
 	assert_int_equal(hw_count(&ev, "7 corrected memory errors on "
-				       "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"),
+	                               "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"),
 	    1);
 	assert_int_equal(hw_count(&ev, "rasdaemon: 7 Corrected at 2024-01-02 "
-				       "11:00:00 +0000, address 0xdeadbeef: "
-				       "memory scrubbing error"),
+	                               "11:00:00 +0000, address 0xdeadbeef: "
+	                               "memory scrubbing error"),
 	    1);
 	assert_int_equal(hw_count(&ev, "rasdaemon: 1 Uncorrected"), 1);
 	assert_int_equal(hw_count(&ev, "rasdaemon recorded 3 Corrected "
-				       "errors on CPU_SrcID#1_MC#0_Chan#1_"
-				       "DIMM#0"),
+	                               "errors on CPU_SrcID#1_MC#0_Chan#1_"
+	                               "DIMM#0"),
 	    1);
 	/* Handled records are not read again, not even after a restart. */
 	hw_close(&t->h);
@@ -355,15 +354,16 @@ malformed_files_are_reported_never_crash(void **state)
 	assert_int_equal(hw_collect(&t->h, 1000000), 0);
 	log = hw_capture_stderr_end(saved, logpath);
 	/* The sound DIMM is still read. */
-	s = hw_sample(&t->h, "ecc_corrected_total",
-	    "mc=mc0,dimm=dimm1,label=DIMM_A2");
+	s = hw_sample(
+	    &t->h, "ecc_corrected_total", "mc=mc0,dimm=dimm1,label=DIMM_A2");
 	assert_non_null(s);
 	assert_int_equal(s->counter, 2);
 	/* Each bad file is named with what is wrong. */
 	assert_non_null(strstr(log, "mc0/ue_count: not a number"));
 	assert_non_null(strstr(log, "mc0/ce_count: empty"));
 	assert_non_null(strstr(log, "malformed sysfs content (4)"));
-	assert_non_null(strstr(log, "dimm0/dimm_ce_count: number out of range"));
+	assert_non_null(
+	    strstr(log, "dimm0/dimm_ce_count: number out of range"));
 	assert_non_null(strstr(log, "dimm1/dimm_ue_count: not a number"));
 	assert_null(hw_sample(&t->h, "ecc_mc_uncorrected_total", "mc=mc0"));
 	assert_true(ctx_errors(t->h.ctx) >= 4);
@@ -397,27 +397,27 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		dimm_layout_counts_per_dimm_not_twice, setup, teardown),
+	        dimm_layout_counts_per_dimm_not_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		increase_is_an_event_and_ue_is_critical, setup, teardown),
+	        increase_is_an_event_and_ue_is_critical, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		restart_same_boot_repeats_nothing_new_boot_reports, setup,
-		teardown),
+	        restart_same_boot_repeats_nothing_new_boot_reports, setup,
+	        teardown),
 	    cmocka_unit_test_setup_teardown(rank_layout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(legacy_csrow_layout, setup,
-		teardown),
 	    cmocka_unit_test_setup_teardown(
-		threshold_makes_few_corrected_errors_info, setup, teardown),
-	    cmocka_unit_test_setup_teardown(per_dimm_threshold_override, setup,
-		teardown),
+	        legacy_csrow_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		bad_config_is_rejected_with_position, setup, teardown),
-	    cmocka_unit_test_setup_teardown(rasdaemon_is_reconciled, setup,
-		teardown),
+	        threshold_makes_few_corrected_errors_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		malformed_files_are_reported_never_crash, setup, teardown),
-	    cmocka_unit_test_setup_teardown(no_edac_is_reported_once, setup,
-		teardown),
+	        per_dimm_threshold_override, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        bad_config_is_rejected_with_position, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rasdaemon_is_reconciled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        malformed_files_are_reported_never_crash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        no_edac_is_reported_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,40 +20,39 @@ filters_are_checked(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(events_filter_parse(NULL, NULL, NULL, NULL, 0, &f,
-			     err, sizeof(err)),
+	assert_int_equal(events_filter_parse(
+	                     NULL, NULL, NULL, NULL, 0, &f, err, sizeof(err)),
 	    0);
 	assert_int_equal(f.limit, 100);
 	assert_null(f.kind);
 	assert_int_equal(events_filter_parse("hotswap", "h1", "1700000000000",
-			     "5", 0, &f, err, sizeof(err)),
+	                     "5", 0, &f, err, sizeof(err)),
 	    0);
 	assert_string_equal(f.kind, "hotswap");
 	assert_string_equal(f.target, "h1");
 	assert_int_equal(f.since_ms, 1700000000000LL);
 	assert_int_equal(f.limit, 5);
-	assert_int_equal(events_filter_parse(NULL, NULL,
-			     "2024-05-01T10:00:00Z", NULL, 0, &f, err,
-			     sizeof(err)),
+	assert_int_equal(events_filter_parse(NULL, NULL, "2024-05-01T10:00:00Z",
+	                     NULL, 0, &f, err, sizeof(err)),
 	    0);
 	assert_int_equal(f.since_ms, 1714557600000LL);
-	assert_int_equal(events_filter_parse(NULL, NULL, "1h", NULL,
-			     10000000, &f, err, sizeof(err)),
+	assert_int_equal(events_filter_parse(NULL, NULL, "1h", NULL, 10000000,
+	                     &f, err, sizeof(err)),
 	    0);
 	assert_int_equal(f.since_ms, 10000000 - 3600000);
 	assert_int_equal(events_filter_parse(NULL, NULL, "yesterday", NULL, 0,
-			     &f, err, sizeof(err)),
+	                     &f, err, sizeof(err)),
 	    -EINVAL);
 	assert_non_null(strstr(err, "since: expected"));
-	assert_int_equal(events_filter_parse(NULL, NULL, NULL, "0", 0, &f, err,
-			     sizeof(err)),
+	assert_int_equal(
+	    events_filter_parse(NULL, NULL, NULL, "0", 0, &f, err, sizeof(err)),
 	    -EINVAL);
 	assert_non_null(strstr(err, "limit: expected 1 to 1000"));
-	assert_int_equal(events_filter_parse(NULL, NULL, NULL, "5000", 0, &f,
-			     err, sizeof(err)),
+	assert_int_equal(events_filter_parse(
+	                     NULL, NULL, NULL, "5000", 0, &f, err, sizeof(err)),
 	    -EINVAL);
-	assert_int_equal(events_filter_parse(NULL, NULL, NULL, "3x", 0, &f,
-			     err, sizeof(err)),
+	assert_int_equal(events_filter_parse(
+	                     NULL, NULL, NULL, "3x", 0, &f, err, sizeof(err)),
 	    -EINVAL);
 }
 
@@ -61,8 +60,8 @@ static void
 add(struct db *db, int64_t t, const char *target, const char *kind,
     const char *comp, int sev)
 {
-	struct db_event e = {0, t, target, kind, comp,
-	    (enum cp_severity)sev, "a", NULL, "msg"};
+	struct db_event e = {
+	    0, t, target, kind, comp, (enum cp_severity)sev, "a", NULL, "msg"};
 
 	assert_true(db_event_add(db, &e) > 0);
 }
@@ -76,8 +75,8 @@ query(struct db *db, const char *kind, const char *target, const char *since,
 	json_error_t je;
 	json_t *r;
 
-	assert_int_equal(events_filter_parse(kind, target, since, limit,
-			     100000, &f, err, sizeof(err)),
+	assert_int_equal(events_filter_parse(kind, target, since, limit, 100000,
+	                     &f, err, sizeof(err)),
 	    0);
 	s = events_json(db, &f);
 	assert_non_null(s);

@@ -54,7 +54,7 @@ host_scan_reads_every_component(void **state)
 	assert_string_equal(it->detail, "date 02/24/2021");
 	it = find(&l, "board", "board");
 	assert_true(it && strcmp(it->model, "0H28RR") == 0 &&
-		    strcmp(it->version, "A03") == 0);
+	            strcmp(it->version, "A03") == 0);
 	/* An empty product_version is allowed and stays empty. */
 	it = find(&l, "system", "system");
 	assert_true(it && strcmp(it->version, "") == 0);
@@ -81,9 +81,10 @@ host_scan_reads_every_component(void **state)
 	it = find(&l, "cpu_microcode", "cpu");
 	assert_non_null(it);
 	assert_string_equal(it->version, "0x2007006");
-	assert_string_equal(it->model,
-	    "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz");
-	assert_int_equal(l.n, 10); /* bios board system bmc eno1 nvme0 sda sdb os cpu */
+	assert_string_equal(
+	    it->model, "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz");
+	assert_int_equal(
+	    l.n, 10); /* bios board system bmc eno1 nvme0 sda sdb os cpu */
 	fw_list_free(&l);
 }
 
@@ -124,8 +125,8 @@ malformed_tree_is_reported_not_fatal(void **state)
 	fw_list_free(&l);
 	/* A root that does not exist at all. */
 	memset(&l, 0, sizeof(l));
-	fw_host_scan("/nonexistent/sys", "/nonexistent/proc", 0, &l, warn_cb,
-	    &w);
+	fw_host_scan(
+	    "/nonexistent/sys", "/nonexistent/proc", 0, &l, warn_cb, &w);
 	assert_int_equal(l.n, 0);
 	fw_list_free(&l);
 }
@@ -138,21 +139,21 @@ live_nic_driver_via_ethtool(void **state)
 
 	(void)state;
 	/* lo has no driver information: the ioctl says so. */
-	assert_true(fw_ethtool_drvinfo("lo", drv, sizeof(drv), ver,
-			sizeof(ver), fw, sizeof(fw), bus, sizeof(bus)) < 0);
-	assert_int_equal(fw_ethtool_drvinfo("no-such-if0", drv, sizeof(drv),
-			     ver, sizeof(ver), fw, sizeof(fw), bus,
-			     sizeof(bus)),
+	assert_true(fw_ethtool_drvinfo("lo", drv, sizeof(drv), ver, sizeof(ver),
+	                fw, sizeof(fw), bus, sizeof(bus)) < 0);
+	assert_int_equal(
+	    fw_ethtool_drvinfo("no-such-if0", drv, sizeof(drv), ver,
+	        sizeof(ver), fw, sizeof(fw), bus, sizeof(bus)),
 	    -ENODEV);
 	n = hw_list("/sys/class/net", NULL, &names);
 	for (int i = 0; i < n && !found; i++) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/device",
-		    names[i]);
+		snprintf(
+		    path, sizeof(path), "/sys/class/net/%s/device", names[i]);
 		if (!hw_exists(path))
 			continue;
-		assert_int_equal(fw_ethtool_drvinfo(names[i], drv, sizeof(drv),
-				     ver, sizeof(ver), fw, sizeof(fw), bus,
-				     sizeof(bus)),
+		assert_int_equal(
+		    fw_ethtool_drvinfo(names[i], drv, sizeof(drv), ver,
+		        sizeof(ver), fw, sizeof(fw), bus, sizeof(bus)),
 		    0);
 		assert_true(drv[0] != '\0');
 		found = 1;
@@ -209,8 +210,8 @@ db_teardown(void **state)
 }
 
 static int
-observe(struct dbt *t, const struct fw_config *fc, const char *tcase,
-    int64_t now)
+observe(
+    struct dbt *t, const struct fw_config *fc, const char *tcase, int64_t now)
 {
 	struct fw_list l;
 	struct fw_items it;
@@ -219,9 +220,8 @@ observe(struct dbt *t, const struct fw_config *fc, const char *tcase,
 	scan(tcase, &l, NULL, NULL);
 	fw_items_build(&l, &it);
 	r = fwlog_observe(t->db, fc, "srv1", it.items, it.n, now);
-	assert_int_equal(db_inventory_put(t->db, "srv1", "firmware", it.items,
-			     it.n),
-	    0);
+	assert_int_equal(
+	    db_inventory_put(t->db, "srv1", "firmware", it.items, it.n), 0);
 	fw_items_fini(&it);
 	fw_list_free(&l);
 	return r;
@@ -269,33 +269,31 @@ change_log_records_each_change_once(void **state)
 
 	assert_int_equal(observe(t, NULL, "hw-server-1", 1000), 0);
 	assert_int_equal(observe(t, NULL, "hw-server-1", 2000), 0);
-	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log"),
-	    0);
+	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log"), 0);
 	/* BIOS and microcode updated; the NVMe drive and the sdb disk are
 	 * other drives (new serials), not firmware changes. */
 	assert_int_equal(observe(t, NULL, "hw-server-3", 3000), 2);
 	assert_int_equal(observe(t, NULL, "hw-server-3", 4000), 0);
-	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log"),
-	    2);
+	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log"), 2);
 	assert_int_equal(
 	    count_rows(t, "SELECT count(*) FROM firmware_log WHERE item = "
-			  "'bios:BIOS' AND old_version = '2.10.2' AND "
-			  "new_version = '2.12.1' AND first_seen_ms = 3000"),
+	                  "'bios:BIOS' AND old_version = '2.10.2' AND "
+	                  "new_version = '2.12.1' AND first_seen_ms = 3000"),
 	    1);
-	assert_int_equal(count_rows(t,
-			     "SELECT first_seen_ms FROM firmware_current "
-			     "WHERE item = 'bios:BIOS' AND field = 'version'"),
+	assert_int_equal(
+	    count_rows(t, "SELECT first_seen_ms FROM firmware_current "
+	                  "WHERE item = 'bios:BIOS' AND field = 'version'"),
 	    3000);
 	/* The replaced NVMe drive's entry is gone from the current view. */
-	assert_int_equal(count_rows(t,
-			     "SELECT count(*) FROM firmware_current WHERE "
-			     "item = 'disk:S4F7NE0M100001'"),
+	assert_int_equal(
+	    count_rows(t, "SELECT count(*) FROM firmware_current WHERE "
+	                  "item = 'disk:S4F7NE0M100001'"),
 	    0);
 	events(t, "firmware", &ev);
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(hw_count(&ev, "BIOS (bios, Dell Inc., Dell Inc. "
-				       "PowerEdge R640) firmware changed from "
-				       "2.10.2 to 2.12.1"),
+	                               "PowerEdge R640) firmware changed from "
+	                               "2.10.2 to 2.12.1"),
 	    1);
 	for (size_t i = 0; i < ev.n; i++)
 		if (strstr(ev.msg[i], "BIOS")) {
@@ -336,28 +334,29 @@ baseline_drift_raised_once_cleared_once(void **state)
 	assert_int_equal(fw_config_parse(cfg, &fc, &errs), 0);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(fc.nrules, 2);
-	assert_int_equal(fw_baseline_check(&fc, "bios",
-			     "Dell Inc. PowerEdge R640", "2.10.2", exp,
-			     sizeof(exp)),
+	assert_int_equal(
+	    fw_baseline_check(&fc, "bios", "Dell Inc. PowerEdge R640", "2.10.2",
+	        exp, sizeof(exp)),
 	    FW_DRIFT);
 	assert_string_equal(exp, "2.12.*");
-	assert_int_equal(fw_baseline_check(&fc, "disk", "Dell Express Flash "
-							"PM1725b",
-			     "1.1.0", exp, sizeof(exp)),
+	assert_int_equal(fw_baseline_check(&fc, "disk",
+	                     "Dell Express Flash "
+	                     "PM1725b",
+	                     "1.1.0", exp, sizeof(exp)),
 	    FW_DRIFT);
 	assert_string_equal(exp, "1.2.*, 1.3.*");
-	assert_int_equal(fw_baseline_check(&fc, "nic", "i40e", "1", NULL, 0),
-	    FW_UNCHECKED);
+	assert_int_equal(
+	    fw_baseline_check(&fc, "nic", "i40e", "1", NULL, 0), FW_UNCHECKED);
 
 	observe(t, &fc, "hw-server-1", 1000);
 	observe(t, &fc, "hw-server-1", 2000);
 	events(t, "drift", &ev);
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(hw_count(&ev, "runs 2.10.2, not in the approved "
-				       "baseline (2.12.*)"),
+	                               "baseline (2.12.*)"),
 	    1);
 	assert_int_equal(hw_count(&ev, "runs 1.1.0, not in the approved "
-				       "baseline (1.2.*, 1.3.*)"),
+	                               "baseline (1.2.*, 1.3.*)"),
 	    1);
 	for (size_t i = 0; i < ev.n; i++)
 		assert_int_equal(ev.sev[i], CP_SEV_WARNING);
@@ -366,8 +365,7 @@ baseline_drift_raised_once_cleared_once(void **state)
 	events(t, "drift", &ev);
 	/* BIOS back in line; the new NVMe drive (1.2.0) never drifted. */
 	assert_int_equal(ev.n, 3);
-	assert_int_equal(hw_count(&ev, "back within the approved baseline"),
-	    1);
+	assert_int_equal(hw_count(&ev, "back within the approved baseline"), 1);
 
 	/* The JSON report carries status and expectations. */
 	{
@@ -382,26 +380,26 @@ baseline_drift_raised_once_cleared_once(void **state)
 		assert_true(json_array_size(c) >= 10);
 		json_array_foreach(c, i, o)
 		{
-			const char *k = json_string_value(
-			    json_object_get(o, "key"));
+			const char *k =
+			    json_string_value(json_object_get(o, "key"));
 
 			if (strcmp(k, "bios:BIOS") == 0) {
-				assert_string_equal(json_string_value(
-							json_object_get(o,
-							    "status")),
+				assert_string_equal(
+				    json_string_value(
+				        json_object_get(o, "status")),
 				    "ok");
-				assert_int_equal(json_integer_value(
-						     json_object_get(o,
-							 "first_seen_ms")),
+				assert_int_equal(
+				    json_integer_value(
+				        json_object_get(o, "first_seen_ms")),
 				    3000);
 				seen++;
 			}
 		}
 		assert_int_equal(seen, 1);
-		assert_int_equal(json_array_size(json_object_get(r, "changes")),
-		    2);
-		assert_int_equal(json_integer_value(json_object_get(r, "drift")),
-		    0);
+		assert_int_equal(
+		    json_array_size(json_object_get(r, "changes")), 2);
+		assert_int_equal(
+		    json_integer_value(json_object_get(r, "drift")), 0);
 		json_decref(r);
 		free(js);
 	}
@@ -416,7 +414,7 @@ drift_events_can_be_turned_off(void **state)
 	struct dbt *t = *state;
 	struct cfg_errs errs;
 	struct config *cfg = load("firmware:\n  baseline: [{kind: bios, "
-				  "version: \"9.*\"}]\n  drift_event: false\n",
+	                          "version: \"9.*\"}]\n  drift_event: false\n",
 	    &errs);
 	struct fw_config fc;
 	struct hw_evlist ev;
@@ -436,12 +434,12 @@ baseline_errors_name_file_line_col(void **state)
 {
 	struct cfg_errs errs;
 	struct config *cfg = load("firmware:\n"
-				  "  baseline:\n"
-				  "    - {kind: bios}\n"
-				  "    - {kind: nic, version: \"1\", colour: "
-				  "red}\n"
-				  "    - just-a-string\n"
-				  "  drift_evnt: true\n",
+	                          "  baseline:\n"
+	                          "    - {kind: bios}\n"
+	                          "    - {kind: nic, version: \"1\", colour: "
+	                          "red}\n"
+	                          "    - just-a-string\n"
+	                          "  drift_evnt: true\n",
 	    &errs);
 	struct fw_config fc;
 	char buf[600], all[4096] = "";
@@ -475,19 +473,16 @@ hook_acts_on_firmware_kind_only(void **state)
 	struct cfg_errs errs;
 	struct config *cfg = load("{}", &errs);
 
-	assert_int_equal(firmware_inventory_hook(t->db, cfg, "sw1", "disk",
-			     &it, 1),
-	    0);
+	assert_int_equal(
+	    firmware_inventory_hook(t->db, cfg, "sw1", "disk", &it, 1), 0);
 	assert_int_equal(count_rows(t, "SELECT count(*) FROM sqlite_master "
-				       "WHERE name = 'firmware_current'"),
+	                               "WHERE name = 'firmware_current'"),
 	    0);
-	assert_int_equal(firmware_inventory_hook(t->db, cfg, "sw1",
-			     "firmware", &it, 1),
-	    0);
+	assert_int_equal(
+	    firmware_inventory_hook(t->db, cfg, "sw1", "firmware", &it, 1), 0);
 	a[3].value = "2";
-	assert_int_equal(firmware_inventory_hook(t->db, cfg, "sw1",
-			     "firmware", &it, 1),
-	    1);
+	assert_int_equal(
+	    firmware_inventory_hook(t->db, cfg, "sw1", "firmware", &it, 1), 1);
 	config_free(cfg);
 	cfg_errs_fini(&errs);
 }
@@ -500,15 +495,14 @@ main(void)
 	    cmocka_unit_test(malformed_tree_is_reported_not_fatal),
 	    cmocka_unit_test(live_nic_driver_via_ethtool),
 	    cmocka_unit_test_setup_teardown(
-		change_log_records_each_change_once, db_setup, db_teardown),
+	        change_log_records_each_change_once, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(
-		baseline_drift_raised_once_cleared_once, db_setup,
-		db_teardown),
-	    cmocka_unit_test_setup_teardown(drift_events_can_be_turned_off,
-		db_setup, db_teardown),
+	        baseline_drift_raised_once_cleared_once, db_setup, db_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        drift_events_can_be_turned_off, db_setup, db_teardown),
 	    cmocka_unit_test(baseline_errors_name_file_line_col),
-	    cmocka_unit_test_setup_teardown(hook_acts_on_firmware_kind_only,
-		db_setup, db_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        hook_acts_on_firmware_kind_only, db_setup, db_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,8 +110,8 @@ swaps_across_restarts_one_event_each(void **state)
 	start(t, "{uevent: false}");
 	assert_int_equal(total(t), 2);
 	assert_int_equal(count(t, "disk ata2: removed (while the agent was "
-				  "not running): ATA SAMSUNG MZ7LH480 serial "
-				  "S45PNA0M507777 (sdb)"),
+	                          "not running): ATA SAMSUNG MZ7LH480 serial "
+	                          "S45PNA0M507777 (sdb)"),
 	    1);
 	assert_int_equal(count(t, "power supply PSU2: removed"), 1);
 	hw_collect(&t->h, 2000000);
@@ -130,15 +130,15 @@ swaps_across_restarts_one_event_each(void **state)
 	assert_int_equal(count(t, "disk ata2: inserted"), 1);
 	assert_int_equal(count(t, "serial S45PNA0R909090"), 1);
 	assert_int_equal(count(t, "disk nvme 0000:3b:00.0: replaced (was "
-				  "S4F7NE0M100001)"),
+	                          "S4F7NE0M100001)"),
 	    1);
 	assert_int_equal(count(t, "power supply PSU2: inserted"), 1);
 	for (size_t i = 0; i < ev.n; i++)
 		if (strstr(ev.msg[i], "replaced")) {
 			assert_string_equal(ev.before[i], "S4F7NE0M100001");
 			assert_string_equal(ev.after[i], "S4F7NE0M200002");
-			assert_string_equal(ev.comp[i],
-			    "disk nvme 0000:3b:00.0");
+			assert_string_equal(
+			    ev.comp[i], "disk nvme 0000:3b:00.0");
 		}
 }
 
@@ -181,8 +181,8 @@ uevents_trigger_an_immediate_rescan(void **state)
 	send_file(sv[1], "sata-remove-sdb.bin");
 	send_file(sv[1], "sata-remove-scsi.bin");
 	t->h.watch_cb(t->h.ctx, sv[0], CP_FD_READ, t->h.watch_arg);
-	assert_int_equal(count(t, "disk ata2: removed (uevent remove block)"),
-	    1);
+	assert_int_equal(
+	    count(t, "disk ata2: removed (uevent remove block)"), 1);
 	assert_int_equal(count(t, "power supply PSU2: removed"), 1);
 	assert_int_equal(total(t), 2);
 	/* ...and the collection that follows finds nothing new. */
@@ -226,12 +226,13 @@ real_netlink_uevent_is_received(void **state)
 	f = fopen("/sys/block/loop0/uevent", "w");
 	if (f == NULL) {
 		print_message("SKIP: cannot write /sys/block/loop0/uevent "
-			      "(not root or no loop device)\n");
+		              "(not root or no loop device)\n");
 		skip();
 	}
 	fputs("change", f);
 	if (fclose(f) != 0) {
-		print_message("SKIP: the kernel refused the synthetic uevent\n");
+		print_message(
+		    "SKIP: the kernel refused the synthetic uevent\n");
 		skip();
 	}
 	deadline = mono_ms() + 3000;
@@ -346,13 +347,12 @@ parser_rejects_what_the_kernel_never_sends(void **state)
 		assert_non_null(strstr(err, bad[i].why));
 	}
 	assert_int_equal(uevent_parse("", 0, &ue, &err), -EINVAL);
-	assert_int_equal(uevent_parse("x", UEVENT_MAX + 1, &ue, &err),
-	    -EINVAL);
+	assert_int_equal(uevent_parse("x", UEVENT_MAX + 1, &ue, &err), -EINVAL);
 	/* No NUL at all: the header is the whole buffer. */
 	assert_int_equal(uevent_parse("add@/devices/x", 14, &ue, &err), 0);
 	assert_string_equal(ue.devpath, "/devices/x");
-	assert_int_equal(uevent_parse("frob@/devices/x", 15, &ue, &err),
-	    -EINVAL);
+	assert_int_equal(
+	    uevent_parse("frob@/devices/x", 15, &ue, &err), -EINVAL);
 }
 
 int
@@ -360,13 +360,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		swaps_across_restarts_one_event_each, setup, teardown),
+	        swaps_across_restarts_one_event_each, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		uevents_trigger_an_immediate_rescan, setup, teardown),
-	    cmocka_unit_test_setup_teardown(real_netlink_uevent_is_received,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(malformed_tree_never_crashes,
-		setup, teardown),
+	        uevents_trigger_an_immediate_rescan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        real_netlink_uevent_is_received, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        malformed_tree_never_crashes, setup, teardown),
 	    cmocka_unit_test(parser_reads_recorded_kernel_messages),
 	    cmocka_unit_test(parser_rejects_what_the_kernel_never_sends),
 	};
