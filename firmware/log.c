@@ -48,6 +48,31 @@ attr(const struct cp_inventory_item *it, const char *key)
 	return "";
 }
 
+/*
+ * Items from snmp_entity name themselves "component" and classify by
+ * entPhysicalClass ("class"); the host's use "name" and "kind". The OS
+ * item of a device has component "os".
+ */
+static const char *
+item_kind(const struct cp_inventory_item *it)
+{
+	if (*attr(it, "kind"))
+		return attr(it, "kind");
+	if (strcmp(attr(it, "component"), "os") == 0)
+		return "os";
+	return attr(it, "class");
+}
+
+static const char *
+item_name(const struct cp_inventory_item *it)
+{
+	if (*attr(it, "name"))
+		return attr(it, "name");
+	if (*attr(it, "component"))
+		return attr(it, "component");
+	return it->key;
+}
+
 struct pending {
 	char kind[16];
 	char component[128];
@@ -96,12 +121,26 @@ describe(const struct cp_inventory_item *it, const char *field, char *buf,
 {
 	const char *vendor = attr(it, "vendor"), *model = attr(it, "model");
 
-	if (snprintf(buf, size, "%s (%s%s%s%s%s)%s%s",
-	        *attr(it, "name") ? attr(it, "name") : it->key,
-	        attr(it, "kind"), *vendor ? ", " : "", vendor,
-	        *model ? ", " : "", model, strcmp(field, "version") ? " " : "",
+	if (snprintf(buf, size, "%s (%s%s%s%s%s)%s%s", item_name(it),
+	        item_kind(it), *vendor ? ", " : "", vendor, *model ? ", " : "",
+	        model, strcmp(field, "version") ? " " : "",
 	        strcmp(field, "version") ? field : "") < 0)
 		buf[0] = '\0';
+}
+
+/*
+ * The field the baseline judges: the host's "version", else a module's
+ * firmware revision, else its software revision. Hardware revisions and
+ * the secondary fields are logged but never drift.
+ */
+static const char *
+primary_field(const struct cp_inventory_item *it)
+{
+	if (*attr(it, "version"))
+		return "version";
+	if (*attr(it, "firmware_rev"))
+		return "firmware_rev";
+	return "software_rev";
 }
 
 static int
@@ -109,8 +148,8 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
     const struct cp_inventory_item *it, const char *field, int64_t now,
     struct pendings *ev)
 {
-	const char *val = attr(it, field), *kind = attr(it, "kind");
-	const char *model = attr(it, "model"), *name = attr(it, "name");
+	const char *val = attr(it, field), *kind = item_kind(it);
+	const char *model = attr(it, "model"), *name = item_name(it);
 	sqlite3_stmt *s = NULL;
 	char old[256] = "", exp[256], desc[400];
 	int have = 0, drift = 0, changes = 0, rc;
@@ -199,6 +238,8 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 	}
 
 	/* Drift is raised once when it starts and once when it ends. */
+	if (strcmp(field, primary_field(it)) != 0)
+		return changes;
 	st = fw_baseline_check(fc, kind, model, val, exp, sizeof(exp));
 	if ((st == FW_DRIFT) != (drift != 0)) {
 		if (fc && fc->drift_event) {

@@ -29,6 +29,31 @@ inv_cb(const char *target, const char *kind, const char *key,
 	for (size_t i = 0; i < nattrs; i++)
 		json_object_set_new(o, attrs[i].key,
 		    json_string(attrs[i].value ? attrs[i].value : ""));
+	/* snmp_entity's items: component and entPhysicalClass. */
+	if (!json_object_get(o, "name"))
+		json_object_set_new(o, "name",
+		    json_string(
+		        json_object_get(o, "component")
+		            ? json_string_value(json_object_get(o, "component"))
+		            : key));
+	if (!json_object_get(o, "kind")) {
+		const char *c = json_string_value(json_object_get(o, "class"));
+
+		if (strcmp(json_string_value(json_object_get(o, "name")),
+		        "os") == 0)
+			c = "os";
+		json_object_set_new(o, "kind", json_string(c ? c : ""));
+	}
+	if (!json_object_get(o, "version")) {
+		/* A module's firmware, else its software revision. */
+		const char *v =
+		    json_string_value(json_object_get(o, "firmware_rev"));
+
+		if (!v || !*v)
+			v = json_string_value(
+			    json_object_get(o, "software_rev"));
+		json_object_set_new(o, "version", json_string(v ? v : ""));
+	}
 	json_array_append_new(list, o);
 	return 0;
 }

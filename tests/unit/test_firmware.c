@@ -487,6 +487,50 @@ hook_acts_on_firmware_kind_only(void **state)
 	cfg_errs_fini(&errs);
 }
 
+/* The shape snmp_entity stores: component, class and separate revisions. */
+static void
+entity_items_share_the_log(void **state)
+{
+	struct dbt *t = *state;
+	struct cp_label os[] = {
+	    {"component", "os"}, {"os", "VRP"}, {"version", "V200R019C10"}};
+	struct cp_label mod[] = {{"component", "Slot 1"}, {"class", "module"},
+	    {"model", "LSW-48GE"}, {"serial", "21023"},
+	    {"hardware_rev", "VER.B"}, {"firmware_rev", "1.0"},
+	    {"software_rev", "V200R019C10"}};
+	struct cp_inventory_item it[] = {{"os", os, 3}, {"entity.9", mod, 7}};
+	struct fw_config fc = {.drift_event = 1};
+	struct fw_rule rule = {"module", "LSW-*", NULL, 1};
+	char *v[] = {"2.*"};
+	struct hw_evlist ev;
+
+	rule.versions = v;
+	fc.rules = &rule;
+	fc.nrules = 1;
+	assert_int_equal(fwlog_observe(t->db, &fc, "core1", it, 2, 1000), 0);
+	mod[5].value = "2.0";
+	os[2].value = "V200R020C00";
+	assert_int_equal(fwlog_observe(t->db, &fc, "core1", it, 2, 2000), 2);
+	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log "
+	                               "WHERE target = 'core1' AND item = "
+	                               "'entity.9' AND field = 'firmware_rev' "
+	                               "AND old_version = '1.0' AND kind = "
+	                               "'module' AND name = 'Slot 1'"),
+	    1);
+	assert_int_equal(count_rows(t, "SELECT count(*) FROM firmware_log "
+	                               "WHERE item = 'os' AND kind = 'os'"),
+	    1);
+	events(t, "drift", &ev);
+	/* firmware_rev 1.0 drifted, 2.0 is back; the software and hardware
+	 * revisions match no version glob of the rule either. */
+	assert_int_equal(hw_count(&ev, "Slot 1 (module, LSW-48GE) "
+	                               "firmware_rev runs 1.0, not in the "
+	                               "approved baseline (2.*)"),
+	    1);
+	assert_int_equal(
+	    hw_count(&ev, "firmware_rev runs 2.0, back within"), 1);
+}
+
 int
 main(void)
 {
@@ -503,6 +547,8 @@ main(void)
 	    cmocka_unit_test(baseline_errors_name_file_line_col),
 	    cmocka_unit_test_setup_teardown(
 	        hook_acts_on_firmware_kind_only, db_setup, db_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        entity_items_share_the_log, db_setup, db_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
