@@ -89,8 +89,8 @@ lhist_quantile(const struct lhist *h, double q)
 	rank = (uint64_t)ceil(q * (double)h->count);
 	if (rank < 1)
 		rank = 1;
-	if (rank > h->count)
-		rank = h->count;
+	if (rank >= h->count)
+		return h->max_us / 1e6; /* known exactly */
 	for (i = 0; i < LHIST_BUCKETS; i++) {
 		seen += h->b[i];
 		if (seen >= rank)

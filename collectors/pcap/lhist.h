@@ -29,7 +29,7 @@ void lhist_merge(struct lhist *dst, const struct lhist *src);
 /*
  * The q-quantile (0 < q <= 1) in seconds: the middle of the bucket holding
  * the observation of rank ceil(q * count), clamped to [min, max]. 0 when
- * the histogram is empty.
+ * the histogram is empty. The top rank is the exact maximum.
  */
 double lhist_quantile(const struct lhist *h, double q);
 /* Mean in seconds, 0 when empty. */
