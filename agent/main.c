@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "pcap_cmd.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -26,6 +27,9 @@ static const char usage[] =
     "  check -c FILE        validate a config; every error as FILE:LINE:COL\n"
     "                       (exit 0 valid, 1 invalid)\n"
     "  defaults             print the embedded default config\n"
+    "  pcap FILE [-c FILE] [--json]\n"
+    "                       analyse a capture file (TCP health, response\n"
+    "                       times, top talkers; `pcap --help` for more)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE    the YAML config\n"
@@ -104,6 +108,8 @@ main(int argc, char **argv)
 		}
 		return agent_check(config, stdout);
 	}
+	if (strcmp(cmd, "pcap") == 0)
+		return pcap_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 
