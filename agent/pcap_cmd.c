@@ -67,20 +67,20 @@ report_json(const struct analyzer *an, const char *file, size_t top_n)
 	json_object_set_new(root, "file", json_string(file));
 	json_object_set_new(root, "totals",
 	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		      "s:I}",
-		"packets", (json_int_t)t.packets, "ipv4", (json_int_t)t.ipv4,
-		"ipv6", (json_int_t)t.ipv6, "vlan", (json_int_t)t.vlan, "tcp",
-		(json_int_t)t.tcp, "udp", (json_int_t)t.udp, "other_l4",
-		(json_int_t)t.other_l4, "non_ip", (json_int_t)t.non_ip,
-		"truncated", (json_int_t)t.truncated, "malformed",
-		(json_int_t)t.malformed, "flows", (json_int_t)t.flows,
-		"flow_capacity", (json_int_t)t.flow_capacity,
-		"flow_memory_bytes", (json_int_t)t.flow_memory,
-		"flow_evictions", (json_int_t)t.flow_evictions));
+	              "s:I}",
+	        "packets", (json_int_t)t.packets, "ipv4", (json_int_t)t.ipv4,
+	        "ipv6", (json_int_t)t.ipv6, "vlan", (json_int_t)t.vlan, "tcp",
+	        (json_int_t)t.tcp, "udp", (json_int_t)t.udp, "other_l4",
+	        (json_int_t)t.other_l4, "non_ip", (json_int_t)t.non_ip,
+	        "truncated", (json_int_t)t.truncated, "malformed",
+	        (json_int_t)t.malformed, "flows", (json_int_t)t.flows,
+	        "flow_capacity", (json_int_t)t.flow_capacity,
+	        "flow_memory_bytes", (json_int_t)t.flow_memory,
+	        "flow_evictions", (json_int_t)t.flow_evictions));
 	for (i = 0; i < analyzer_nports(an); i++) {
 		const struct an_port *p = analyzer_port(an, i);
 		json_t *o = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-				      "s:I,s:I}",
+		                      "s:I,s:I}",
 		    "port", (int)p->port, "connections",
 		    (json_int_t)p->connections, "established",
 		    (json_int_t)p->established, "syn_unanswered",
@@ -95,12 +95,12 @@ report_json(const struct analyzer *an, const char *file, size_t top_n)
 
 		json_object_set_new(o, "handshake", hist_json(&p->handshake));
 		for (k = 0; k < AN_NAPPS; k++)
-			json_object_set_new(o, an_app_name(k),
-			    hist_json(&p->app[k]));
-		json_object_set_new(o, "tls_handshake",
-		    hist_json(&p->tls_handshake));
-		json_object_set_new(o, "tls_first_data",
-		    hist_json(&p->tls_first_data));
+			json_object_set_new(
+			    o, an_app_name(k), hist_json(&p->app[k]));
+		json_object_set_new(
+		    o, "tls_handshake", hist_json(&p->tls_handshake));
+		json_object_set_new(
+		    o, "tls_first_data", hist_json(&p->tls_first_data));
 		json_array_append_new(ports, o);
 	}
 	json_object_set_new(root, "ports", ports);
@@ -109,23 +109,24 @@ report_json(const struct analyzer *an, const char *file, size_t top_n)
 
 		json_array_append_new(vips,
 		    json_pack("{s:s,s:I,s:I,s:I,s:I}", "vip",
-			an_addr_format(v->addr.af, v->addr.a, a, sizeof(a)),
-			"request_packets", (json_int_t)v->req_packets,
-			"request_bytes", (json_int_t)v->req_bytes,
-			"response_packets", (json_int_t)v->resp_packets,
-			"response_bytes", (json_int_t)v->resp_bytes));
+		        an_addr_format(v->addr.af, v->addr.a, a, sizeof(a)),
+		        "request_packets", (json_int_t)v->req_packets,
+		        "request_bytes", (json_int_t)v->req_bytes,
+		        "response_packets", (json_int_t)v->resp_packets,
+		        "response_bytes", (json_int_t)v->resp_bytes));
 	}
 	json_object_set_new(root, "vips", vips);
 	n = analyzer_top_talkers(an, tt, top_n);
 	for (i = 0; i < n; i++)
-		json_array_append_new(talk,
-		    json_pack("{s:s,s:s,s:s,s:i,s:I,s:I}", "src",
-			an_addr_format(tt[i].af, tt[i].src, a, sizeof(a)), "dst",
-			an_addr_format(tt[i].af, tt[i].dst, b, sizeof(b)),
-			"proto", proto_name(tt[i].proto, pb, sizeof(pb)),
-			"port", (int)tt[i].port, "bytes",
-			(json_int_t)tt[i].bytes, "packets",
-			(json_int_t)tt[i].packets));
+		json_array_append_new(
+		    talk, json_pack("{s:s,s:s,s:s,s:i,s:I,s:I}", "src",
+		              an_addr_format(tt[i].af, tt[i].src, a, sizeof(a)),
+		              "dst",
+		              an_addr_format(tt[i].af, tt[i].dst, b, sizeof(b)),
+		              "proto", proto_name(tt[i].proto, pb, sizeof(pb)),
+		              "port", (int)tt[i].port, "bytes",
+		              (json_int_t)tt[i].bytes, "packets",
+		              (json_int_t)tt[i].packets));
 	json_object_set_new(root, "top_talkers", talk);
 	json_object_set_new(root, "talker_overflow_bytes",
 	    json_integer((json_int_t)t.talker_overflow_bytes));
@@ -140,8 +141,9 @@ print_hist(FILE *fp, const char *name, const json_t *h)
 
 	if (n == 0)
 		return;
-	fprintf(fp, "  %-15s n=%-6lld p50 %9.3f ms  p95 %9.3f ms  "
-		    "p99 %9.3f ms  max %9.3f ms\n",
+	fprintf(fp,
+	    "  %-15s n=%-6lld p50 %9.3f ms  p95 %9.3f ms  "
+	    "p99 %9.3f ms  max %9.3f ms\n",
 	    name, (long long)n,
 	    json_real_value(json_object_get(h, "p50")) * 1e3,
 	    json_real_value(json_object_get(h, "p95")) * 1e3,
@@ -159,7 +161,8 @@ print_text(FILE *fp, const json_t *r)
 	const json_t *t = json_object_get(r, "totals"), *p, *v;
 	size_t i, k;
 
-	fprintf(fp, "capture %s\n", json_string_value(json_object_get(r, "file")));
+	fprintf(
+	    fp, "capture %s\n", json_string_value(json_object_get(r, "file")));
 	fprintf(fp,
 	    "packets %lld: ipv4 %lld, ipv6 %lld, vlan-tagged %lld; tcp %lld, "
 	    "udp %lld, other %lld; not ip %lld, truncated %lld, malformed "
@@ -174,7 +177,7 @@ print_text(FILE *fp, const json_t *r)
 	json_array_foreach(json_object_get(r, "ports"), i, p)
 	{
 		if (JI(p, "packets_in") + JI(p, "packets_out") +
-			JI(p, "resets") ==
+		        JI(p, "resets") ==
 		    0)
 			continue;
 		fprintf(fp,
@@ -191,21 +194,22 @@ print_text(FILE *fp, const json_t *r)
 			print_hist(fp, hists[k], json_object_get(p, hists[k]));
 	}
 	if (json_array_size(json_object_get(r, "vips")))
-		fputs("\nDSR VIPs (requests in / responses straight out)\n", fp);
-	json_array_foreach(json_object_get(r, "vips"), i, v)
-		fprintf(fp, "  %-39s in %lld packets %lld bytes, out %lld "
-			    "packets %lld bytes\n",
-		    json_string_value(json_object_get(v, "vip")),
-		    JI(v, "request_packets"), JI(v, "request_bytes"),
-		    JI(v, "response_packets"), JI(v, "response_bytes"));
+		fputs(
+		    "\nDSR VIPs (requests in / responses straight out)\n", fp);
+	json_array_foreach(json_object_get(r, "vips"), i, v) fprintf(fp,
+	    "  %-39s in %lld packets %lld bytes, out %lld "
+	    "packets %lld bytes\n",
+	    json_string_value(json_object_get(v, "vip")),
+	    JI(v, "request_packets"), JI(v, "request_bytes"),
+	    JI(v, "response_packets"), JI(v, "response_bytes"));
 	if (json_array_size(json_object_get(r, "top_talkers")))
 		fputs("\ntop talkers\n", fp);
 	json_array_foreach(json_object_get(r, "top_talkers"), i, v)
-		fprintf(fp, "  %-39s -> %-39s %s/%lld %lld bytes %lld packets\n",
-		    json_string_value(json_object_get(v, "src")),
-		    json_string_value(json_object_get(v, "dst")),
-		    json_string_value(json_object_get(v, "proto")), JI(v, "port"),
-		    JI(v, "bytes"), JI(v, "packets"));
+	    fprintf(fp, "  %-39s -> %-39s %s/%lld %lld bytes %lld packets\n",
+	        json_string_value(json_object_get(v, "src")),
+	        json_string_value(json_object_get(v, "dst")),
+	        json_string_value(json_object_get(v, "proto")), JI(v, "port"),
+	        JI(v, "bytes"), JI(v, "packets"));
 }
 
 /* Options from -c CONFIG's collectors.pcap; errors printed. */
@@ -264,8 +268,8 @@ pcap_cmd_main(int argc, char **argv)
 
 	pcap_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:jt:p:v:h", longopts, NULL)) !=
-	    -1) {
+	while (
+	    (c = getopt_long(argc, argv, "c:jt:p:v:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -276,8 +280,9 @@ pcap_cmd_main(int argc, char **argv)
 		case 't':
 			top = strtol(optarg, &end, 10);
 			if (*end || top < 0 || top > 1000) {
-				fprintf(stderr, "chokepoint pcap: --top: "
-						"expected 0-1000, got '%s'\n",
+				fprintf(stderr,
+				    "chokepoint pcap: --top: "
+				    "expected 0-1000, got '%s'\n",
 				    optarg);
 				rc = 2;
 				goto out;
@@ -288,8 +293,9 @@ pcap_cmd_main(int argc, char **argv)
 
 			if (*end || v < 1 || v > 65535 ||
 			    (size_t)cli_ports >= AN_MAX_PORTS) {
-				fprintf(stderr, "chokepoint pcap: --port: "
-						"expected 1-65535, got '%s'\n",
+				fprintf(stderr,
+				    "chokepoint pcap: --port: "
+				    "expected 1-65535, got '%s'\n",
 				    optarg);
 				rc = 2;
 				goto out;
@@ -301,8 +307,9 @@ pcap_cmd_main(int argc, char **argv)
 		case 'v':
 			if (o.an.nvips == AN_MAX_VIPS ||
 			    an_addr_parse(optarg, &o.an.vips[o.an.nvips]) < 0) {
-				fprintf(stderr, "chokepoint pcap: --vip: "
-						"expected an IP address, got '%s'\n",
+				fprintf(stderr,
+				    "chokepoint pcap: --vip: "
+				    "expected an IP address, got '%s'\n",
 				    optarg);
 				rc = 2;
 				goto out;

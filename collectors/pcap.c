@@ -54,10 +54,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plugin.h"
 #include "pcap/analyzer.h"
 #include "pcap/capture.h"
 #include "pcap/options.h"
+#include "plugin.h"
 
 /* Packets handled per lock hold: bounds how long collect() waits. */
 #define BATCH 512
@@ -108,9 +108,9 @@ pcap_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **state)
 	if (dead == NULL)
 		return -ENOMEM;
 	if (pcap_compile(dead, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		cp_cfg_error(cp_cfg_child(cfg, "filter") ? cp_cfg_child(cfg,
-							       "filter") :
-							   cfg,
+		cp_cfg_error(cp_cfg_child(cfg, "filter")
+		                 ? cp_cfg_child(cfg, "filter")
+		                 : cfg,
 		    "filter '%s': %s", s->filter, pcap_geterr(dead));
 		pcap_close(dead);
 		return -EINVAL;
@@ -146,8 +146,8 @@ capture_thread(void *arg)
 		for (i = 0; i < s->nh; i++) {
 			do {
 				pthread_mutex_lock(&s->lock);
-				n = capture_dispatch(s->h[i], s->an,
-				    (unsigned)i, BATCH);
+				n = capture_dispatch(
+				    s->h[i], s->an, (unsigned)i, BATCH);
 				pthread_mutex_unlock(&s->lock);
 			} while (n == BATCH);
 			if (n < 0)
@@ -180,8 +180,8 @@ drop_privileges(struct pcap_state *s)
 	}
 	/* setuid() is process-wide (glibc applies it to every thread). */
 	cp_log_info(s->ctx,
-	    "captures open; agent now runs as user '%s' (uid %u)",
-	    s->opts.user, (unsigned)pw->pw_uid);
+	    "captures open; agent now runs as user '%s' (uid %u)", s->opts.user,
+	    (unsigned)pw->pw_uid);
 	return 0;
 }
 
@@ -197,9 +197,9 @@ pcap_start(struct cp_ctx *ctx, void *state)
 	if (s->an == NULL)
 		return -ENOMEM;
 	for (i = 0; i < s->opts.nifaces; i++) {
-		pcap_t *h = capture_open_live(s->opts.ifaces[i],
-		    s->opts.snaplen, s->opts.buffer_mb, s->filter, err,
-		    sizeof(err));
+		pcap_t *h =
+		    capture_open_live(s->opts.ifaces[i], s->opts.snaplen,
+		        s->opts.buffer_mb, s->filter, err, sizeof(err));
 
 		if (h == NULL) {
 			cp_log_warnx(ctx, "%s", err);
@@ -274,7 +274,8 @@ emit_quantiles(struct cp_ctx *ctx, const char *metric, struct cp_label *l,
 	for (i = 0; i < 3; i++) {
 		l[nl].key = "quantile";
 		l[nl].value = qs[i];
-		emit(ctx, metric, l, nl + 1, CP_GAUGE, lhist_quantile(h, qv[i]));
+		emit(
+		    ctx, metric, l, nl + 1, CP_GAUGE, lhist_quantile(h, qv[i]));
 	}
 }
 
@@ -300,8 +301,7 @@ emit_port(struct cp_ctx *ctx, const struct an_port *p)
 	emit_counter(ctx, "tcp_packets_out_total", l, 1, p->packets_out);
 	emit_quantiles(ctx, "tcp_handshake_seconds", l, 1, &p->handshake);
 	emit_quantiles(ctx, "tls_handshake_seconds", l, 1, &p->tls_handshake);
-	emit_quantiles(ctx, "tls_first_data_seconds", l, 1,
-	    &p->tls_first_data);
+	emit_quantiles(ctx, "tls_first_data_seconds", l, 1, &p->tls_first_data);
 	for (a = 0; a < AN_NAPPS; a++) {
 		l[1].key = "proto";
 		l[1].value = an_app_name(a);
@@ -317,8 +317,8 @@ emit_talkers(struct pcap_state *s, size_t n, int64_t interval_ms)
 {
 	struct cp_inventory_item *items = calloc(n ? n : 1, sizeof(*items));
 	struct cp_label *attrs = calloc((n ? n : 1) * 8, sizeof(*attrs));
-	char (*buf)[8][64] = calloc(n ? n : 1, sizeof(*buf));
-	char (*key)[80] = calloc(n ? n : 1, sizeof(*key));
+	char(*buf)[8][64] = calloc(n ? n : 1, sizeof(*buf));
+	char(*key)[80] = calloc(n ? n : 1, sizeof(*key));
 	size_t i;
 	int rank[AN_MAX_IFACES] = {0};
 
@@ -327,7 +327,8 @@ emit_talkers(struct pcap_state *s, size_t n, int64_t interval_ms)
 	for (i = 0; i < n; i++) {
 		const struct an_talker *t = &s->top[i];
 		struct cp_label *a = &attrs[i * 8];
-		const char *ifname = t->iface < s->nh ? s->hname[t->iface] : "?";
+		const char *ifname =
+		    t->iface < s->nh ? s->hname[t->iface] : "?";
 
 		snprintf(key[i], sizeof(key[i]), "%s/%d", ifname,
 		    ++rank[t->iface % AN_MAX_IFACES]);
@@ -335,14 +336,16 @@ emit_talkers(struct pcap_state *s, size_t n, int64_t interval_ms)
 		an_addr_format(t->af, t->src, buf[i][1], 64);
 		an_addr_format(t->af, t->dst, buf[i][2], 64);
 		snprintf(buf[i][3], 64, "%s",
-		    t->proto == 6 ? "tcp" : t->proto == 17 ? "udp" : "ip");
+		    t->proto == 6    ? "tcp"
+		    : t->proto == 17 ? "udp"
+		                     : "ip");
 		snprintf(buf[i][4], 64, "%u", t->port);
 		snprintf(buf[i][5], 64, "%llu", (unsigned long long)t->bytes);
 		snprintf(buf[i][6], 64, "%llu", (unsigned long long)t->packets);
 		snprintf(buf[i][7], 64, "%.0f",
-		    interval_ms > 0 ? (double)t->bytes * 8000.0 /
-			    (double)interval_ms :
-				      0.0);
+		    interval_ms > 0
+		        ? (double)t->bytes * 8000.0 / (double)interval_ms
+		        : 0.0);
 		a[0] = (struct cp_label){"iface", buf[i][0]};
 		a[1] = (struct cp_label){"src", buf[i][1]};
 		a[2] = (struct cp_label){"dst", buf[i][2]};
@@ -397,12 +400,12 @@ pcap_collect(struct cp_ctx *ctx, void *state)
 		char a[64];
 
 		l[0].key = "vip";
-		l[0].value = an_addr_format(s->vips[i].addr.af,
-		    s->vips[i].addr.a, a, sizeof(a));
+		l[0].value = an_addr_format(
+		    s->vips[i].addr.af, s->vips[i].addr.a, a, sizeof(a));
 		emit_counter(ctx, "dsr_request_packets_total", l, 1,
 		    s->vips[i].req_packets);
-		emit_counter(ctx, "dsr_request_bytes_total", l, 1,
-		    s->vips[i].req_bytes);
+		emit_counter(
+		    ctx, "dsr_request_bytes_total", l, 1, s->vips[i].req_bytes);
 		emit_counter(ctx, "dsr_response_packets_total", l, 1,
 		    s->vips[i].resp_packets);
 		emit_counter(ctx, "dsr_response_bytes_total", l, 1,
@@ -411,12 +414,12 @@ pcap_collect(struct cp_ctx *ctx, void *state)
 	for (i = 0; i < s->nh; i++) {
 		l[0].key = "iface";
 		l[0].value = s->hname[i];
-		emit_counter(ctx, "pcap_packets_total", l, 1,
-		    s->ifaces[i].packets);
-		emit_counter(ctx, "pcap_malformed_total", l, 1,
-		    s->ifaces[i].malformed);
-		emit_counter(ctx, "pcap_truncated_total", l, 1,
-		    s->ifaces[i].truncated);
+		emit_counter(
+		    ctx, "pcap_packets_total", l, 1, s->ifaces[i].packets);
+		emit_counter(
+		    ctx, "pcap_malformed_total", l, 1, s->ifaces[i].malformed);
+		emit_counter(
+		    ctx, "pcap_truncated_total", l, 1, s->ifaces[i].truncated);
 		if (s->ps_ok[i]) {
 			/* pcap_stats() counters are 32-bit and wrap. */
 			emit(ctx, "pcap_drops_total", l, 1, CP_COUNTER32,

@@ -37,8 +37,7 @@ struct analyzer {
 	size_t talker_cap, talker_used; /* cap: power of two */
 };
 
-static const char *const app_names[AN_NAPPS] = {"http", "postgresql",
-    "mysql"};
+static const char *const app_names[AN_NAPPS] = {"http", "postgresql", "mysql"};
 
 const char *
 an_app_name(int app)
@@ -80,8 +79,8 @@ an_addr_parse(const char *s, struct an_addr *out)
 const char *
 an_addr_format(uint8_t af, const uint8_t *a, char *buf, size_t size)
 {
-	if (inet_ntop(af == 6 ? AF_INET6 : AF_INET, a, buf,
-		(socklen_t)size) == NULL)
+	if (inet_ntop(af == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size) ==
+	    NULL)
 		snprintf(buf, size, "?");
 	return buf;
 }
@@ -161,7 +160,7 @@ talker_hash(const struct an_talker *k)
 		for (i = 0; i < 16; i++)
 			h = (h ^ parts[j][i]) * 1099511628211ull;
 	h ^= (uint64_t)k->port << 24 | (uint64_t)k->proto << 16 |
-	    (uint64_t)k->iface << 8 | k->af;
+	     (uint64_t)k->iface << 8 | k->af;
 	return h * 0x9e3779b97f4a7c15ull;
 }
 
@@ -211,8 +210,7 @@ talker_cmp(const void *a, const void *b)
 }
 
 size_t
-analyzer_top_talkers(const struct analyzer *an, struct an_talker *out,
-    size_t n)
+analyzer_top_talkers(const struct analyzer *an, struct an_talker *out, size_t n)
 {
 	struct an_talker *all;
 	size_t i, k = 0;
@@ -239,15 +237,15 @@ static uint32_t
 rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /* An HTTP/1.x request line starts the payload (RFC 9110 methods). */
 static int
 is_http_request(const uint8_t *p, uint32_t n)
 {
-	static const char *const methods[] = {"GET ", "POST ", "HEAD ",
-	    "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "};
+	static const char *const methods[] = {"GET ", "POST ", "HEAD ", "PUT ",
+	    "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "};
 	size_t i, l;
 
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -307,7 +305,7 @@ static int
 is_mysql_query(const uint8_t *p, uint32_t n)
 {
 	return n >= 5 && p[3] == 0 && (p[0] | p[1] | p[2]) != 0 &&
-	    (p[4] == 0x03 || p[4] == 0x16 || p[4] == 0x17);
+	       (p[4] == 0x03 || p[4] == 0x16 || p[4] == 0x17);
 }
 
 /* The MySQL server greeting: sequence 0, protocol version 10. */
@@ -430,8 +428,7 @@ flow_finish(struct analyzer *an, struct flow *f)
 }
 
 static void
-flow_start(struct flow *f, struct an_port *ps, const struct pkt *p,
-    int64_t ts)
+flow_start(struct flow *f, struct an_port *ps, const struct pkt *p, int64_t ts)
 {
 	f->state = FLOW_SYN_SENT;
 	f->syn_ns = ts;
@@ -443,8 +440,7 @@ flow_start(struct flow *f, struct an_port *ps, const struct pkt *p,
 
 /* Restart a flow whose 4-tuple is reused by a new connection. */
 static void
-flow_reuse(struct flow *f, struct an_port *ps, const struct pkt *p,
-    int64_t ts)
+flow_reuse(struct flow *f, struct an_port *ps, const struct pkt *p, int64_t ts)
 {
 	struct flow keep = *f;
 
@@ -464,13 +460,13 @@ flow_find(struct analyzer *an, const struct pkt *p, int64_t ts, int *dir,
     int *created)
 {
 	unsigned di = an->port_idx[p->dport], si = an->port_idx[p->sport];
-	int syn_only = (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) ==
-	    PKT_TCP_SYN;
+	int syn_only =
+	    (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
 	struct flow *f;
 
 	*created = 0;
-	f = flowtab_lookup(an->flows, p->af, p->src, p->sport, p->dst,
-	    p->dport, dir);
+	f = flowtab_lookup(
+	    an->flows, p->af, p->src, p->sport, p->dst, p->dport, dir);
 	if (f)
 		return f;
 	if (p->tcp_flags & PKT_TCP_RST) {
@@ -483,13 +479,13 @@ flow_find(struct analyzer *an, const struct pkt *p, int64_t ts, int *dir,
 	/* The server is the side on a service port; for a SYN, the
 	 * receiver, which must be on one. */
 	if (di) {
-		f = flowtab_insert(an->flows, p->af, p->src, p->sport, p->dst,
-		    p->dport);
+		f = flowtab_insert(
+		    an->flows, p->af, p->src, p->sport, p->dst, p->dport);
 		f->port_idx = (int16_t)(di - 1);
 		*dir = 0;
 	} else if (si && !syn_only) {
-		f = flowtab_insert(an->flows, p->af, p->dst, p->dport, p->src,
-		    p->sport);
+		f = flowtab_insert(
+		    an->flows, p->af, p->dst, p->dport, p->src, p->sport);
 		f->port_idx = (int16_t)(si - 1);
 		*dir = 1;
 	} else {
@@ -561,7 +557,7 @@ tcp_packet(struct analyzer *an, const struct pkt *p, int64_t ts)
 			f->hi_end[1] = p->seq + 1;
 			f->have_hi |= 2;
 		} else if (f->state == FLOW_SYN_RCVD && (f->have_hi & 2) &&
-		    f->hi_end[1] == p->seq + 1) {
+		           f->hi_end[1] == p->seq + 1) {
 			ps->retransmits++;
 		} else if (created) {
 			f->hi_end[1] = p->seq + 1;
@@ -587,7 +583,7 @@ tcp_packet(struct analyzer *an, const struct pkt *p, int64_t ts)
 			/* Already sent in full; a 1-byte probe just below the
 			 * edge is a keepalive (RFC 1122 4.2.3.6), not lost. */
 			if (!(p->payload_len <= 1 && !(fl & PKT_TCP_FIN) &&
-				p->seq + 1 == f->hi_end[dir])) {
+			        p->seq + 1 == f->hi_end[dir])) {
 				ps->retransmits++;
 				retrans = 1;
 			}
@@ -659,8 +655,8 @@ vip_account(struct analyzer *an, const struct pkt *p)
 }
 
 void
-analyzer_packet(struct analyzer *an, unsigned iface, int64_t ts,
-    int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+analyzer_packet(struct analyzer *an, unsigned iface, int64_t ts, int linktype,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct an_iface *ifc;
 	struct an_talker k;

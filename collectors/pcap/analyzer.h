@@ -29,9 +29,9 @@ struct an_cfg {
 	size_t nports;
 	struct an_addr vips[AN_MAX_VIPS];
 	size_t nvips;
-	size_t flow_memory;	 /* bytes, hard cap of the flow table */
-	size_t talker_slots;	 /* distinct talkers per interval */
-	int64_t syn_timeout_ns;	 /* a SYN unanswered this long is counted */
+	size_t flow_memory;      /* bytes, hard cap of the flow table */
+	size_t talker_slots;     /* distinct talkers per interval */
+	int64_t syn_timeout_ns;  /* a SYN unanswered this long is counted */
 	int64_t idle_timeout_ns; /* a silent flow is forgotten */
 };
 
@@ -41,8 +41,8 @@ void an_cfg_defaults(struct an_cfg *cfg);
 /* Parse an IPv4 or IPv6 address; 0 or -EINVAL. */
 int an_addr_parse(const char *s, struct an_addr *out);
 /* Text form of an address into buf (at least 46 bytes); returns buf. */
-const char *an_addr_format(uint8_t af, const uint8_t *a, char *buf,
-    size_t size);
+const char *an_addr_format(
+    uint8_t af, const uint8_t *a, char *buf, size_t size);
 
 enum an_app { AN_HTTP, AN_POSTGRESQL, AN_MYSQL, AN_NAPPS };
 /* "http", "postgresql", "mysql". */
@@ -52,16 +52,16 @@ const char *an_app_name(int app);
  * interval since analyzer_reset_interval(). */
 struct an_port {
 	uint16_t port;
-	uint64_t connections;	 /* connection attempts (first SYN) */
-	uint64_t established;	 /* handshakes completed */
+	uint64_t connections;    /* connection attempts (first SYN) */
+	uint64_t established;    /* handshakes completed */
 	uint64_t syn_unanswered; /* SYNs that got no SYN-ACK */
-	uint64_t retransmits;	 /* segments sent again, both ways */
-	uint64_t zero_windows;	 /* segments advertising window 0 */
-	uint64_t resets;	 /* RST segments, both ways */
+	uint64_t retransmits;    /* segments sent again, both ways */
+	uint64_t zero_windows;   /* segments advertising window 0 */
+	uint64_t resets;         /* RST segments, both ways */
 	uint64_t packets_in, packets_out;
 	uint64_t bytes_in, bytes_out; /* IP bytes to / from the port */
 	uint64_t responses[AN_NAPPS]; /* requests answered */
-	struct lhist handshake;	      /* SYN -> client's ACK of SYN-ACK */
+	struct lhist handshake;       /* SYN -> client's ACK of SYN-ACK */
 	struct lhist app[AN_NAPPS];   /* request -> first response byte */
 	struct lhist tls_handshake;   /* ClientHello -> client app data */
 	struct lhist tls_first_data;  /* client app data -> server's */
@@ -118,11 +118,11 @@ size_t analyzer_nports(const struct analyzer *an);
 const struct an_port *analyzer_port(const struct analyzer *an, size_t i);
 size_t analyzer_nvips(const struct analyzer *an);
 const struct an_vip *analyzer_vip(const struct analyzer *an, size_t i);
-const struct an_iface *analyzer_iface(const struct analyzer *an,
-    unsigned iface);
+const struct an_iface *analyzer_iface(
+    const struct analyzer *an, unsigned iface);
 void analyzer_totals(const struct analyzer *an, struct an_totals *t);
 /* Up to n talkers with the most bytes this interval, largest first. */
-size_t analyzer_top_talkers(const struct analyzer *an, struct an_talker *out,
-    size_t n);
+size_t analyzer_top_talkers(
+    const struct analyzer *an, struct an_talker *out, size_t n);
 
 #endif

@@ -22,15 +22,15 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct dispatch_arg *a = (struct dispatch_arg *)user;
 	int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 +
-	    (int64_t)h->ts.tv_usec * (a->nano ? 1 : 1000);
+	             (int64_t)h->ts.tv_usec * (a->nano ? 1 : 1000);
 
-	analyzer_packet(a->an, a->iface, ts, a->linktype, data, h->caplen,
-	    h->len);
+	analyzer_packet(
+	    a->an, a->iface, ts, a->linktype, data, h->caplen, h->len);
 }
 
 static int
-set_filter(pcap_t *p, const char *filter, char *err, size_t errlen,
-    const char *what)
+set_filter(
+    pcap_t *p, const char *filter, char *err, size_t errlen, const char *what)
 {
 	struct bpf_program prog;
 
@@ -61,8 +61,8 @@ capture_file(struct analyzer *an, const char *file, const char *filter,
 	pcap_t *p;
 	int rc;
 
-	p = pcap_open_offline_with_tstamp_precision(file,
-	    PCAP_TSTAMP_PRECISION_NANO, perr);
+	p = pcap_open_offline_with_tstamp_precision(
+	    file, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (p == NULL) {
 		snprintf(err, errlen, "%s: %s", file, perr);
 		return -1;
@@ -72,9 +72,10 @@ capture_file(struct analyzer *an, const char *file, const char *filter,
 	a.linktype = pcap_datalink(p);
 	a.nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 	if (!pkt_linktype_supported(a.linktype)) {
-		snprintf(err, errlen, "%s: unsupported link type %s",
-		    file, pcap_datalink_val_to_name(a.linktype) ?
-			pcap_datalink_val_to_name(a.linktype) : "?");
+		snprintf(err, errlen, "%s: unsupported link type %s", file,
+		    pcap_datalink_val_to_name(a.linktype)
+		        ? pcap_datalink_val_to_name(a.linktype)
+		        : "?");
 		pcap_close(p);
 		return -1;
 	}
@@ -90,9 +91,9 @@ capture_file(struct analyzer *an, const char *file, const char *filter,
 		if (rc != 1)
 			break;
 		last = (int64_t)h->ts.tv_sec * 1000000000 +
-		    (int64_t)h->ts.tv_usec * (a.nano ? 1 : 1000);
-		analyzer_packet(an, 0, last, a.linktype, data, h->caplen,
-		    h->len);
+		       (int64_t)h->ts.tv_usec * (a.nano ? 1 : 1000);
+		analyzer_packet(
+		    an, 0, last, a.linktype, data, h->caplen, h->len);
 	}
 	if (rc == -1) {
 		/* A file cut short mid-record: what was read still counts,
@@ -131,9 +132,9 @@ capture_open_live(const char *iface, int snaplen, int buffer_mb,
 	rc = pcap_activate(p);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", iface,
-		    rc == PCAP_ERROR_PERM_DENIED ?
-			"permission denied (needs root or CAP_NET_RAW)" :
-			pcap_geterr(p));
+		    rc == PCAP_ERROR_PERM_DENIED
+		        ? "permission denied (needs root or CAP_NET_RAW)"
+		        : pcap_geterr(p));
 		pcap_close(p);
 		return NULL;
 	}

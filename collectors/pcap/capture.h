@@ -33,7 +33,6 @@ pcap_t *capture_open_live(const char *iface, int snaplen, int buffer_mb,
  * Process up to max packets ready on p (non-blocking). Returns the number
  * processed, or -1 with pcap_geterr(p) describing the failure.
  */
-int capture_dispatch(pcap_t *p, struct analyzer *an, unsigned iface,
-    int max);
+int capture_dispatch(pcap_t *p, struct analyzer *an, unsigned iface, int max);
 
 #endif

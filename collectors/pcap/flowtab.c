@@ -58,8 +58,8 @@ endpoint_hash(const uint8_t *a, uint16_t port)
 
 /* The sum is the same whichever side sent the packet. */
 static uint64_t
-flow_hash(uint8_t af, const uint8_t *a, uint16_t ap, const uint8_t *b,
-    uint16_t bp)
+flow_hash(
+    uint8_t af, const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
 	return (endpoint_hash(a, ap) + endpoint_hash(b, bp)) ^ af;
 }
@@ -84,7 +84,7 @@ flowtab_new(size_t mem_bytes)
 		ft->free_list = &ft->pool[i];
 	}
 	ft->memory = ft->cap * sizeof(struct flow) +
-	    ft->nbuckets * sizeof(struct flow *);
+	             ft->nbuckets * sizeof(struct flow *);
 	return ft;
 }
 
@@ -139,8 +139,8 @@ flowtab_lookup(struct flowtab *ft, uint8_t af, const uint8_t *src,
 		    memcmp(f->addr[1], dst, 16) == 0)
 			*dir = 0;
 		else if (f->port[1] == sport && f->port[0] == dport &&
-		    memcmp(f->addr[1], src, 16) == 0 &&
-		    memcmp(f->addr[0], dst, 16) == 0)
+		         memcmp(f->addr[1], src, 16) == 0 &&
+		         memcmp(f->addr[0], dst, 16) == 0)
 			*dir = 1;
 		else
 			continue;

@@ -24,7 +24,7 @@ bucket_of(uint32_t v)
 		return v;
 	e = 31u - (unsigned)__builtin_clz(v); /* >= 6 */
 	return LHIST_EXACT + (e - 6) * (1u << LHIST_SUB_BITS) +
-	    ((v >> (e - LHIST_SUB_BITS)) & ((1u << LHIST_SUB_BITS) - 1));
+	       ((v >> (e - LHIST_SUB_BITS)) & ((1u << LHIST_SUB_BITS) - 1));
 }
 
 /* Lowest value and width of bucket i. */

@@ -118,8 +118,8 @@ add_vip(struct pcap_opts *o, const struct cp_cfg *n, const char *s)
 		return -EINVAL;
 	}
 	if (an_addr_parse(s, &o->an.vips[o->an.nvips]) < 0) {
-		cp_cfg_error(n, "expected an IPv4 or IPv6 address, got '%s'",
-		    s);
+		cp_cfg_error(
+		    n, "expected an IPv4 or IPv6 address, got '%s'", s);
 		return -EINVAL;
 	}
 	o->an.nvips++;
@@ -140,8 +140,8 @@ opt_str(const struct cp_cfg *node, const char *key, char **out)
 }
 
 static int
-opt_int(const struct cp_cfg *node, const char *key, int64_t min,
-    int64_t max, int64_t *out)
+opt_int(const struct cp_cfg *node, const char *key, int64_t min, int64_t max,
+    int64_t *out)
 {
 	int rc = cp_cfg_int(node, key, min, max, out);
 
@@ -176,7 +176,7 @@ pcap_opts_parse(struct pcap_opts *o, const struct cp_cfg *node)
 	if (node == NULL)
 		goto out;
 	if (each_scalar(cp_cfg_child(node, "interfaces"), "interface names",
-		add_iface, o) < 0)
+	        add_iface, o) < 0)
 		rc = -EINVAL;
 	ports = cp_cfg_child(node, "ports");
 	if (ports) {
@@ -240,10 +240,10 @@ pcap_opts_filter(const struct pcap_opts *o)
 		append(&f, &len, &cap, item);
 	}
 	for (i = 0; i < o->an.nvips; i++) {
-		an_addr_format(o->an.vips[i].af, o->an.vips[i].a, addr,
-		    sizeof(addr));
-		snprintf(item, sizeof(item), "%shost %s", len ? " or " : "",
-		    addr);
+		an_addr_format(
+		    o->an.vips[i].af, o->an.vips[i].a, addr, sizeof(addr));
+		snprintf(
+		    item, sizeof(item), "%shost %s", len ? " or " : "", addr);
 		append(&f, &len, &cap, item);
 	}
 	if (len == 0) {

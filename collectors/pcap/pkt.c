@@ -37,7 +37,7 @@ static uint32_t
 rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 int
@@ -157,7 +157,7 @@ decode_ipv6(const uint8_t *d, uint32_t cap, uint32_t wire, struct pkt *p)
 	for (hops = 0; hops < 8; hops++) {
 		len = 40 + plen - off;
 		switch (nh) {
-		case 0:	 /* hop-by-hop */
+		case 0:  /* hop-by-hop */
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (len < 8)
@@ -215,8 +215,8 @@ decode_ip(const uint8_t *d, uint32_t cap, uint32_t wire, struct pkt *p)
 
 /* An EtherType at d[off - 2]; skips VLAN tags, then decodes IP. */
 static enum pkt_result
-decode_ethertype(const uint8_t *d, uint32_t cap, uint32_t wire,
-    uint32_t off, struct pkt *p)
+decode_ethertype(
+    const uint8_t *d, uint32_t cap, uint32_t wire, uint32_t off, struct pkt *p)
 {
 	uint16_t type = rd16(d + off - 2);
 
@@ -241,8 +241,8 @@ decode_ethertype(const uint8_t *d, uint32_t cap, uint32_t wire,
 }
 
 enum pkt_result
-pkt_decode(int linktype, const uint8_t *d, uint32_t cap, uint32_t wire,
-    struct pkt *p)
+pkt_decode(
+    int linktype, const uint8_t *d, uint32_t cap, uint32_t wire, struct pkt *p)
 {
 	uint32_t af;
 
@@ -273,9 +273,7 @@ pkt_decode(int linktype, const uint8_t *d, uint32_t cap, uint32_t wire,
 		if (cap < 4)
 			return wire < 4 ? PKT_MALFORMED : PKT_TRUNCATED;
 		/* DLT_NULL is in the writer's byte order: accept both. */
-		af = linktype == LT_LOOP ? rd32(d) :
-		     d[0] != 0		 ? d[0] :
-					   d[3];
+		af = linktype == LT_LOOP ? rd32(d) : d[0] != 0 ? d[0] : d[3];
 		if (af == 2)
 			return decode_ipv4(d + 4, cap - 4, wire - 4, p);
 		if (af == 10 || af == 24 || af == 28 || af == 30)

@@ -12,8 +12,8 @@
 
 /* What pkt_decode() found. */
 enum pkt_result {
-	PKT_IP = 0,	   /* an IPv4/IPv6 packet, fields filled */
-	PKT_OTHER = 1,	   /* well-formed but not IP (ARP, LLDP...) */
+	PKT_IP = 0,        /* an IPv4/IPv6 packet, fields filled */
+	PKT_OTHER = 1,     /* well-formed but not IP (ARP, LLDP...) */
 	PKT_TRUNCATED = 2, /* headers cut short by the capture */
 	PKT_MALFORMED = 3, /* impossible lengths or versions */
 };
@@ -25,20 +25,20 @@ enum pkt_result {
 #define PKT_TCP_ACK 0x10u
 
 struct pkt {
-	uint8_t af;	   /* 4 or 6 */
-	uint8_t proto;	   /* IP protocol of the transport (6 TCP, 17 UDP) */
+	uint8_t af;        /* 4 or 6 */
+	uint8_t proto;     /* IP protocol of the transport (6 TCP, 17 UDP) */
 	uint8_t tcp_flags; /* PKT_TCP_* */
-	uint8_t nvlan;	   /* VLAN tags seen (802.1Q / 802.1ad) */
-	uint16_t vlan;	   /* outermost VLAN id, 0 if none */
-	uint16_t sport, dport; /* 0 unless TCP or UDP (first fragment) */
+	uint8_t nvlan;     /* VLAN tags seen (802.1Q / 802.1ad) */
+	uint16_t vlan;     /* outermost VLAN id, 0 if none */
+	uint16_t sport, dport;    /* 0 unless TCP or UDP (first fragment) */
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes */
-	uint32_t ip_len;	  /* L3 length from the IP header(s) */
-	uint32_t seq, ack;	  /* TCP */
-	uint16_t win;		  /* TCP window field (unscaled) */
-	uint8_t l4;		  /* 1: transport header decoded */
-	uint32_t payload_len;	  /* transport payload by the IP lengths */
-	uint32_t payload_cap;	  /* of which captured */
-	const uint8_t *payload;	  /* into the frame; payload_cap bytes */
+	uint32_t ip_len;          /* L3 length from the IP header(s) */
+	uint32_t seq, ack;        /* TCP */
+	uint16_t win;             /* TCP window field (unscaled) */
+	uint8_t l4;               /* 1: transport header decoded */
+	uint32_t payload_len;     /* transport payload by the IP lengths */
+	uint32_t payload_cap;     /* of which captured */
+	const uint8_t *payload;   /* into the frame; payload_cap bytes */
 };
 
 /*
@@ -46,8 +46,8 @@ struct pkt {
  * returns). caplen bytes are readable at data; wirelen is the length on
  * the wire. Fills p when the result is PKT_IP.
  */
-enum pkt_result pkt_decode(int linktype, const uint8_t *data,
-    uint32_t caplen, uint32_t wirelen, struct pkt *p);
+enum pkt_result pkt_decode(int linktype, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen, struct pkt *p);
 
 /* Whether pkt_decode() understands this link type. */
 int pkt_linktype_supported(int linktype);

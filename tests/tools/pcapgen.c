@@ -26,7 +26,7 @@ struct out {
 };
 
 struct conv {
-	int af; /* 4 or 6 */
+	int af;              /* 4 or 6 */
 	uint8_t addr[2][16]; /* [0] client, [1] server */
 	uint16_t port[2];
 	uint32_t seq[2];
@@ -152,8 +152,8 @@ ip_packet(struct out *o, int64_t ts_us, int af, uint16_t vlan,
 
 /* A TCP segment of conversation c from side dir with an explicit seq. */
 static void
-tcp_seg_at(struct out *o, struct conv *c, int dir, uint8_t flags,
-    uint32_t seq, const void *pl, size_t plen, int64_t ts_us)
+tcp_seg_at(struct out *o, struct conv *c, int dir, uint8_t flags, uint32_t seq,
+    const void *pl, size_t plen, int64_t ts_us)
 {
 	static uint8_t t[66000];
 
@@ -253,7 +253,8 @@ scenario_health(struct out *o)
 	tcp_seg(o, &a, 0, F_PSH | F_ACK, http_get, strlen(http_get), t + 1000);
 	tcp_seg(o, &a, 1, F_PSH | F_ACK, resp, sizeof(resp), t + 101000);
 	tcp_seg(o, &a, 0, F_ACK, NULL, 0, t + 102000);
-	tcp_seg(o, &a, 0, F_PSH | F_ACK, http_get, strlen(http_get), t + 108000);
+	tcp_seg(
+	    o, &a, 0, F_PSH | F_ACK, http_get, strlen(http_get), t + 108000);
 	tcp_seg(o, &a, 1, F_PSH | F_ACK, resp, sizeof(resp), t + 308000);
 	tcp_seg_at(o, &a, 1, F_PSH | F_ACK, a.seq[1] - sizeof(resp), resp,
 	    sizeof(resp), t + 318000);
@@ -262,7 +263,8 @@ scenario_health(struct out *o)
 	tcp_seg(o, &a, 0, F_ACK, NULL, 0, t + 338000);
 	a.win[0] = 65535;
 	tcp_seg(o, &a, 0, F_ACK, NULL, 0, t + 348000);
-	tcp_seg(o, &a, 0, F_PSH | F_ACK, http_get, strlen(http_get), t + 358000);
+	tcp_seg(
+	    o, &a, 0, F_PSH | F_ACK, http_get, strlen(http_get), t + 358000);
 	tcp_seg(o, &a, 1, F_PSH | F_ACK, resp, sizeof(resp), t + 658000);
 	close_both(o, &a, t + 700000);
 
@@ -309,14 +311,16 @@ scenario_health(struct out *o)
 	 * answered after 40 ms. */
 	conv_init(&my, "10.0.0.5", 50001, "10.0.0.101", 3306, 0);
 	t = handshake(o, &my, t0 + 6000000, 500);
-	tcp_seg(o, &my, 1, F_PSH | F_ACK, "\x0a\0\0\0\x0a" "8.0.0\0", 11,
-	    t + 1000);
+	tcp_seg(o, &my, 1, F_PSH | F_ACK,
+	    "\x0a\0\0\0\x0a"
+	    "8.0.0\0",
+	    11, t + 1000);
 	tcp_seg(o, &my, 0, F_PSH | F_ACK, "\x05\0\0\x01\x85\xa6\0\0\0", 9,
 	    t + 2000);
 	tcp_seg(o, &my, 1, F_PSH | F_ACK, "\x07\0\0\x02\0\0\0\x02\0\0\0", 11,
 	    t + 3000);
-	tcp_seg(o, &my, 0, F_PSH | F_ACK, "\x09\0\0\0\x03select 1", 13,
-	    t + 10000);
+	tcp_seg(
+	    o, &my, 0, F_PSH | F_ACK, "\x09\0\0\0\x03select 1", 13, t + 10000);
 	tcp_seg(o, &my, 1, F_PSH | F_ACK, "\x01\0\0\x01\x01", 5, t + 50000);
 	close_both(o, &my, t + 60000);
 
@@ -333,10 +337,10 @@ scenario_health(struct out *o)
 	    "\x16\x03\x03\x00\x01\x10\x14\x03\x03\x00\x01\x01", 12, t + 20000);
 	tcp_seg(o, &tls, 1, F_PSH | F_ACK, "\x14\x03\x03\x00\x01\x01", 6,
 	    t + 30000);
-	tcp_seg(o, &tls, 0, F_PSH | F_ACK, "\x17\x03\x03\x00\x02zz", 7,
-	    t + 31000);
-	tcp_seg(o, &tls, 1, F_PSH | F_ACK, "\x17\x03\x03\x00\x02yy", 7,
-	    t + 81000);
+	tcp_seg(
+	    o, &tls, 0, F_PSH | F_ACK, "\x17\x03\x03\x00\x02zz", 7, t + 31000);
+	tcp_seg(
+	    o, &tls, 1, F_PSH | F_ACK, "\x17\x03\x03\x00\x02yy", 7, t + 81000);
 	close_both(o, &tls, t + 90000);
 
 	/* DSR: requests to the VIP, responses from it straight back. */
@@ -495,7 +499,7 @@ main(int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "health") != 0 && argc < 4)) {
 		fprintf(stderr, "usage: pcapgen health FILE | "
-				"bench FILE PACKETS | junk FILE PACKETS\n");
+		                "bench FILE PACKETS | junk FILE PACKETS\n");
 		return 2;
 	}
 	if (argc >= 4)

@@ -103,8 +103,8 @@ struct fixture {
 static int
 setup(struct fixture *f, const char *yaml)
 {
-	static const struct ctx_env env = {"testhost", "/proc", "/sys", "/tmp",
-	    NULL};
+	static const struct ctx_env env = {
+	    "testhost", "/proc", "/sys", "/tmp", NULL};
 	struct ctx_sink sink;
 	char path[256], err[256];
 	const char *b = getenv("BUILD");
@@ -144,7 +144,7 @@ config_errors_name_the_node(void **state)
 
 	(void)state;
 	assert_true(setup(f, "interfaces: [lo]\nports: [80, 70000]\n"
-			     "filter: \"tcp port\"\nsnaplen: 10\n") < 0);
+	                     "filter: \"tcp port\"\nsnaplen: 10\n") < 0);
 	assert_true(f->errs.n >= 2);
 	err_format(&f->errs.v[0], buf, sizeof(buf));
 	assert_non_null(strstr(buf, "test.yaml:2:"));
@@ -234,8 +234,8 @@ live_capture_on_lo_counts_exchanges(void **state)
 	pthread_create(&th, NULL, serve, &sv);
 	for (i = 0; i < 3; i++) {
 		c = socket(AF_INET, SOCK_STREAM, 0);
-		assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)),
-		    0);
+		assert_int_equal(
+		    connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		send(c, "GET / HTTP/1.0\r\n\r\n", 18, 0);
 		assert_true(recv(c, buf, sizeof(buf), 0) > 0);
 		if (i == 2) {
@@ -270,7 +270,7 @@ live_capture_on_lo_counts_exchanges(void **state)
 	    "bytes=%.0f ",
 	    port,
 	    value(&f->got, "tcp_bytes_in_total", lab) +
-		value(&f->got, "tcp_bytes_out_total", lab));
+	        value(&f->got, "tcp_bytes_out_total", lab));
 	assert_non_null(strstr(f->got.talker0, buf));
 	snprintf(lab, sizeof(lab), "port=%d,proto=http", port);
 	assert_true(value(&f->got, "app_responses_total", lab) == 3);

@@ -53,7 +53,8 @@ ipv4_tcp_fields(void **state)
 	struct pkt p;
 
 	(void)state;
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
 	assert_int_equal(p.af, 4);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 40000);
@@ -75,12 +76,14 @@ vlan_and_qinq_tags(void **state)
 
 	(void)state;
 	n = eth_ipv4_tcp(f, 1);
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
 	assert_int_equal(p.nvlan, 1);
 	assert_int_equal(p.vlan, 10);
 	assert_int_equal(p.dport, 80);
 	n = eth_ipv4_tcp(f, 2);
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
 	assert_int_equal(p.nvlan, 2);
 	assert_int_equal(p.vlan, 10);
 	assert_int_equal(p.payload_len, 5);
@@ -95,13 +98,13 @@ snaplen_cuts_payload_not_headers(void **state)
 
 	(void)state;
 	/* Two payload bytes captured of five: still a good packet. */
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n - 3, (uint32_t)n, &p),
-	    PKT_IP);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n - 3, (uint32_t)n, &p), PKT_IP);
 	assert_int_equal(p.payload_len, 5);
 	assert_int_equal(p.payload_cap, 2);
 	/* The TCP header cut: truncated. */
-	assert_int_equal(pkt_decode(1, f, 14 + 20 + 10, (uint32_t)n, &p),
-	    PKT_TRUNCATED);
+	assert_int_equal(
+	    pkt_decode(1, f, 14 + 20 + 10, (uint32_t)n, &p), PKT_TRUNCATED);
 	/* The IP header cut. */
 	assert_int_equal(pkt_decode(1, f, 20, (uint32_t)n, &p), PKT_TRUNCATED);
 }
@@ -115,19 +118,19 @@ impossible_lengths_are_malformed(void **state)
 
 	(void)state;
 	f[14 + 3] = 200; /* total length past the frame */
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_MALFORMED);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_MALFORMED);
 	f[14 + 3] = 45;
 	f[14] = 0x44; /* header length 16 */
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_MALFORMED);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_MALFORMED);
 	f[14] = 0x45;
 	f[14 + 32] = 3 << 4; /* TCP data offset 12 bytes */
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_MALFORMED);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_MALFORMED);
 	f[14 + 32] = 15 << 4; /* TCP header longer than the datagram */
-	assert_int_equal(pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_MALFORMED);
+	assert_int_equal(
+	    pkt_decode(1, f, (uint32_t)n, (uint32_t)n, &p), PKT_MALFORMED);
 }
 
 static void
@@ -142,11 +145,11 @@ ipv6_extension_headers_and_fragments(void **state)
 	f[12] = 0x86, f[13] = 0xdd;
 	f[ip] = 0x60;
 	f[ip + 5] = 8 + 8 + 20; /* hop-by-hop, fragment, TCP */
-	f[ip + 6] = 0;		/* hop-by-hop */
+	f[ip + 6] = 0;          /* hop-by-hop */
 	f[ip + 8] = 0xfd, f[ip + 23] = 1;
 	f[ip + 24] = 0xfd, f[ip + 39] = 2;
-	f[ip + 40] = 44; /* next: fragment, length 0 (8 bytes) */
-	f[ip + 48] = 6;	 /* next: TCP, offset 0 */
+	f[ip + 40] = 44;     /* next: fragment, length 0 (8 bytes) */
+	f[ip + 48] = 6;      /* next: TCP, offset 0 */
 	f[ip + 56 + 1] = 80; /* sport 80 */
 	f[ip + 56 + 3] = 99; /* dport 99 */
 	f[ip + 56 + 12] = 5 << 4;
@@ -166,8 +169,7 @@ ipv6_extension_headers_and_fragments(void **state)
 	/* Extension header claiming more than the payload. */
 	f[ip + 50] = 0;
 	f[ip + 41] = 20;
-	assert_int_equal(pkt_decode(1, f, 14 + 76, 14 + 76, &p),
-	    PKT_MALFORMED);
+	assert_int_equal(pkt_decode(1, f, 14 + 76, 14 + 76, &p), PKT_MALFORMED);
 }
 
 static void
@@ -179,26 +181,24 @@ other_link_types(void **state)
 
 	(void)state;
 	/* Raw IP (DLT_RAW and LINKTYPE_RAW). */
-	assert_int_equal(pkt_decode(12, f + 14, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_IP);
-	assert_int_equal(pkt_decode(101, f + 14, (uint32_t)n, (uint32_t)n, &p),
-	    PKT_IP);
+	assert_int_equal(
+	    pkt_decode(12, f + 14, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
+	assert_int_equal(
+	    pkt_decode(101, f + 14, (uint32_t)n, (uint32_t)n, &p), PKT_IP);
 	assert_int_equal(p.dport, 80);
 	/* Linux cooked (DLT_LINUX_SLL): protocol at offset 14. */
 	memset(g, 0, 16);
 	g[14] = 0x08;
 	memcpy(g + 16, f + 14, n);
-	assert_int_equal(pkt_decode(113, g, (uint32_t)n + 16,
-			     (uint32_t)n + 16, &p),
-	    PKT_IP);
+	assert_int_equal(
+	    pkt_decode(113, g, (uint32_t)n + 16, (uint32_t)n + 16, &p), PKT_IP);
 	assert_int_equal(p.sport, 40000);
 	/* BSD loopback (DLT_NULL), little-endian AF_INET. */
 	memset(g, 0, 4);
 	g[0] = 2;
 	memcpy(g + 4, f + 14, n);
-	assert_int_equal(pkt_decode(0, g, (uint32_t)n + 4, (uint32_t)n + 4,
-			     &p),
-	    PKT_IP);
+	assert_int_equal(
+	    pkt_decode(0, g, (uint32_t)n + 4, (uint32_t)n + 4, &p), PKT_IP);
 	/* ARP over Ethernet: not IP. */
 	f[12] = 0x08, f[13] = 0x06;
 	assert_int_equal(pkt_decode(1, f, 60, 60, &p), PKT_OTHER);
@@ -218,7 +218,8 @@ every_prefix_of_a_frame_is_safe(void **state)
 	(void)state;
 	/* Under ASan this reads nothing past each prefix. */
 	for (i = 0; i <= n; i++) {
-		enum pkt_result r = pkt_decode(1, f, (uint32_t)i, (uint32_t)n, &p);
+		enum pkt_result r =
+		    pkt_decode(1, f, (uint32_t)i, (uint32_t)n, &p);
 
 		if (i < n - 5)
 			assert_int_equal(r, PKT_TRUNCATED);

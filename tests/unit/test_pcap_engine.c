@@ -200,12 +200,19 @@ keepalive_is_not_a_retransmission(void **state)
 	uint32_t cs = 0xffffffe0u;
 
 	(void)state;
-	feed(an, 1 * MS, &(struct seg){C, S, 5000, 80, A, cs, 100, "GET / HTTP/1.1\r\n\r\n", 18});
-	feed(an, 2 * MS, &(struct seg){C, S, 5000, 80, A, cs + 18, 100, "GET / HTTP/1.1\r\n\r\n", 18});
+	feed(an, 1 * MS,
+	    &(struct seg){
+	        C, S, 5000, 80, A, cs, 100, "GET / HTTP/1.1\r\n\r\n", 18});
+	feed(an, 2 * MS,
+	    &(struct seg){
+	        C, S, 5000, 80, A, cs + 18, 100, "GET / HTTP/1.1\r\n\r\n", 18});
 	/* 1-byte keepalive probe at snd_nxt - 1. */
-	feed(an, 3 * MS, &(struct seg){C, S, 5000, 80, A, cs + 35, 100, "x", 1});
+	feed(
+	    an, 3 * MS, &(struct seg){C, S, 5000, 80, A, cs + 35, 100, "x", 1});
 	/* A real retransmission of the second request across the wrap. */
-	feed(an, 4 * MS, &(struct seg){C, S, 5000, 80, A, cs + 18, 100, "GET / HTTP/1.1\r\n\r\n", 18});
+	feed(an, 4 * MS,
+	    &(struct seg){
+	        C, S, 5000, 80, A, cs + 18, 100, "GET / HTTP/1.1\r\n\r\n", 18});
 	assert_int_equal(analyzer_port(an, 0)->retransmits, 1);
 	assert_int_equal(analyzer_port(an, 0)->port, 80);
 	assert_int_equal(analyzer_port(an, 0)->packets_in, 4);
@@ -218,7 +225,8 @@ live_syn_timeout_counts_each_syn_once(void **state)
 	struct analyzer *an = new_an(0);
 
 	(void)state;
-	feed(an, 0, &(struct seg){C, S, 5001, 443, PKT_TCP_SYN, 77, 100, "", 0});
+	feed(
+	    an, 0, &(struct seg){C, S, 5001, 443, PKT_TCP_SYN, 77, 100, "", 0});
 	analyzer_expire(an, 2999 * MS, 0);
 	assert_int_equal(analyzer_port(an, 1)->syn_unanswered, 0);
 	analyzer_expire(an, 3000 * MS, 0);
@@ -227,10 +235,12 @@ live_syn_timeout_counts_each_syn_once(void **state)
 	assert_int_equal(analyzer_port(an, 1)->syn_unanswered, 1);
 	/* The client tries again: that SYN is new, the old one was already
 	 * counted; then it is answered. */
-	feed(an, 5000 * MS, &(struct seg){C, S, 5001, 443, PKT_TCP_SYN, 77, 100, "", 0});
+	feed(an, 5000 * MS,
+	    &(struct seg){C, S, 5001, 443, PKT_TCP_SYN, 77, 100, "", 0});
 	assert_int_equal(analyzer_port(an, 1)->syn_unanswered, 1);
 	assert_int_equal(analyzer_port(an, 1)->retransmits, 1);
-	feed(an, 5001 * MS, &(struct seg){S, C, 443, 5001, PKT_TCP_SYN | A, 9, 100, "", 0});
+	feed(an, 5001 * MS,
+	    &(struct seg){S, C, 443, 5001, PKT_TCP_SYN | A, 9, 100, "", 0});
 	feed(an, 5003 * MS, &(struct seg){C, S, 5001, 443, A, 78, 100, "", 0});
 	analyzer_expire(an, 9000 * MS, 1);
 	assert_int_equal(analyzer_port(an, 1)->syn_unanswered, 1);
@@ -247,14 +257,20 @@ reused_tuple_is_a_new_connection(void **state)
 	struct analyzer *an = new_an(0);
 
 	(void)state;
-	feed(an, 0, &(struct seg){C, S, 5002, 80, PKT_TCP_SYN, 1000, 100, "", 0});
-	feed(an, 1 * MS, &(struct seg){S, C, 80, 5002, PKT_TCP_SYN | A, 5, 100, "", 0});
+	feed(an, 0,
+	    &(struct seg){C, S, 5002, 80, PKT_TCP_SYN, 1000, 100, "", 0});
+	feed(an, 1 * MS,
+	    &(struct seg){S, C, 80, 5002, PKT_TCP_SYN | A, 5, 100, "", 0});
 	feed(an, 2 * MS, &(struct seg){C, S, 5002, 80, A, 1001, 100, "", 0});
-	feed(an, 3 * MS, &(struct seg){C, S, 5002, 80, PKT_TCP_FIN | A, 1001, 100, "", 0});
-	feed(an, 4 * MS, &(struct seg){S, C, 80, 5002, PKT_TCP_FIN | A, 6, 100, "", 0});
+	feed(an, 3 * MS,
+	    &(struct seg){C, S, 5002, 80, PKT_TCP_FIN | A, 1001, 100, "", 0});
+	feed(an, 4 * MS,
+	    &(struct seg){S, C, 80, 5002, PKT_TCP_FIN | A, 6, 100, "", 0});
 	/* Same ports again with a new ISN a moment later. */
-	feed(an, 10 * MS, &(struct seg){C, S, 5002, 80, PKT_TCP_SYN, 9000, 100, "", 0});
-	feed(an, 12 * MS, &(struct seg){S, C, 80, 5002, PKT_TCP_SYN | A, 50, 100, "", 0});
+	feed(an, 10 * MS,
+	    &(struct seg){C, S, 5002, 80, PKT_TCP_SYN, 9000, 100, "", 0});
+	feed(an, 12 * MS,
+	    &(struct seg){S, C, 80, 5002, PKT_TCP_SYN | A, 50, 100, "", 0});
 	feed(an, 14 * MS, &(struct seg){C, S, 5002, 80, A, 9001, 100, "", 0});
 	assert_int_equal(analyzer_port(an, 0)->connections, 2);
 	assert_int_equal(analyzer_port(an, 0)->established, 2);
@@ -274,13 +290,15 @@ flow_cap_evicts_and_counts(void **state)
 	analyzer_totals(an, &t);
 	assert_true(t.flow_capacity >= 16);
 	for (i = 0; i < t.flow_capacity + 10; i++)
-		feed(an, i * MS, &(struct seg){C + i, S, 6000, 80, PKT_TCP_SYN, 1, 100, "", 0});
+		feed(an, i * MS,
+		    &(struct seg){
+		        C + i, S, 6000, 80, PKT_TCP_SYN, 1, 100, "", 0});
 	analyzer_totals(an, &t);
 	assert_int_equal(t.flows, t.flow_capacity);
 	assert_int_equal(t.flow_evictions, 10);
 	assert_true(t.flow_memory <= 4096 + 64 * 16);
-	assert_int_equal(analyzer_port(an, 0)->connections,
-	    t.flow_capacity + 10);
+	assert_int_equal(
+	    analyzer_port(an, 0)->connections, t.flow_capacity + 10);
 	analyzer_free(an);
 }
 
@@ -293,8 +311,12 @@ pipelined_requests_time_the_first(void **state)
 	(void)state;
 	feed(an, 0, &(struct seg){C, S, 5003, 80, A, 1, 100, get, 19});
 	feed(an, 5 * MS, &(struct seg){C, S, 5003, 80, A, 20, 100, get, 19});
-	feed(an, 20 * MS, &(struct seg){S, C, 80, 5003, A, 1, 100, "HTTP/1.1 200 OK\r\n", 17});
-	feed(an, 21 * MS, &(struct seg){S, C, 80, 5003, A, 18, 100, "HTTP/1.1 200 OK\r\n", 17});
+	feed(an, 20 * MS,
+	    &(struct seg){
+	        S, C, 80, 5003, A, 1, 100, "HTTP/1.1 200 OK\r\n", 17});
+	feed(an, 21 * MS,
+	    &(struct seg){
+	        S, C, 80, 5003, A, 18, 100, "HTTP/1.1 200 OK\r\n", 17});
 	assert_int_equal(analyzer_port(an, 0)->responses[AN_HTTP], 1);
 	assert_int_equal(analyzer_port(an, 0)->app[AN_HTTP].max_us, 20000);
 	/* The interval reset clears histograms, keeps counters. */
@@ -318,8 +340,10 @@ talker_budget_overflows_into_a_sum(void **state)
 	cfg.talker_slots = 8;
 	an = analyzer_new(&cfg);
 	for (i = 0; i < 12; i++)
-		feed(an, i, &(struct seg){C + i, S, 7000, 9999, A, 1, 100, "", 0});
-	feed(an, 99, &(struct seg){C, S, 7000, 9999, A, 1, 100, "0123456789", 10});
+		feed(an, i,
+		    &(struct seg){C + i, S, 7000, 9999, A, 1, 100, "", 0});
+	feed(an, 99,
+	    &(struct seg){C, S, 7000, 9999, A, 1, 100, "0123456789", 10});
 	analyzer_totals(an, &t);
 	assert_int_equal(t.talker_overflow_bytes, 4 * 40);
 	assert_int_equal(analyzer_top_talkers(an, top, 4), 4);
