@@ -16,7 +16,11 @@ notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
 check() { # description, python expression over r (the JSON report)
 	if python3 - "$T/r.json" "$2" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
+try:
+    r = json.load(open(sys.argv[1]))
+except ValueError:
+    print("# no JSON report", file=sys.stderr)
+    sys.exit(1)
 port = {p["port"]: p for p in r["ports"]}
 def near(v, want, rel=0.016):
     return abs(v - want) <= want * rel
@@ -29,7 +33,12 @@ PY
 }
 
 echo "1..22"
-if [ "$($GEN health "$T/h.pcap")" = 75 ]; then ok "pcapgen wrote 75 packets"; else notok "pcapgen"; fi
+if [ "$($GEN health "$T/h.pcap")" = 75 ]; then
+	ok "pcapgen wrote 75 packets"
+else
+	echo "Bail out! pcapgen failed"
+	exit 1
+fi
 if $CP pcap "$T/h.pcap" --json --vip 192.0.2.10 > "$T/r.json" 2> "$T/err"; then
 	ok "pcap --json exits 0"
 else

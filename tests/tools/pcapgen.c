@@ -165,7 +165,8 @@ tcp_seg_at(struct out *o, struct conv *c, int dir, uint8_t flags, uint32_t seq,
 	t[12] = 5 << 4;
 	t[13] = flags;
 	put16(t + 14, c->win[dir]);
-	memcpy(t + 20, pl, plen);
+	if (plen)
+		memcpy(t + 20, pl, plen);
 	ip_packet(o, ts_us, c->af, c->vlan, c->addr[dir], c->addr[!dir], 6, t,
 	    20 + plen, 16);
 }
