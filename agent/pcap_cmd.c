@@ -3,11 +3,14 @@
  * `chokepoint pcap FILE [-c CONFIG] [--json]`: the pcap collector's
  * analysis engine run over a capture file, printed as a report (text, or
  * JSON for scripts and tests). Same options as `collectors.pcap`; the
- * file's every packet is read unless a `filter` is configured.
+ * file's every packet is read unless a `filter` is configured. With
+ * `-i IFACE [-d DURATION]` it captures live instead, like the collector.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +27,10 @@ usage(FILE *fp)
 {
 	fputs("usage: chokepoint pcap FILE [-c CONFIG] [--json] [--top N]\n"
 	      "                       [--port PORT]... [--vip ADDR]...\n"
-	      "Analyse a capture file: per service port TCP health, response\n"
-	      "times (HTTP, PostgreSQL, MySQL, TLS), top talkers, DSR VIPs.\n",
+	      "       chokepoint pcap -i IFACE... [-d DURATION] [same options]\n"
+	      "Analyse a capture file, or capture live (until DURATION or\n"
+	      "SIGINT): per service port TCP health, response times (HTTP,\n"
+	      "PostgreSQL, MySQL, TLS), top talkers, DSR VIPs.\n",
 	    fp);
 }
 
@@ -50,6 +55,31 @@ proto_name(uint8_t proto, char *buf, size_t size)
 		return "icmp";
 	snprintf(buf, size, "ip%u", proto);
 	return buf;
+}
+
+struct live {
+	pcap_t *h[AN_MAX_IFACES];
+	const char *name[AN_MAX_IFACES];
+	size_t n;
+};
+
+static json_t *
+live_json(const struct live *lv)
+{
+	json_t *a = json_array();
+	struct pcap_stat ps;
+	size_t i;
+
+	for (i = 0; i < lv->n; i++) {
+		if (pcap_stats(lv->h[i], &ps) < 0)
+			continue;
+		json_array_append_new(a,
+		    json_pack("{s:s,s:I,s:I,s:I}", "iface", lv->name[i],
+			"received", (json_int_t)ps.ps_recv, "dropped",
+			(json_int_t)ps.ps_drop, "ifdropped",
+			(json_int_t)ps.ps_ifdrop));
+	}
+	return a;
 }
 
 static json_t *
@@ -212,6 +242,73 @@ print_text(FILE *fp, const json_t *r)
 	        JI(v, "bytes"), JI(v, "packets"));
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/*
+ * Capture on ifaces until duration_ms (0: until SIGINT/SIGTERM) with the
+ * collector's snaplen, buffer and filter. Returns an exit status.
+ */
+static int
+live_capture(struct analyzer *an, const struct pcap_opts *o,
+    const char **ifaces, size_t n, int64_t duration_ms, struct live *lv)
+{
+	struct pollfd pfd[AN_MAX_IFACES];
+	struct sigaction sa;
+	char err[PCAP_ERRBUF_SIZE + 128];
+	char *filter = pcap_opts_filter(o);
+	int64_t end = duration_ms ? mono_ms() + duration_ms : 0, left;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		lv->h[i] = capture_open_live(ifaces[i], o->snaplen,
+		    o->buffer_mb, filter, err, sizeof(err));
+		if (lv->h[i] == NULL) {
+			fprintf(stderr, "chokepoint pcap: %s\n", err);
+			free(filter);
+			return 1;
+		}
+		lv->name[i] = ifaces[i];
+		lv->n++;
+		pfd[i].fd = pcap_get_selectable_fd(lv->h[i]);
+		pfd[i].events = POLLIN;
+	}
+	free(filter);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop_flag) {
+		left = end ? end - mono_ms() : 200;
+		if (left <= 0)
+			break;
+		if (poll(pfd, n, (int)(left < 200 ? left : 200)) < 0 &&
+		    errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			while ((k = capture_dispatch(lv->h[i], an, (unsigned)i,
+				    512)) == 512)
+				;
+			if (k < 0) {
+				fprintf(stderr, "chokepoint pcap: %s: %s\n",
+				    ifaces[i], pcap_geterr(lv->h[i]));
+				return 1;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		capture_dispatch(lv->h[i], an, (unsigned)i, -1);
+	analyzer_expire(an, now_ms() * 1000000, 1);
+	return 0;
+}
+
 /* Options from -c CONFIG's collectors.pcap; errors printed. */
 static int
 load_config(const char *path, struct pcap_opts *o)
@@ -255,11 +352,16 @@ pcap_cmd_main(int argc, char **argv)
 	    {"top", required_argument, NULL, 't'},
 	    {"port", required_argument, NULL, 'p'},
 	    {"vip", required_argument, NULL, 'v'},
+	    {"interface", required_argument, NULL, 'i'},
+	    {"duration", required_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = NULL;
+	const char *config = NULL, *ifaces[AN_MAX_IFACES];
 	int json = 0, c, rc = 0, cli_ports = 0;
+	size_t nifaces = 0;
+	int64_t duration_ms = 0;
+	struct live lv;
 	long top = -1;
 	char err[512], *end;
 	struct pcap_opts o;
@@ -267,9 +369,10 @@ pcap_cmd_main(int argc, char **argv)
 	json_t *r;
 
 	pcap_opts_init(&o);
+	memset(&lv, 0, sizeof(lv));
 	optind = 1;
 	while (
-	    (c = getopt_long(argc, argv, "c:jt:p:v:h", longopts, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, "c:jt:p:v:i:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -316,6 +419,27 @@ pcap_cmd_main(int argc, char **argv)
 			}
 			o.an.nvips++;
 			break;
+		case 'i':
+			if (nifaces == AN_MAX_IFACES) {
+				fprintf(stderr, "chokepoint pcap: at most %d "
+						"interfaces\n",
+				    AN_MAX_IFACES);
+				rc = 2;
+				goto out;
+			}
+			ifaces[nifaces++] = optarg;
+			break;
+		case 'd':
+			if (duration_parse(optarg, &duration_ms) < 0 ||
+			    duration_ms <= 0) {
+				fprintf(stderr, "chokepoint pcap: --duration: "
+						"expected e.g. 10s or 500ms, got "
+						"'%s'\n",
+				    optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			goto out;
@@ -325,7 +449,7 @@ pcap_cmd_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - (nifaces ? 0 : 1)) {
 		usage(stderr);
 		rc = 2;
 		goto out;
@@ -342,13 +466,20 @@ pcap_cmd_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (capture_file(an, argv[optind], o.filter, err, sizeof(err)) < 0) {
+	if (nifaces) {
+		rc = live_capture(an, &o, ifaces, nifaces, duration_ms, &lv);
+		if (rc != 0)
+			goto out;
+	} else if (capture_file(an, argv[optind], o.filter, err,
+		       sizeof(err)) < 0) {
 		fprintf(stderr, "chokepoint pcap: %s\n", err);
 		rc = 1;
 		if (analyzer_iface(an, 0)->packets == 0)
 			goto out;
 	}
-	r = report_json(an, argv[optind], o.top_n);
+	r = report_json(an, nifaces ? ifaces[0] : argv[optind], o.top_n);
+	if (nifaces)
+		json_object_set_new(r, "capture", live_json(&lv));
 	if (json) {
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
@@ -357,6 +488,8 @@ pcap_cmd_main(int argc, char **argv)
 	}
 	json_decref(r);
 out:
+	for (size_t i = 0; i < lv.n; i++)
+		pcap_close(lv.h[i]);
 	analyzer_free(an);
 	pcap_opts_fini(&o);
 	return rc;
