@@ -455,7 +455,8 @@ scenario_bench(struct out *o, uint64_t n)
 				} else {
 					tcp_seg(o, c, 1, F_ACK, seg,
 					    sizeof(seg), t);
-					if (o->packets % 1000 == 0)
+					if (o->packets % 1000 == 0 &&
+					    o->packets < n)
 						tcp_seg_at(o, c, 1, F_ACK,
 						    c->seq[1] - sizeof(seg),
 						    seg, sizeof(seg), t + 1);
