@@ -25,12 +25,13 @@
 static void
 usage(FILE *fp)
 {
-	fputs("usage: chokepoint pcap FILE [-c CONFIG] [--json] [--top N]\n"
-	      "                       [--port PORT]... [--vip ADDR]...\n"
-	      "       chokepoint pcap -i IFACE... [-d DURATION] [same options]\n"
-	      "Analyse a capture file, or capture live (until DURATION or\n"
-	      "SIGINT): per service port TCP health, response times (HTTP,\n"
-	      "PostgreSQL, MySQL, TLS), top talkers, DSR VIPs.\n",
+	fputs(
+	    "usage: chokepoint pcap FILE [-c CONFIG] [--json] [--top N]\n"
+	    "                       [--port PORT]... [--vip ADDR]...\n"
+	    "       chokepoint pcap -i IFACE... [-d DURATION] [same options]\n"
+	    "Analyse a capture file, or capture live (until DURATION or\n"
+	    "SIGINT): per service port TCP health, response times (HTTP,\n"
+	    "PostgreSQL, MySQL, TLS), top talkers, DSR VIPs.\n",
 	    fp);
 }
 
@@ -73,11 +74,11 @@ live_json(const struct live *lv)
 	for (i = 0; i < lv->n; i++) {
 		if (pcap_stats(lv->h[i], &ps) < 0)
 			continue;
-		json_array_append_new(a,
-		    json_pack("{s:s,s:I,s:I,s:I}", "iface", lv->name[i],
-			"received", (json_int_t)ps.ps_recv, "dropped",
-			(json_int_t)ps.ps_drop, "ifdropped",
-			(json_int_t)ps.ps_ifdrop));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:I,s:I,s:I}", "iface", lv->name[i],
+		           "received", (json_int_t)ps.ps_recv, "dropped",
+		           (json_int_t)ps.ps_drop, "ifdropped",
+		           (json_int_t)ps.ps_ifdrop));
 	}
 	return a;
 }
@@ -293,8 +294,8 @@ live_capture(struct analyzer *an, const struct pcap_opts *o,
 		    errno != EINTR)
 			break;
 		for (i = 0; i < n; i++) {
-			while ((k = capture_dispatch(lv->h[i], an, (unsigned)i,
-				    512)) == 512)
+			while ((k = capture_dispatch(
+			            lv->h[i], an, (unsigned)i, 512)) == 512)
 				;
 			if (k < 0) {
 				fprintf(stderr, "chokepoint pcap: %s: %s\n",
@@ -371,8 +372,8 @@ pcap_cmd_main(int argc, char **argv)
 	pcap_opts_init(&o);
 	memset(&lv, 0, sizeof(lv));
 	optind = 1;
-	while (
-	    (c = getopt_long(argc, argv, "c:jt:p:v:i:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(
+	            argc, argv, "c:jt:p:v:i:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -421,8 +422,9 @@ pcap_cmd_main(int argc, char **argv)
 			break;
 		case 'i':
 			if (nifaces == AN_MAX_IFACES) {
-				fprintf(stderr, "chokepoint pcap: at most %d "
-						"interfaces\n",
+				fprintf(stderr,
+				    "chokepoint pcap: at most %d "
+				    "interfaces\n",
 				    AN_MAX_IFACES);
 				rc = 2;
 				goto out;
@@ -432,9 +434,10 @@ pcap_cmd_main(int argc, char **argv)
 		case 'd':
 			if (duration_parse(optarg, &duration_ms) < 0 ||
 			    duration_ms <= 0) {
-				fprintf(stderr, "chokepoint pcap: --duration: "
-						"expected e.g. 10s or 500ms, got "
-						"'%s'\n",
+				fprintf(stderr,
+				    "chokepoint pcap: --duration: "
+				    "expected e.g. 10s or 500ms, got "
+				    "'%s'\n",
 				    optarg);
 				rc = 2;
 				goto out;
@@ -470,8 +473,8 @@ pcap_cmd_main(int argc, char **argv)
 		rc = live_capture(an, &o, ifaces, nifaces, duration_ms, &lv);
 		if (rc != 0)
 			goto out;
-	} else if (capture_file(an, argv[optind], o.filter, err,
-		       sizeof(err)) < 0) {
+	} else if (capture_file(an, argv[optind], o.filter, err, sizeof(err)) <
+	           0) {
 		fprintf(stderr, "chokepoint pcap: %s\n", err);
 		rc = 1;
 		if (analyzer_iface(an, 0)->packets == 0)

@@ -36,7 +36,7 @@ main(int argc, char **argv)
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: pcapreplay IFACE FILE PPS SECONDS "
-				"(PPS 0: as fast as possible)\n");
+		                "(PPS 0: as fast as possible)\n");
 		return 2;
 	}
 	pps = strtod(argv[3], NULL);
@@ -54,15 +54,17 @@ main(int argc, char **argv)
 		if (now >= end)
 			break;
 		/* Send what is due by now, then sleep a millisecond. */
-		due = pps > 0 ? (uint64_t)((double)(now - start) * pps / 1e9) + 1 :
-				sent + 1024;
+		due = pps > 0
+		          ? (uint64_t)((double)(now - start) * pps / 1e9) + 1
+		          : sent + 1024;
 		while (sent < due) {
 			int rc;
 
 			if (in == NULL) {
 				in = pcap_open_offline(argv[2], err);
 				if (in == NULL) {
-					fprintf(stderr, "pcapreplay: %s\n", err);
+					fprintf(
+					    stderr, "pcapreplay: %s\n", err);
 					return 1;
 				}
 			}
@@ -84,7 +86,8 @@ main(int argc, char **argv)
 			tick += 1000000;
 			ts.tv_sec = tick / 1000000000;
 			ts.tv_nsec = tick % 1000000000;
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			clock_nanosleep(
+			    CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		}
 	}
 	now = mono_ns_();

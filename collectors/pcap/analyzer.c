@@ -149,19 +149,32 @@ analyzer_reset_interval(struct analyzer *an)
 
 /* ------------------------------------------------------------ talkers */
 
+/* 16-byte address equality without a call into libc (hot path). */
+static inline int
+addr_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static uint64_t
 talker_hash(const struct an_talker *k)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *parts[2] = {k->src, k->dst};
-	size_t i, j;
+	uint64_t w[4], h;
 
-	for (j = 0; j < 2; j++)
-		for (i = 0; i < 16; i++)
-			h = (h ^ parts[j][i]) * 1099511628211ull;
-	h ^= (uint64_t)k->port << 24 | (uint64_t)k->proto << 16 |
-	     (uint64_t)k->iface << 8 | k->af;
-	return h * 0x9e3779b97f4a7c15ull;
+	memcpy(w, k->src, 16);
+	memcpy(w + 2, k->dst, 16);
+	h = (uint64_t)k->port << 24 | (uint64_t)k->proto << 16 |
+	    (uint64_t)k->iface << 8 | k->af;
+	/* Multiply-xorshift rounds (as in splitmix64) over the words. */
+	h = (h ^ w[0]) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 29) ^ w[1]) * 0x94d049bb133111ebull;
+	h = (h ^ (h >> 31) ^ w[2]) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 29) ^ w[3]) * 0x94d049bb133111ebull;
+	return h ^ (h >> 32);
 }
 
 static void
@@ -177,8 +190,8 @@ talker_add(struct analyzer *an, const struct an_talker *k, uint32_t bytes)
 			break;
 		if (s->hash == h && s->t.iface == k->iface &&
 		    s->t.af == k->af && s->t.proto == k->proto &&
-		    s->t.port == k->port && memcmp(s->t.src, k->src, 16) == 0 &&
-		    memcmp(s->t.dst, k->dst, 16) == 0) {
+		    s->t.port == k->port && addr_eq(s->t.src, k->src) &&
+		    addr_eq(s->t.dst, k->dst)) {
 			s->t.bytes += bytes;
 			s->t.packets++;
 			return;
@@ -644,10 +657,10 @@ vip_account(struct analyzer *an, const struct pkt *p)
 
 		if (v->addr.af != p->af)
 			continue;
-		if (memcmp(v->addr.a, p->dst, 16) == 0) {
+		if (addr_eq(v->addr.a, p->dst)) {
 			v->req_packets++;
 			v->req_bytes += p->ip_len;
-		} else if (memcmp(v->addr.a, p->src, 16) == 0) {
+		} else if (addr_eq(v->addr.a, p->src)) {
 			v->resp_packets++;
 			v->resp_bytes += p->ip_len;
 		}

@@ -33,6 +33,16 @@ ft_calloc(size_t n, size_t size)
 	return p;
 }
 
+static inline int
+addr_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static uint64_t
 mix64(uint64_t x)
 {
@@ -135,12 +145,10 @@ flowtab_lookup(struct flowtab *ft, uint8_t af, const uint8_t *src,
 		if (f->hash != h || f->af != af)
 			continue;
 		if (f->port[0] == sport && f->port[1] == dport &&
-		    memcmp(f->addr[0], src, 16) == 0 &&
-		    memcmp(f->addr[1], dst, 16) == 0)
+		    addr_eq(f->addr[0], src) && addr_eq(f->addr[1], dst))
 			*dir = 0;
 		else if (f->port[1] == sport && f->port[0] == dport &&
-		         memcmp(f->addr[1], src, 16) == 0 &&
-		         memcmp(f->addr[0], dst, 16) == 0)
+		         addr_eq(f->addr[1], src) && addr_eq(f->addr[0], dst))
 			*dir = 1;
 		else
 			continue;
