@@ -519,10 +519,18 @@ self_metrics(struct agent *a)
 	info.value = 1;
 	cp_emit(a->self, &info);
 	getrusage(RUSAGE_SELF, &ru);
-	emit_counter(a, "agent_cpu_microseconds_total",
-	    "CPU time of the agent process (user+system), microseconds",
-	    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-		(uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+	{
+		struct cp_sample s = {0};
+
+		s.metric = "agent_cpu_seconds_total";
+		s.help = "CPU time of the agent process (user+system)";
+		s.kind = CP_COUNTER64;
+		s.scale = 1e-6; /* counted in microseconds */
+		s.counter = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+			1000000u +
+		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		cp_emit(a->self, &s);
+	}
 	emit_gauge(a, "agent_max_rss_bytes", "Peak resident set size",
 	    (double)ru.ru_maxrss * 1024);
 	emit_gauge(a, "agent_uptime_seconds", "Seconds since the agent started",
@@ -690,7 +698,7 @@ agent_check(const char *path, FILE *out)
 
 	cfg_errs_init(&errs);
 	cfg_errs_init(&warns);
-	a.cfg = config_load(path, &errs);
+	a.cfg = config_load_lenient(path, &errs);
 	if (a.cfg) {
 		agent_plugin_dir(a.cfg, dir, sizeof(dir));
 		if (!is_dir(dir))
