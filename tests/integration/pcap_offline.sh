@@ -32,7 +32,7 @@ PY
 	then ok "$1"; else notok "$1"; fi
 }
 
-echo "1..22"
+echo "1..25"
 if [ "$($GEN health "$T/h.pcap")" = 75 ]; then
 	ok "pcapgen wrote 75 packets"
 else
@@ -128,4 +128,47 @@ printf 'not a capture file at all' > "$T/text.pcap"
 $CP pcap "$T/text.pcap" > /dev/null 2> "$T/err"
 rc=$?
 if [ $rc = 1 ] && grep -q "text.pcap" "$T/err"; then ok "not a capture: exit 1 naming it"; else notok "not a capture (rc $rc)"; fi
+
+# The same capture as big-endian pcap and as pcapng: the same report.
+$CP pcap "$T/h.pcap" --json | grep -v '"file"' > "$T/le.json"
+python3 - "$T/h.pcap" "$T/be.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out = bytearray(struct.pack(">IHHiIII", *struct.unpack("<IHHiIII", d[:24])))
+off = 24
+while off + 16 <= len(d):
+    ts, us, cap, ln = struct.unpack("<IIII", d[off:off + 16])
+    out += struct.pack(">IIII", ts, us, cap, ln) + d[off + 16:off + 16 + cap]
+    off += 16 + cap
+open(sys.argv[2], "wb").write(out)
+PY
+if $CP pcap "$T/be.pcap" --json | grep -v '"file"' | cmp -s - "$T/le.json"; then
+	ok "big-endian capture: same report"
+else
+	notok "big-endian capture: same report"
+fi
+if command -v editcap > /dev/null; then
+	editcap -F pcapng "$T/h.pcap" "$T/h.pcapng"
+	if $CP pcap "$T/h.pcapng" --json | grep -v '"file"' | cmp -s - "$T/le.json"; then
+		ok "pcapng capture (through libpcap): same report"
+	else
+		notok "pcapng capture (through libpcap): same report"
+	fi
+else
+	ok "pcapng capture # SKIP editcap not installed"
+fi
+# A record claiming a 1 GB capture length.
+python3 - "$T/h.pcap" "$T/huge.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read()[:24 + 16 + 60])
+struct.pack_into("<I", d, 24 + 8, 1 << 30)
+open(sys.argv[2], "wb").write(d)
+PY
+$CP pcap "$T/huge.pcap" > /dev/null 2> "$T/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "huge.pcap: record at byte 24: capture length 1073741824" "$T/err"; then
+	ok "absurd record length: exit 1, named with its offset"
+else
+	notok "absurd record length (rc $rc)"; sed 's/^/# /' "$T/err"
+fi
 exit $fail
