@@ -38,13 +38,14 @@
  * bits_per_second.
  *
  * Privileges: every interface is opened in start(); then, only if `user`
- * is set, the whole agent process switches to that user (setgroups,
- * setgid, setuid): this affects every collector and the data directory,
- * so it is opt-in. The alternative is running the agent unprivileged
+ * is set, the data directory is given to that user and the whole agent
+ * process switches to it (setgroups, setgid, setuid): this affects every
+ * collector, so it is opt-in. The alternative is running the agent unprivileged
  * with CAP_NET_RAW (setcap cap_net_raw+ep on the binary, or systemd's
  * AmbientCapabilities=CAP_NET_RAW).
  */
 #include <errno.h>
+#include <ftw.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcap/analyzer.h"
@@ -158,10 +160,33 @@ capture_thread(void *arg)
 	return NULL;
 }
 
-/* Switch the process to opts.user after the captures are open. */
+/* nftw() has no user argument: the owner to give the data directory. */
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int
+chown_entry(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)type;
+	(void)ftw;
+	/* lchown: a symlink planted in the data directory must not hand
+	 * its target to the user. */
+	if (st->st_uid != chown_uid && lchown(path, chown_uid, chown_gid) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Switch the process to opts.user after the captures are open. The
+ * agent's data directory (RRD files, the SQLite store, already created by
+ * now) is handed to that user first, or the agent could no longer write
+ * its own state.
+ */
 static int
 drop_privileges(struct pcap_state *s)
 {
+	const char *dir = cp_data_dir(s->ctx);
 	struct passwd *pw;
 
 	if (s->opts.user == NULL)
@@ -173,6 +198,13 @@ drop_privileges(struct pcap_state *s)
 	}
 	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
 		return 0;
+	chown_uid = pw->pw_uid;
+	chown_gid = pw->pw_gid;
+	if (dir && nftw(dir, chown_entry, 16, FTW_PHYS) < 0) {
+		cp_log_warn(s->ctx, "%s: giving the data directory to '%s'",
+		    dir, s->opts.user);
+		return -EPERM;
+	}
 	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		cp_log_warn(s->ctx, "switching to user '%s'", s->opts.user);
