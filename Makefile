@@ -30,7 +30,7 @@ pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iagent -I. \
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -iquote agent -iquote web -iquote . \
 	-DCP_VERSION='"$(VERSION)"' -DCP_PREFIX='"$(PREFIX)"'
 LDFLAGS ?=
 ifeq ($(SAN),1)
@@ -142,7 +142,7 @@ fixtures-update: all
 FUZZ_CC ?= clang
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_AGENT_OBJS := $(patsubst %.c,build-fuzz/obj/%.o,$(AGENT_SRCS))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iagent -I. -DCP_VERSION='"$(VERSION)"' \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -iquote agent -iquote web -iquote . -DCP_VERSION='"$(VERSION)"' \
 	-DCP_PREFIX='"$(PREFIX)"' -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

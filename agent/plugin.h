@@ -88,6 +88,12 @@ struct cp_sample {
 	 * 0: no limit.
 	 */
 	double max_rate;
+	/*
+	 * How often this series is sampled (RRD step, staleness), when it
+	 * differs from the instance's interval (e.g. per-device intervals).
+	 * 0: cp_interval_ms().
+	 */
+	int64_t interval_ms;
 };
 
 /* Emit one sample. Returns 0 or a negative errno. Thread-safe. */

@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent's lifecycle: load and validate the config (collectors included),
+ * open the data directory's stores, start HTTP and the collector workers,
+ * run the loop, and handle signals: SIGTERM/SIGINT stop cleanly (the RRD
+ * store flushes), SIGHUP reloads the config only if it is valid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cache.h"
+#include "config.h"
+#include "ctx.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "rrd.h"
+#include "sched.h"
+#include "targets.h"
+#include "util.h"
+
+struct fdwatch {
+	struct cp_ctx *ctx;
+	cp_fd_cb cb;
+	void *arg;
+	int fd;
+	struct fdwatch *next;
+};
+
+struct instance {
+	struct plugin *plugin;
+	struct cp_ctx *ctx;
+	void *state;
+	int64_t interval_ms;
+	int started;
+	struct sched_job *job;
+	struct fdwatch *watches;
+	pthread_mutex_t wmu;
+};
+
+struct instset {
+	struct instance *v;
+	size_t n;
+};
+
+struct agent {
+	struct config *cfg;
+	struct config **old_cfgs; /* kept until exit: readers may hold them */
+	size_t nold;
+	struct instset inst;
+	struct loop *loop;
+	struct cache *cache;
+	struct store *store;
+	struct db *db;
+	struct targets *targets;
+	struct http *http;
+	struct cp_ctx *self;
+	int sigfd;
+	int maint_fd;
+	int64_t started_ms;
+	int64_t last_expire_ms;
+};
+
+/* ---------------------------------------------------------------- paths */
+
+static const char *
+exe_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return buf;
+}
+
+static int
+is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *
+agent_plugin_dir(const struct config *cfg, char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+
+	if (cfg && cfg->agent.plugin_dir) {
+		snprintf(buf, size, "%s", cfg->agent.plugin_dir);
+		return buf;
+	}
+	if (exe_dir(exe, sizeof(exe))) {
+		snprintf(buf, size, "%s/collectors", exe);
+		if (is_dir(buf))
+			return buf;
+		snprintf(buf, size, "%s/../lib/chokepoint/collectors", exe);
+		if (is_dir(buf))
+			return buf;
+	}
+	snprintf(buf, size, "%s/lib/chokepoint/collectors", CP_PREFIX);
+	return buf;
+}
+
+const char *
+agent_static_dir(char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+
+	if (exe_dir(exe, sizeof(exe))) {
+		snprintf(buf, size, "%s/../web/static", exe);
+		if (is_dir(buf))
+			return buf;
+		snprintf(buf, size, "%s/../share/chokepoint/web", exe);
+		if (is_dir(buf))
+			return buf;
+	}
+	snprintf(buf, size, "%s/share/chokepoint/web", CP_PREFIX);
+	return buf;
+}
+
+/* ----------------------------------------------------------------- sink */
+
+static int
+sink_sample(void *arg, struct cp_ctx *ctx, const struct cp_sample *s)
+{
+	struct agent *a = arg;
+	int r = cache_put(a->cache, s, cp_interval_ms(ctx));
+
+	if (r < 0)
+		cp_log_warnx(ctx, "rejected sample '%s' (%s)", s->metric,
+		    r == -EINVAL ? "bad metric or label name, or kind changed"
+				 : strerror(-r));
+	return r;
+}
+
+static int
+sink_event(void *arg, struct cp_ctx *ctx, const struct cp_event *ev)
+{
+	struct agent *a = arg;
+	struct db_event d = {0, ev->time_ms, ev->target, ev->kind,
+	    ev->component, ev->severity, ev->before, ev->after, ev->message};
+	int64_t id;
+
+	(void)ctx;
+	log_info("event: %s: %s %s: %s", ev->target, ev->kind, ev->component,
+	    ev->message);
+	if (a->db == NULL)
+		return 0;
+	id = db_event_add(a->db, &d);
+	return id < 0 ? (int)id : 0;
+}
+
+static int
+sink_inventory(void *arg, struct cp_ctx *ctx, const char *target,
+    const char *kind, const struct cp_inventory_item *items, size_t n)
+{
+	struct agent *a = arg;
+
+	(void)ctx;
+	return a->db ? db_inventory_put(a->db, target, kind, items, n) : 0;
+}
+
+static int
+sink_target_status(void *arg, struct cp_ctx *ctx,
+    const struct cp_target_status *st)
+{
+	struct agent *a = arg;
+
+	(void)ctx;
+	targets_set(a->targets, st);
+	return 0;
+}
+
+static void
+watch_trampoline(int fd, unsigned events, void *arg)
+{
+	struct fdwatch *w = arg;
+	unsigned ev = 0;
+
+	if (events & (LOOP_READ | 0x8u /* EPOLLERR */ | 0x10u /* EPOLLHUP */))
+		ev |= CP_FD_READ;
+	if (events & LOOP_WRITE)
+		ev |= CP_FD_WRITE;
+	w->cb(w->ctx, fd, ev, w->arg);
+}
+
+static struct instance *
+instance_of(struct agent *a, struct cp_ctx *ctx)
+{
+	for (size_t i = 0; i < a->inst.n; i++)
+		if (a->inst.v[i].ctx == ctx)
+			return &a->inst.v[i];
+	return NULL;
+}
+
+static int
+sink_watch(void *arg, struct cp_ctx *ctx, int fd, unsigned events,
+    cp_fd_cb cb, void *cbarg)
+{
+	struct agent *a = arg;
+	struct instance *in = instance_of(a, ctx);
+	struct fdwatch *w;
+	int r;
+
+	if (a->loop == NULL || in == NULL)
+		return -ENOTSUP;
+	w = xcalloc(1, sizeof(*w));
+	w->ctx = ctx;
+	w->cb = cb;
+	w->arg = cbarg;
+	w->fd = fd;
+	pthread_mutex_lock(&in->wmu);
+	r = loop_watch(a->loop, fd, events & (CP_FD_READ | CP_FD_WRITE),
+	    watch_trampoline, w);
+	if (r == 0) {
+		w->next = in->watches;
+		in->watches = w;
+	} else {
+		free(w);
+	}
+	pthread_mutex_unlock(&in->wmu);
+	return r;
+}
+
+static void
+sink_unwatch(void *arg, struct cp_ctx *ctx, int fd)
+{
+	struct agent *a = arg;
+	struct instance *in = instance_of(a, ctx);
+
+	if (a->loop == NULL || in == NULL)
+		return;
+	pthread_mutex_lock(&in->wmu);
+	loop_unwatch(a->loop, fd);
+	/*
+	 * The watch record stays on the instance's list until it stops: the
+	 * loop thread may be about to call it with a copy.
+	 */
+	for (struct fdwatch *w = in->watches; w; w = w->next)
+		if (w->fd == fd)
+			w->fd = -1;
+	pthread_mutex_unlock(&in->wmu);
+}
+
+static struct ctx_sink
+agent_sink(struct agent *a)
+{
+	struct ctx_sink s = {sink_sample, sink_event, sink_inventory,
+	    sink_target_status, sink_watch, sink_unwatch, a};
+
+	return s;
+}
+
+/* ------------------------------------------------------------ instances */
+
+static const char *const snmp_auto[] = {"snmp_if", "snmp_entity",
+    "snmp_host", NULL};
+
+static void
+instset_free(struct instset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct instance *in = &s->v[i];
+
+		if (in->plugin && in->ctx)
+			in->plugin->desc->stop(in->state);
+		while (in->watches) {
+			struct fdwatch *w = in->watches;
+
+			in->watches = w->next;
+			free(w);
+		}
+		pthread_mutex_destroy(&in->wmu);
+		ctx_free(in->ctx);
+		plugin_free(in->plugin);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void
+ctx_env_of(const struct config *cfg, struct ctx_env *env)
+{
+	env->hostname = cfg->agent.hostname;
+	env->procfs = cfg->agent.procfs;
+	env->sysfs = cfg->agent.sysfs;
+	env->data_dir = cfg->agent.data_dir;
+	env->config = cfg;
+}
+
+/* Loads and configures one collector; 0, or -1 on a config error. */
+static int
+instance_add(struct agent *a, struct instset *s, const struct config *cfg,
+    const char *dir, const char *name, const struct cp_cfg *node,
+    int64_t interval_ms, int automatic, struct cfg_errs *errs,
+    struct cfg_errs *warns)
+{
+	char path[PATH_MAX], err[512];
+	struct ctx_sink sink = agent_sink(a);
+	struct ctx_env env;
+	struct plugin *p;
+	struct instance *in;
+	int line, col;
+
+	cfg_node_pos(node, &line, &col);
+	snprintf(path, sizeof(path), "%s/%s.so", dir, name);
+	if (access(path, F_OK) != 0) {
+		if (automatic)
+			return 0;
+		cfg_errs_add(errs, cfg->path ? cfg->path : "<defaults>", line,
+		    col, "unknown collector '%s' (no %s.so in %s)", name, name,
+		    dir);
+		return -1;
+	}
+	p = plugin_load(path, err, sizeof(err));
+	if (p == NULL) {
+		/* Refused, not fatal: the agent goes on without it. */
+		cfg_errs_add(warns, cfg->path ? cfg->path : "<defaults>", line,
+		    col, "collector '%s' refused: %s", name, err);
+		return 0;
+	}
+	if (strcmp(p->desc->name, name) != 0) {
+		cfg_errs_add(warns, cfg->path ? cfg->path : "<defaults>", line,
+		    col, "collector '%s' refused: %s declares name '%s'", name,
+		    path, p->desc->name);
+		plugin_free(p);
+		return 0;
+	}
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	in = &s->v[s->n++];
+	memset(in, 0, sizeof(*in));
+	pthread_mutex_init(&in->wmu, NULL);
+	in->plugin = p;
+	in->interval_ms = interval_ms;
+	ctx_env_of(cfg, &env);
+	in->ctx = ctx_new(p, name, &env, &sink, interval_ms);
+	size_t before = errs->n;
+
+	if (ctx_configure(in->ctx, node, &in->state) < 0) {
+		if (errs->n == before)
+			cfg_errs_add(errs, cfg->path ? cfg->path : "<defaults>",
+			    line, col, "collector '%s': invalid options", name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Builds the collector set of cfg: the configured collectors, plus the SNMP
+ * ones when devices are configured. Config errors go to errs (via the
+ * document), refusals to warns. Returns 0 when errs stayed empty.
+ */
+static int
+instances_build(struct agent *a, struct config *cfg, struct instset *s,
+    struct cfg_errs *errs, struct cfg_errs *warns)
+{
+	char dir[PATH_MAX];
+	size_t nerr = errs->n;
+
+	agent_plugin_dir(cfg, dir, sizeof(dir));
+	cfgdoc_set_errs(cfg->doc, errs);
+	for (size_t i = 0; i < cfg->ncollectors; i++) {
+		const struct collector_cfg *cc = &cfg->collectors[i];
+
+		instance_add(a, s, cfg, dir, cc->name, cc->node,
+		    cc->interval_ms, 0, errs, warns);
+	}
+	if (cfg->ndevices) {
+		for (size_t i = 0; snmp_auto[i]; i++) {
+			if (config_collector(cfg, snmp_auto[i]))
+				continue;
+			instance_add(a, s, cfg, dir, snmp_auto[i], NULL,
+			    cfg->agent.interval_ms, 1, errs, warns);
+		}
+	}
+	/* Fixed sections: whatever no module asked for is unknown. */
+	const struct cp_cfg *root = cfgdoc_root(cfg->doc);
+
+	cfg_node_report_unused(cp_cfg_child(root, "web"), "web");
+	cfg_node_report_unused(cp_cfg_child(root, "devices"), "a device");
+	cfg_node_report_unused(cp_cfg_child(root, "alerts"), "an alert rule");
+	cfg_node_report_unused(cp_cfg_child(root, "hooks"), "a hook");
+	cfgdoc_set_errs(cfg->doc, NULL);
+	return errs->n > nerr ? -1 : 0;
+}
+
+static void
+on_job_done(struct sched_job *j, void *arg)
+{
+	struct agent *a = arg;
+	struct cp_ctx *ctx = sched_ctx(j);
+	struct cp_label l = {"collector", ctx_name(ctx)};
+	struct sched_stats st;
+	struct cp_sample s = {0};
+
+	sched_get_stats(j, &st);
+	s.labels = &l;
+	s.nlabels = 1;
+	s.metric = "collector_duration_seconds";
+	s.help = "Duration of the last collection run";
+	s.value = st.last_seconds;
+	s.time_ms = st.last_start_ms;
+	cp_emit(a->self, &s);
+	s.kind = CP_COUNTER64;
+	s.metric = "collector_runs_total";
+	s.help = "Collection runs completed";
+	s.counter = st.runs;
+	cp_emit(a->self, &s);
+	s.metric = "collector_errors_total";
+	s.help = "Collection runs that failed or reported errors";
+	s.counter = st.errors;
+	cp_emit(a->self, &s);
+	s.metric = "collector_skipped_total";
+	s.help = "Ticks skipped because the previous run was still going";
+	s.counter = st.skipped;
+	cp_emit(a->self, &s);
+}
+
+static void
+instances_start(struct agent *a, struct instset *s)
+{
+	int64_t now = now_ms();
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct instance *in = &s->v[i];
+		int r = in->plugin->desc->start(in->ctx, in->state);
+
+		if (r < 0) {
+			log_warnx("collector %s: start failed (%d); running "
+				  "without it",
+			    ctx_name(in->ctx), r);
+			continue;
+		}
+		in->started = 1;
+		in->job = sched_add(a->loop, in->ctx, in->plugin, in->state,
+		    in->interval_ms, on_job_done, a);
+		/* A first run now gives counters their baseline at once. */
+		if (in->job)
+			sched_kick(in->job, now);
+	}
+}
+
+static void
+instances_stop(struct instset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct instance *in = &s->v[i];
+
+		if (in->job && sched_del(in->job, 5000) == -EBUSY) {
+			/* Hung in collect(): its state cannot be freed. */
+			in->plugin = NULL;
+			in->ctx = NULL;
+		}
+		in->job = NULL;
+	}
+	instset_free(s);
+}
+
+/* ---------------------------------------------------------- self-metrics */
+
+static void
+emit_gauge(struct agent *a, const char *metric, const char *help, double v)
+{
+	struct cp_sample s = {0};
+
+	s.metric = metric;
+	s.help = help;
+	s.value = v;
+	cp_emit(a->self, &s);
+}
+
+static void
+emit_counter(struct agent *a, const char *metric, const char *help,
+    uint64_t v)
+{
+	struct cp_sample s = {0};
+
+	s.metric = metric;
+	s.help = help;
+	s.kind = CP_COUNTER64;
+	s.counter = v;
+	cp_emit(a->self, &s);
+}
+
+static void
+self_metrics(struct agent *a)
+{
+	struct cache_stats cs;
+	struct store_stats ss;
+	struct rusage ru;
+	struct cp_label l[2] = {{"version", CP_VERSION},
+	    {"site", a->cfg->agent.name}};
+	struct cp_sample info = {0};
+
+	ctx_set_now(a->self, now_ms());
+	info.metric = "agent_info";
+	info.help = "Agent version and site (always 1)";
+	info.labels = l;
+	info.nlabels = 2;
+	info.value = 1;
+	cp_emit(a->self, &info);
+	getrusage(RUSAGE_SELF, &ru);
+	emit_counter(a, "agent_cpu_microseconds_total",
+	    "CPU time of the agent process (user+system), microseconds",
+	    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+		(uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+	emit_gauge(a, "agent_max_rss_bytes", "Peak resident set size",
+	    (double)ru.ru_maxrss * 1024);
+	emit_gauge(a, "agent_uptime_seconds", "Seconds since the agent started",
+	    (double)(now_ms() - a->started_ms) / 1000);
+	cache_get_stats(a->cache, &cs);
+	emit_gauge(a, "agent_series", "Series in the latest-value cache",
+	    (double)cs.series);
+	emit_counter(a, "pipeline_resets_total",
+	    "Counters that went backwards (source reset): no rate, rebaselined",
+	    cs.resets_total);
+	emit_counter(a, "pipeline_discontinuities_total",
+	    "Counter discontinuities declared by collectors", cs.discontinuities_total);
+	emit_counter(a, "pipeline_too_high_total",
+	    "Counter deltas above the believable maximum, dropped",
+	    cs.too_high_total);
+	emit_counter(a, "log_suppressed_total",
+	    "Log messages suppressed by rate limiting", log_suppressed_total());
+	if (a->store) {
+		store_get_stats(a->store, &ss);
+		emit_gauge(a, "rrd_pending", "Values queued for RRD files",
+		    (double)ss.pending);
+		emit_counter(a, "rrd_updates_total", "Values accepted by the RRD store",
+		    ss.updates_total);
+		emit_counter(a, "rrd_written_total", "Values written to RRD files",
+		    ss.written_total);
+		emit_counter(a, "rrd_write_errors_total", "Failed RRD writes",
+		    ss.write_errors);
+		emit_counter(a, "rrd_dropped_total",
+		    "Values dropped (queue full, out of order or unwritable)",
+		    ss.dropped_total);
+	}
+}
+
+static void
+on_maintenance(int64_t tick_ms, uint64_t missed, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)missed;
+	self_metrics(a);
+	if (tick_ms - a->last_expire_ms >= 60000) {
+		a->last_expire_ms = tick_ms;
+		cache_expire(a->cache, tick_ms, 300000);
+	}
+}
+
+/* -------------------------------------------------------------- signals */
+
+static void reload(struct agent *a);
+
+static void
+on_signal(int fd, unsigned events, void *arg)
+{
+	struct agent *a = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("agent: %s: shutting down",
+			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			loop_stop(a->loop);
+			return;
+		case SIGHUP:
+			reload(a);
+			break;
+		}
+	}
+}
+
+static void
+reload(struct agent *a)
+{
+	struct cfg_errs errs, warns;
+	struct instset next = {0};
+	struct config *c;
+	char buf[1024];
+
+	cfg_errs_init(&errs);
+	cfg_errs_init(&warns);
+	log_info("agent: SIGHUP: reloading %s",
+	    a->cfg->path ? a->cfg->path : "the embedded defaults");
+	c = config_load(a->cfg->path, &errs);
+	if (c && instances_build(a, c, &next, &errs, &warns) < 0) {
+		instset_free(&next);
+		config_free(c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("config: %s",
+			    err_format(&errs.v[i], buf, sizeof(buf)));
+		log_warnx("agent: new config is invalid; keeping the running one");
+		goto out;
+	}
+	for (size_t i = 0; i < warns.n; i++)
+		log_warnx("config: %s", err_format(&warns.v[i], buf, sizeof(buf)));
+	if (strcmp(c->agent.data_dir, a->cfg->agent.data_dir) != 0 ||
+	    strcmp(c->web.listen, a->cfg->web.listen) != 0 ||
+	    (c->storage.rrdcached == NULL) != (a->cfg->storage.rrdcached == NULL))
+		log_warnx("agent: data_dir, web.listen and storage changes take "
+			  "effect at the next restart");
+	instances_stop(&a->inst);
+	a->old_cfgs = xrealloc(a->old_cfgs, (a->nold + 1) * sizeof(*a->old_cfgs));
+	a->old_cfgs[a->nold++] = a->cfg;
+	a->cfg = c;
+	a->inst = next;
+	instances_start(a, &a->inst);
+	log_info("agent: reloaded: %zu collectors", a->inst.n);
+out:
+	cfg_errs_fini(&errs);
+	cfg_errs_fini(&warns);
+}
+
+static int
+signals_setup(struct agent *a)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any thread starts, so every thread inherits it. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return a->sigfd < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ run/check */
+
+static void
+print_errs(const struct cfg_errs *e, FILE *out, const char *tag)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < e->n; i++) {
+		err_format(&e->v[i], buf, sizeof(buf));
+		if (tag) {
+			/* "FILE:L:C: warning: msg" */
+			char *msg = strstr(buf, e->v[i].msg);
+
+			if (msg && msg > buf) {
+				fprintf(out, "%.*s%s: %s\n", (int)(msg - buf),
+				    buf, tag, msg);
+				continue;
+			}
+		}
+		fprintf(out, "%s\n", buf);
+	}
+}
+
+int
+agent_check(const char *path, FILE *out)
+{
+	struct cfg_errs errs, warns;
+	struct agent a = {0};
+	struct instset s = {0};
+	char dir[PATH_MAX];
+	int rc = 0;
+
+	cfg_errs_init(&errs);
+	cfg_errs_init(&warns);
+	a.cfg = config_load(path, &errs);
+	if (a.cfg) {
+		agent_plugin_dir(a.cfg, dir, sizeof(dir));
+		if (!is_dir(dir))
+			cfg_errs_add(&warns, path ? path : "<defaults>", 0, 0,
+			    "plugin directory %s does not exist: collectors "
+			    "not checked",
+			    dir);
+		else
+			instances_build(&a, a.cfg, &s, &errs, &warns);
+	}
+	cfg_errs_print(&errs, stdout == out ? out : out);
+	print_errs(&warns, out, "warning");
+	if (errs.n) {
+		rc = EXIT_INVALID;
+	} else {
+		fprintf(out, "%s: ok\n", path ? path : "<defaults>");
+	}
+	instset_free(&s);
+	config_free(a.cfg);
+	cfg_errs_fini(&errs);
+	cfg_errs_fini(&warns);
+	return rc;
+}
+
+static int
+data_dir_usable(const char *dir, char *err, size_t errlen)
+{
+	char probe[PATH_MAX];
+	int r = mkdir_p(dir), fd;
+
+	if (r < 0) {
+		snprintf(err, errlen, "data directory %s: cannot create: %s",
+		    dir, strerror(-r));
+		return -1;
+	}
+	snprintf(probe, sizeof(probe), "%s/.write-test.%d", dir, (int)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "data directory %s is not writable: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+static void
+agent_teardown(struct agent *a)
+{
+	instances_stop(&a->inst);
+	http_stop(a->http);
+	if (a->maint_fd > 0 && a->loop)
+		loop_timer_del(a->loop, a->maint_fd);
+	if (a->sigfd >= 0) {
+		if (a->loop)
+			loop_unwatch(a->loop, a->sigfd);
+		close(a->sigfd);
+	}
+	/* Stops the writer after it flushed every pending value. */
+	store_free(a->store);
+	cache_free(a->cache);
+	db_close(a->db);
+	targets_free(a->targets);
+	ctx_free(a->self);
+	loop_free(a->loop);
+	for (size_t i = 0; i < a->nold; i++)
+		config_free(a->old_cfgs[i]);
+	free(a->old_cfgs);
+	config_free(a->cfg);
+}
+
+int
+agent_run(const char *path)
+{
+	struct cfg_errs errs, warns;
+	struct agent a = {0};
+	struct store_rra rras[8];
+	struct store_cfg scfg = {0};
+	struct ctx_env env;
+	struct http_deps deps = {0};
+	char dir[PATH_MAX], sdir[PATH_MAX], err[1024];
+	int rc = EXIT_ENV;
+
+	a.sigfd = -1;
+	a.started_ms = now_ms();
+	cfg_errs_init(&errs);
+	cfg_errs_init(&warns);
+	a.cfg = config_load(path, &errs);
+	if (a.cfg == NULL) {
+		cfg_errs_print(&errs, stderr);
+		fprintf(stderr, "chokepoint: invalid configuration, not starting\n");
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	if (strcmp(a.cfg->agent.log_level, "debug") == 0)
+		log_set_level(LOG_LVL_DEBUG);
+	else if (strcmp(a.cfg->agent.log_level, "warning") == 0)
+		log_set_level(LOG_LVL_WARN);
+	else if (strcmp(a.cfg->agent.log_level, "error") == 0)
+		log_set_level(LOG_LVL_ERROR);
+	agent_plugin_dir(a.cfg, dir, sizeof(dir));
+	if (!is_dir(dir)) {
+		fprintf(stderr, "chokepoint: plugin directory %s does not exist "
+				"(set agent.plugin_dir)\n",
+		    dir);
+		goto out;
+	}
+	if (data_dir_usable(a.cfg->agent.data_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	}
+	/* Signals are blocked before the first thread (workers, MHD, RRD). */
+	if (signals_setup(&a) < 0) {
+		fprintf(stderr, "chokepoint: cannot set up signals: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	a.loop = loop_new();
+	a.targets = targets_new();
+	for (size_t i = 0; i < a.cfg->ndevices; i++)
+		targets_declare(a.targets, a.cfg->devices[i].name,
+		    device_role_name(a.cfg->devices[i].role));
+	a.db = db_open(a.cfg->agent.data_dir, err, sizeof(err));
+	if (a.db == NULL) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	}
+	scfg.data_dir = a.cfg->agent.data_dir;
+	scfg.rrdcached = a.cfg->storage.rrdcached;
+	scfg.flush_ms = a.cfg->storage.flush_ms;
+	scfg.max_pending = a.cfg->storage.max_pending;
+	if (a.cfg->storage.nrra) {
+		for (size_t i = 0; i < a.cfg->storage.nrra; i++) {
+			rras[i].step_ms = a.cfg->storage.rra[i].step_ms;
+			rras[i].keep_ms = a.cfg->storage.rra[i].keep_ms;
+		}
+		scfg.rras = rras;
+		scfg.nrras = a.cfg->storage.nrra;
+	}
+	a.store = store_new(&scfg);
+	if (a.store == NULL || store_start(a.store) < 0) {
+		fprintf(stderr, "chokepoint: RRD store in %s/rrd: cannot start\n",
+		    a.cfg->agent.data_dir);
+		goto out;
+	}
+	a.cache = cache_new(a.store);
+	ctx_env_of(a.cfg, &env);
+	{
+		struct ctx_sink sink = agent_sink(&a);
+
+		a.self = ctx_new(NULL, "agent", &env, &sink, 10000);
+	}
+	if (instances_build(&a, a.cfg, &a.inst, &errs, &warns) < 0) {
+		cfg_errs_print(&errs, stderr);
+		fprintf(stderr, "chokepoint: invalid configuration, not starting\n");
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	print_errs(&warns, stderr, "warning");
+	deps.cache = a.cache;
+	deps.store = a.store;
+	deps.db = a.db;
+	deps.agent = &a;
+	deps.static_dir = agent_static_dir(sdir, sizeof(sdir));
+	deps.started_ms = a.started_ms;
+	a.http = http_start(a.cfg->web.host, a.cfg->web.port, &deps, err,
+	    sizeof(err));
+	if (a.http == NULL) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	}
+	loop_watch(a.loop, a.sigfd, LOOP_READ, on_signal, &a);
+	a.maint_fd = loop_timer_add(a.loop, 10000, on_maintenance, &a);
+	a.last_expire_ms = a.started_ms;
+	instances_start(&a, &a.inst);
+	self_metrics(&a);
+	log_info("agent: chokepoint %s: %zu collectors, %zu devices, data in "
+		 "%s, http://%s:%d/",
+	    CP_VERSION, a.inst.n, a.cfg->ndevices, a.cfg->agent.data_dir,
+	    a.cfg->web.host, a.cfg->web.port);
+	loop_run(a.loop);
+	rc = 0;
+out:
+	agent_teardown(&a);
+	cfg_errs_fini(&errs);
+	cfg_errs_fini(&warns);
+	if (rc == 0)
+		log_info("agent: stopped");
+	return rc;
+}
+
+struct cache *
+agent_cache(struct agent *a)
+{
+	return a->cache;
+}
+
+struct store *
+agent_store(struct agent *a)
+{
+	return a->store;
+}
+
+struct db *
+agent_db(struct agent *a)
+{
+	return a->db;
+}
+
+struct targets *
+agent_targets(struct agent *a)
+{
+	return a->targets;
+}
+
+const struct config *
+agent_config(struct agent *a)
+{
+	return a->cfg;
+}

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: MIT
+/*
+ * YAML to a cp_cfg tree: libfyaml parses, we copy what we need (type, text,
+ * file:line:col) into plain nodes and drop the libfyaml document. The
+ * cp_cfg_* accessors of plugin.h read this tree, record every error with
+ * the node's position, and mark the keys they were asked for so unknown
+ * keys can be reported afterwards.
+ */
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "util.h"
+
+enum cfg_type { CFG_NULL, CFG_SCALAR, CFG_MAP, CFG_SEQ };
+
+struct cp_cfg {
+	enum cfg_type type;
+	char *text; /* scalar text ("" for null) */
+	int line, col;
+	struct cfgdoc *doc;
+	size_t n;
+	char **keys;		/* CFG_MAP */
+	struct cp_cfg **knodes; /* CFG_MAP: key nodes, for positions */
+	struct cp_cfg **vals;	/* CFG_MAP values, CFG_SEQ items */
+	unsigned char *used;	/* CFG_MAP: key asked for */
+};
+
+struct cfgdoc {
+	char *file;
+	struct cfg_errs *errs;
+	struct cp_cfg *root;
+};
+
+#define CFG_MAX_DEPTH 64
+#define CFG_MAX_TEXT (4u << 20)
+
+void
+cfg_errs_init(struct cfg_errs *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+void
+cfg_errs_fini(struct cfg_errs *e)
+{
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+cfg_errs_add(struct cfg_errs *e, const char *file, int line, int col,
+    const char *fmt, ...)
+{
+	va_list ap;
+	struct cp_err *err;
+
+	if (e == NULL)
+		return;
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 8;
+		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
+	}
+	err = &e->v[e->n++];
+	memset(err, 0, sizeof(*err));
+	strlcpy_(err->file, file ? file : "", sizeof(err->file));
+	err->line = line;
+	err->col = col;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int
+err_cmp(const void *a, const void *b)
+{
+	const struct cp_err *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+void
+cfg_errs_print(const struct cfg_errs *e, FILE *fp)
+{
+	char buf[1024];
+
+	/* Stable order by position reads best; qsort is fine (ties rare). */
+	qsort(e->v, e->n, sizeof(*e->v), err_cmp);
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(fp, "%s\n", err_format(&e->v[i], buf, sizeof(buf)));
+}
+
+static void
+node_free(struct cp_cfg *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->keys)
+			free(n->keys[i]);
+		if (n->knodes)
+			node_free(n->knodes[i]);
+		node_free(n->vals[i]);
+	}
+	free(n->keys);
+	free(n->knodes);
+	free(n->vals);
+	free(n->used);
+	free(n->text);
+	free(n);
+}
+
+static struct cp_cfg *
+node_new(struct cfgdoc *d, enum cfg_type t, int line, int col)
+{
+	struct cp_cfg *n = xcalloc(1, sizeof(*n));
+
+	n->type = t;
+	n->doc = d;
+	n->line = line;
+	n->col = col;
+	return n;
+}
+
+/* Anchors seen so far, for aliases (deep copies: the tree stays a tree). */
+struct anchors {
+	char **names;
+	struct cp_cfg **nodes;
+	size_t n, cap;
+};
+
+static struct cp_cfg *
+node_copy(const struct cp_cfg *s)
+{
+	struct cp_cfg *n = node_new(s->doc, s->type, s->line, s->col);
+
+	n->text = s->text ? xstrdup(s->text) : NULL;
+	n->n = s->n;
+	if (s->n) {
+		n->vals = xcalloc(s->n, sizeof(*n->vals));
+		for (size_t i = 0; i < s->n; i++)
+			n->vals[i] = node_copy(s->vals[i]);
+	}
+	if (s->type == CFG_MAP && s->n) {
+		n->keys = xcalloc(s->n, sizeof(char *));
+		n->knodes = xcalloc(s->n, sizeof(*n->knodes));
+		n->used = xcalloc(s->n, 1);
+		for (size_t i = 0; i < s->n; i++) {
+			n->keys[i] = xstrdup(s->keys[i]);
+			n->knodes[i] = node_copy(s->knodes[i]);
+		}
+	}
+	return n;
+}
+
+static void
+anchor_add(struct anchors *a, struct fy_token *t, struct cp_cfg *n)
+{
+	size_t len;
+	const char *s;
+
+	if (t == NULL || (s = fy_token_get_text(t, &len)) == NULL)
+		return;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 4;
+		a->names = xrealloc(a->names, a->cap * sizeof(char *));
+		a->nodes = xrealloc(a->nodes, a->cap * sizeof(*a->nodes));
+	}
+	a->names[a->n] = xstrndup(s, len);
+	a->nodes[a->n++] = n;
+}
+
+static int
+is_null_scalar(struct fy_token *t)
+{
+	size_t len;
+	const char *s;
+
+	if (fy_token_scalar_style(t) != FYSS_PLAIN)
+		return 0;
+	s = fy_token_get_text(t, &len);
+	if (s == NULL || len == 0)
+		return 1;
+	return (len == 1 && s[0] == '~') ||
+	    (len == 4 && (!strncmp(s, "null", 4) || !strncmp(s, "Null", 4) ||
+			     !strncmp(s, "NULL", 4)));
+}
+
+/* Appends child to the open container on top of the stack. */
+static void
+attach(struct cfgdoc *d, struct cp_cfg *parent, struct cp_cfg **pending_key,
+    struct cp_cfg *child)
+{
+	if (parent->type == CFG_SEQ) {
+		parent->vals = xrealloc(parent->vals,
+		    (parent->n + 1) * sizeof(*parent->vals));
+		parent->vals[parent->n++] = child;
+		return;
+	}
+	if (*pending_key == NULL) { /* child is a key */
+		if (child->type != CFG_SCALAR && child->type != CFG_NULL)
+			cfg_errs_add(d->errs, d->file, child->line, child->col,
+			    "a mapping key must be a plain string");
+		for (size_t i = 0; i < parent->n; i++) {
+			if (child->text && strcmp(parent->keys[i], child->text) == 0)
+				cfg_errs_add(d->errs, d->file, child->line,
+				    child->col, "duplicate key '%s'", child->text);
+		}
+		*pending_key = child;
+		return;
+	}
+	size_t n = parent->n + 1;
+
+	parent->keys = xrealloc(parent->keys, n * sizeof(char *));
+	parent->knodes = xrealloc(parent->knodes, n * sizeof(*parent->knodes));
+	parent->vals = xrealloc(parent->vals, n * sizeof(*parent->vals));
+	parent->used = xrealloc(parent->used, n);
+	parent->keys[parent->n] = xstrdup((*pending_key)->text);
+	parent->knodes[parent->n] = *pending_key;
+	parent->vals[parent->n] = child;
+	parent->used[parent->n] = 0;
+	parent->n = n;
+	*pending_key = NULL;
+}
+
+/* Builds the tree from parser events; returns the root or NULL. */
+static struct cp_cfg *
+build(struct cfgdoc *d, struct fy_parser *fyp)
+{
+	struct cp_cfg *stack[CFG_MAX_DEPTH + 1];
+	struct cp_cfg *keys[CFG_MAX_DEPTH + 1];
+	struct anchors an = {0};
+	struct cp_cfg *root = NULL;
+	struct fy_event *ev;
+	int depth = 0, docs = 0, failed = 0;
+
+	while ((ev = fy_parser_parse(fyp)) != NULL) {
+		const struct fy_mark *m = fy_event_start_mark(ev);
+		int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
+		struct cp_cfg *node = NULL;
+		struct fy_token *anchor = NULL;
+
+		switch (ev->type) {
+		case FYET_DOCUMENT_START:
+			if (++docs > 1 && !failed) {
+				cfg_errs_add(d->errs, d->file, line, col,
+				    "only one YAML document is allowed");
+				failed = 1;
+			}
+			break;
+		case FYET_SCALAR:
+			anchor = ev->scalar.anchor;
+			if (is_null_scalar(ev->scalar.value)) {
+				node = node_new(d, CFG_NULL, line, col);
+			} else {
+				size_t len;
+				const char *s = fy_token_get_text(ev->scalar.value, &len);
+
+				node = node_new(d, CFG_SCALAR, line, col);
+				node->text = xstrndup(s ? s : "", s ? len : 0);
+			}
+			break;
+		case FYET_ALIAS: {
+			size_t len;
+			const char *s = fy_token_get_text(ev->alias.anchor, &len);
+			size_t i;
+
+			for (i = an.n; i-- > 0;)
+				if (s && strlen(an.names[i]) == len &&
+				    !memcmp(an.names[i], s, len))
+					break;
+			if (i == (size_t)-1) {
+				cfg_errs_add(d->errs, d->file, line, col,
+				    "unknown alias '%.*s'", (int)len, s ? s : "");
+				node = node_new(d, CFG_NULL, line, col);
+			} else {
+				node = node_copy(an.nodes[i]);
+				node->line = line;
+				node->col = col;
+			}
+			break;
+		}
+		case FYET_MAPPING_START:
+		case FYET_SEQUENCE_START:
+			if (depth >= CFG_MAX_DEPTH) {
+				cfg_errs_add(d->errs, d->file, line, col,
+				    "nesting deeper than %d levels",
+				    CFG_MAX_DEPTH);
+				failed = 1;
+				break;
+			}
+			node = node_new(d,
+			    ev->type == FYET_MAPPING_START ? CFG_MAP : CFG_SEQ,
+			    line, col);
+			anchor = ev->type == FYET_MAPPING_START
+			    ? ev->mapping_start.anchor
+			    : ev->sequence_start.anchor;
+			break;
+		case FYET_MAPPING_END:
+		case FYET_SEQUENCE_END:
+			if (depth > 0) {
+				node = stack[--depth];
+				if (depth > 0)
+					attach(d, stack[depth - 1],
+					    &keys[depth - 1], node);
+				else if (root == NULL)
+					root = node;
+				else
+					node_free(node);
+			}
+			node = NULL;
+			break;
+		default:
+			break;
+		}
+		if (node) {
+			anchor_add(&an, anchor, node);
+			if (node->type == CFG_MAP || node->type == CFG_SEQ) {
+				keys[depth] = NULL;
+				stack[depth++] = node;
+			} else if (depth > 0) {
+				attach(d, stack[depth - 1], &keys[depth - 1], node);
+			} else if (root == NULL) {
+				root = node;
+			} else {
+				node_free(node);
+			}
+		}
+		fy_parser_event_free(fyp, ev);
+		if (failed)
+			break;
+	}
+	/* On an error the stack may hold unattached containers. */
+	while (depth > 0) {
+		struct cp_cfg *n = stack[--depth];
+
+		if (depth > 0)
+			attach(d, stack[depth - 1], &keys[depth - 1], n);
+		else if (root == NULL)
+			root = n;
+		else
+			node_free(n);
+	}
+	for (size_t i = 0; i < an.n; i++)
+		free(an.names[i]);
+	free(an.names);
+	free(an.nodes);
+	return root;
+}
+
+static void
+diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+	(void)diag;
+	(void)user;
+	(void)buf;
+	(void)len;
+}
+
+struct cfgdoc *
+cfgdoc_parse(const char *file, const char *text, size_t len,
+    struct cfg_errs *errs)
+{
+	struct fy_diag_cfg dcfg;
+	struct fy_parse_cfg pcfg;
+	struct fy_diag *diag;
+	struct fy_parser *fyp;
+	struct cfgdoc *d;
+	size_t nerr = errs ? errs->n : 0;
+
+	if (len > CFG_MAX_TEXT) {
+		cfg_errs_add(errs, file, 0, 0, "file larger than %u bytes",
+		    CFG_MAX_TEXT);
+		return NULL;
+	}
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = diag_discard;
+	dcfg.colorize = false;
+	diag = fy_diag_create(&dcfg);
+	if (diag == NULL) {
+		cfg_errs_add(errs, file, 0, 0, "cannot create YAML parser");
+		return NULL;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.flags = FYPCF_QUIET;
+	pcfg.diag = diag;
+	fyp = fy_parser_create(&pcfg);
+	if (fyp == NULL || fy_parser_set_string(fyp, text, len) != 0) {
+		cfg_errs_add(errs, file, 0, 0, "cannot create YAML parser");
+		fy_parser_destroy(fyp);
+		fy_diag_destroy(diag);
+		return NULL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->file = xstrdup(file);
+	d->errs = errs;
+	d->root = build(d, fyp);
+	if (fy_parser_get_stream_error(fyp)) {
+		void *it = NULL;
+		struct fy_diag_error *de;
+		size_t before = errs ? errs->n : 0;
+
+		while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
+			if (de->type < FYET_ERROR)
+				continue;
+			cfg_errs_add(errs, file, de->line + 1, de->column + 1,
+			    "YAML syntax error: %s", de->msg);
+			break; /* the first is the cause; the rest follow */
+		}
+		if (errs && errs->n == before)
+			cfg_errs_add(errs, file, 0, 0, "YAML syntax error");
+	}
+	fy_parser_destroy(fyp);
+	fy_diag_destroy(diag);
+	if (errs && errs->n > nerr) {
+		cfgdoc_free(d);
+		return NULL;
+	}
+	if (d->root == NULL || d->root->type == CFG_NULL) {
+		node_free(d->root);
+		d->root = node_new(d, CFG_MAP, 1, 1);
+	}
+	return d;
+}
+
+void
+cfgdoc_free(struct cfgdoc *d)
+{
+	if (d == NULL)
+		return;
+	node_free(d->root);
+	free(d->file);
+	free(d);
+}
+
+const struct cp_cfg *
+cfgdoc_root(const struct cfgdoc *d)
+{
+	return d->root;
+}
+
+void
+cfgdoc_set_errs(struct cfgdoc *d, struct cfg_errs *errs)
+{
+	d->errs = errs;
+}
+
+void
+cfg_node_pos(const struct cp_cfg *n, int *line, int *col)
+{
+	*line = n ? n->line : 0;
+	*col = n ? n->col : 0;
+}
+
+int
+cfg_node_is_map(const struct cp_cfg *n)
+{
+	return n && n->type == CFG_MAP;
+}
+
+int
+cfg_node_is_seq(const struct cp_cfg *n)
+{
+	return n && n->type == CFG_SEQ;
+}
+
+void
+cp_cfg_error(const struct cp_cfg *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (n == NULL || n->doc == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_errs_add(n->doc->errs, n->doc->file, n->line, n->col, "%s", msg);
+}
+
+static const char *
+type_name(const struct cp_cfg *n)
+{
+	switch (n->type) {
+	case CFG_NULL:
+		return "nothing";
+	case CFG_SCALAR:
+		return "a scalar";
+	case CFG_MAP:
+		return "a mapping";
+	case CFG_SEQ:
+		return "a list";
+	}
+	return "?";
+}
+
+/* Finds key in mapping n and marks it used; NULL when absent. */
+static struct cp_cfg *
+lookup(const struct cp_cfg *n, const char *key)
+{
+	if (n == NULL || n->type != CFG_MAP)
+		return NULL;
+	for (size_t i = 0; i < n->n; i++) {
+		if (strcmp(n->keys[i], key) == 0) {
+			((struct cp_cfg *)n)->used[i] = 1;
+			return n->vals[i];
+		}
+	}
+	return NULL;
+}
+
+void
+cfg_node_mark_used(const struct cp_cfg *n, const char *key)
+{
+	(void)lookup(n, key);
+}
+
+void
+cfg_node_clear_used(const struct cp_cfg *n)
+{
+	if (n == NULL)
+		return;
+	if (n->type == CFG_MAP)
+		memset(n->used, 0, n->n);
+	for (size_t i = 0; i < n->n; i++)
+		cfg_node_clear_used(n->vals[i]);
+}
+
+void
+cfg_node_report_unused(const struct cp_cfg *n, const char *where)
+{
+	if (n == NULL)
+		return;
+	if (n->type == CFG_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			cfg_node_report_unused(n->vals[i], where);
+		return;
+	}
+	if (n->type != CFG_MAP)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		if (!n->used[i]) {
+			cp_cfg_error(n->knodes[i], "unknown key '%s'%s%s",
+			    n->keys[i], where ? " in " : "", where ? where : "");
+			continue;
+		}
+		cfg_node_report_unused(n->vals[i], where);
+	}
+}
+
+static const struct cp_cfg *
+scalar_of(const struct cp_cfg *n, const char *key, const char *what)
+{
+	const struct cp_cfg *v = lookup(n, key);
+
+	if (v == NULL || v->type == CFG_NULL)
+		return NULL;
+	if (v->type != CFG_SCALAR) {
+		cp_cfg_error(v, "'%s': expected %s, found %s", key, what,
+		    type_name(v));
+		return (const struct cp_cfg *)-1;
+	}
+	return v;
+}
+
+#define SCALAR_OR_RETURN(v, n, key, what)                                     \
+	do {                                                                  \
+		v = scalar_of(n, key, what);                                  \
+		if (v == NULL)                                                \
+			return -ENOENT;                                       \
+		if (v == (const struct cp_cfg *)-1)                           \
+			return -EINVAL;                                       \
+	} while (0)
+
+int
+cp_cfg_str(const struct cp_cfg *n, const char *key, const char **out)
+{
+	const struct cp_cfg *v;
+
+	SCALAR_OR_RETURN(v, n, key, "a string");
+	*out = v->text;
+	return 0;
+}
+
+int
+cp_cfg_bool(const struct cp_cfg *n, const char *key, int *out)
+{
+	static const char *yes[] = {"true", "yes", "on", "True", "TRUE", "Yes"};
+	static const char *no[] = {"false", "no", "off", "False", "FALSE", "No"};
+	const struct cp_cfg *v;
+
+	SCALAR_OR_RETURN(v, n, key, "true or false");
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcmp(v->text, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(v->text, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	cp_cfg_error(v, "'%s': expected true or false, found '%s'", key, v->text);
+	return -EINVAL;
+}
+
+int
+cp_cfg_int(const struct cp_cfg *n, const char *key, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const struct cp_cfg *v;
+	char *end;
+	long long x;
+
+	SCALAR_OR_RETURN(v, n, key, "an integer");
+	errno = 0;
+	x = strtoll(v->text, &end, 10);
+	if (errno || end == v->text || *end != '\0') {
+		cp_cfg_error(v, "'%s': expected an integer, found '%s'", key,
+		    v->text);
+		return -EINVAL;
+	}
+	if (x < min || x > max) {
+		cp_cfg_error(v, "'%s': %lld is out of range %lld..%lld", key, x,
+		    (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+int
+cp_cfg_double(const struct cp_cfg *n, const char *key, double *out)
+{
+	const struct cp_cfg *v;
+	char *end;
+	double x;
+
+	SCALAR_OR_RETURN(v, n, key, "a number");
+	errno = 0;
+	x = strtod(v->text, &end);
+	if (errno || end == v->text || *end != '\0' || !isfinite(x)) {
+		cp_cfg_error(v, "'%s': expected a number, found '%s'", key,
+		    v->text);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+int
+cp_cfg_duration(const struct cp_cfg *n, const char *key, int64_t *ms)
+{
+	const struct cp_cfg *v;
+
+	SCALAR_OR_RETURN(v, n, key, "a duration");
+	if (duration_parse(v->text, ms) < 0) {
+		cp_cfg_error(v,
+		    "'%s': expected a duration such as 500ms, 10s, 5m, 1h; "
+		    "found '%s'",
+		    key, v->text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct cp_cfg *
+cp_cfg_child(const struct cp_cfg *n, const char *key)
+{
+	const struct cp_cfg *v = lookup(n, key);
+
+	return v && v->type != CFG_NULL ? v : NULL;
+}
+
+size_t
+cp_cfg_seq_len(const struct cp_cfg *n)
+{
+	return n && n->type == CFG_SEQ ? n->n : 0;
+}
+
+const struct cp_cfg *
+cp_cfg_seq_at(const struct cp_cfg *n, size_t i)
+{
+	return n && n->type == CFG_SEQ && i < n->n ? n->vals[i] : NULL;
+}
+
+size_t
+cp_cfg_map_len(const struct cp_cfg *n)
+{
+	return n && n->type == CFG_MAP ? n->n : 0;
+}
+
+const char *
+cp_cfg_map_key(const struct cp_cfg *n, size_t i)
+{
+	if (n == NULL || n->type != CFG_MAP || i >= n->n)
+		return NULL;
+	((struct cp_cfg *)n)->used[i] = 1;
+	return n->keys[i];
+}
+
+const struct cp_cfg *
+cp_cfg_map_val(const struct cp_cfg *n, size_t i)
+{
+	if (n == NULL || n->type != CFG_MAP || i >= n->n)
+		return NULL;
+	((struct cp_cfg *)n)->used[i] = 1;
+	return n->vals[i];
+}
+
+const char *
+cp_cfg_scalar(const struct cp_cfg *n)
+{
+	return n && n->type == CFG_SCALAR ? n->text : NULL;
+}
