@@ -147,6 +147,7 @@ struct dev {
 	int was_up;   /* -1 unknown */
 	int64_t last_success_ms;
 	int64_t next_due_ms;
+	int64_t iv_ms; /* sample interval when longer than ours; else 0 */
 	/* port selection */
 	char **inc, **exc;
 	size_t ninc, nexc;
@@ -441,6 +442,7 @@ emit(struct state *st, struct dev *d, const char *metric, const char *help,
 	s.kind = CP_GAUGE;
 	s.value = value;
 	s.time_ms = t;
+	s.interval_ms = d->iv_ms;
 	cp_emit(st->ctx, &s);
 }
 
@@ -727,6 +729,7 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 		s.counter = v->u;
 		s.time_ms = v->t_ms;
 		s.discontinuity = disc;
+		s.interval_ms = d->iv_ms;
 		if (c->octets) {
 			s.scale = 8;
 			s.max_rate = (double)pt->speed / 8.0 * st->margin;
@@ -816,6 +819,7 @@ self_metrics(struct state *st, struct dev *d, const struct se_poll *p)
 		s.nlabels = 1;
 		s.kind = CP_COUNTER64;
 		s.counter = vals[i];
+		s.interval_ms = d->iv_ms;
 		cp_emit(st->ctx, &s);
 	}
 }
@@ -862,12 +866,9 @@ dev_status(struct state *st, struct dev *d, const struct se_poll *p)
 	ts.info = info;
 	ts.ninfo = n;
 	cp_target_status(st->ctx, &ts);
-	if (up_s[0]) {
-		struct cp_label l[1] = {{"collector", "snmp_if"}};
-		emit(st, d, "sys_uptime_seconds", "sysUpTime in seconds", l, 0,
-		    (double)(cs / 100), 0);
-		(void)l;
-	}
+	if (up_s[0])
+		emit(st, d, "sys_uptime_seconds", "sysUpTime in seconds", NULL,
+		    0, (double)(cs / 100), 0);
 	free(descr);
 	free(objid);
 	free(name);
@@ -971,6 +972,7 @@ if_collect(struct cp_ctx *ctx, void *state)
 		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
 			continue;
 		d->next_due_ms = now + div;
+		d->iv_ms = div > iv ? div : 0;
 		run[n++] = d->se;
 	}
 	dl = st->deadline_ms > 0 ? st->deadline_ms : iv * 9 / 10;

@@ -109,8 +109,7 @@ s_printable(const unsigned char *p, size_t len)
 		len--;
 	out = s_malloc(len + 1);
 	for (i = 0; i < len; i++)
-		out[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?'
-								       : (char)p[i];
+		out[i] = p[i] < 0x20 || p[i] == 0x7f ? ' ' : (char)p[i];
 	out[len] = '\0';
 	return out;
 }

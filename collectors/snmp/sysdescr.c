@@ -128,7 +128,8 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 		after(s, "EOS version", out->version, sizeof(out->version));
 		if ((p = find(s, "running on an Arista Networks ")) != NULL)
 			copy_tok(out->hardware, sizeof(out->hardware), p + 30, " ,");
-	} else if (!strncmp(s, "Aruba", 5) && aruba_tok(s, out->version,
+	} else if (!strncmp(s, "Aruba", 5) && !find(s, "revision ") &&
+		   aruba_tok(s, out->version,
 						   sizeof(out->version))) {
 		set(out->os, sizeof(out->os), "ArubaOS-CX");
 		if (s[5] == ' ')
@@ -137,8 +138,9 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 		   !strncmp(s, "Aruba ", 6) || find(s, "revision ")) {
 		set(out->os, sizeof(out->os), "ProCurve");
 		after(s, "revision", out->version, sizeof(out->version));
-		if (!strncmp(s, "HP ", 3) && (p = strchr(s + 3, ' ')) && p[-1] != ',')
-			copy_tok(out->hardware, sizeof(out->hardware), s + 3, " ,");
+		if ((!strncmp(s, "HP ", 3) || !strncmp(s, "Aruba ", 6)) &&
+		    (p = strchr(s, ' ')) && p[1] && !strchr(",", p[-1]))
+			copy_tok(out->hardware, sizeof(out->hardware), p + 1, " ,");
 	} else if (find(s, "Dell") || find(s, "PowerConnect") ||
 		   find(s, "Force10")) {
 		set(out->os, sizeof(out->os), "Dell");
