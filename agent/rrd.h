@@ -23,13 +23,13 @@ struct store_rra {
 };
 
 struct store_cfg {
-	const char *data_dir;	/* files go under DATA_DIR/rrd */
-	const char *rrdcached;	/* NULL or "unix:/path" / "host:port" */
-	int64_t flush_ms;	/* a value waits at most this long (default 30s) */
-	size_t max_pending;	/* cap on queued values (default 1,000,000) */
+	const char *data_dir;  /* files go under DATA_DIR/rrd */
+	const char *rrdcached; /* NULL or "unix:/path" / "host:port" */
+	int64_t flush_ms;   /* a value waits at most this long (default 30s) */
+	size_t max_pending; /* cap on queued values (default 1,000,000) */
 	const struct store_rra *rras; /* NULL: the defaults below */
 	size_t nrras;
-	double xff;		/* default 0.5 */
+	double xff; /* default 0.5 */
 };
 
 /*
@@ -40,13 +40,17 @@ extern const struct store_rra store_default_rras[];
 extern const size_t store_default_nrras;
 
 struct store_stats {
-	uint64_t updates_total;	 /* values accepted */
-	uint64_t written_total;	 /* values written to files / rrdcached */
+	uint64_t updates_total; /* values accepted */
+	uint64_t written_total; /* values written to files / rrdcached */
 	uint64_t files_created;
 	uint64_t write_errors;
-	uint64_t dropped_total;	 /* over max_pending, or unwritable */
-	uint64_t pending;	 /* queued now */
-	uint64_t flushes_total;	 /* batches written */
+	uint64_t dropped_total;    /* over max_pending, or unwritable */
+	uint64_t dropped_overflow; /* of which over max_pending */
+	uint64_t stale_total;      /* at or before the file's last update */
+	uint64_t replaced_total;   /* a later value in the same second won */
+	uint64_t corrupt_total;    /* unreadable files moved aside */
+	uint64_t pending;          /* queued now */
+	uint64_t flushes_total;    /* batches written */
 	double last_flush_seconds;
 };
 
@@ -69,8 +73,8 @@ int store_update(struct store *st, const char *rel, int64_t step_ms,
 const char *store_relpath(const char *target, const char *group,
     const char *instance, char *buf, size_t size);
 /* Absolute path of the .rrd file for rel into buf; returns buf. */
-const char *store_file(const struct store *st, const char *rel, char *buf,
-    size_t size);
+const char *store_file(
+    const struct store *st, const char *rel, char *buf, size_t size);
 /* Write everything pending for this file now (before reading it). */
 int store_flush_file(struct store *st, const char *rel);
 /* Write everything pending now; returns when done. */

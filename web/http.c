@@ -220,13 +220,13 @@ http_start(const char *host, int port, const struct http_deps *deps,
 	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 		(ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    (uint16_t)port, NULL, NULL, dispatch, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->d == NULL) {

@@ -1,0 +1,811 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The RRD store against real librrd files in a temporary directory (and a
+ * real rrdcached on a unix socket): layout checked with rrd_info_r, values
+ * read back with rrd_fetch_r, batching, paths, damaged files, drops.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rrd.h>
+#include <rrd_client.h>
+
+#include "rrd.h"
+#include "util.h"
+
+/* A fixed past time, a multiple of an hour and of a day. */
+#define T0 1700006400LL
+
+struct fx {
+	char dir[128];
+	char data[256];
+};
+
+static int
+rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_rrd.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->data, sizeof(fx->data), "%s/data", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static struct store *
+new_store(
+    struct fx *fx, int64_t flush_ms, size_t max_pending, const char *cached)
+{
+	struct store_cfg cfg = {
+	    .data_dir = fx->data,
+	    .flush_ms = flush_ms,
+	    .max_pending = max_pending,
+	    .rrdcached = cached,
+	};
+	struct store *st = store_new(&cfg);
+	assert_non_null(st);
+	return st;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* Find an info entry by key; returns NULL when absent. */
+static rrd_info_t *
+info_get(rrd_info_t *info, const char *key)
+{
+	for (; info; info = info->next)
+		if (strcmp(info->key, key) == 0)
+			return info;
+	return NULL;
+}
+
+static unsigned long
+info_cnt(rrd_info_t *info, const char *key)
+{
+	rrd_info_t *i = info_get(info, key);
+	assert_non_null(i);
+	assert_int_equal(i->type, RD_I_CNT);
+	return i->value.u_cnt;
+}
+
+static const char *
+info_str(rrd_info_t *info, const char *key)
+{
+	rrd_info_t *i = info_get(info, key);
+	assert_non_null(i);
+	assert_int_equal(i->type, RD_I_STR);
+	return i->value.u_str;
+}
+
+/*
+ * Fetch cf at resolution res over (start, end]; out[i] is the value for
+ * the row ending at start + (i + 1) * step. Returns the row count.
+ */
+static size_t
+fetch(const char *path, const char *cf, time_t start, time_t end,
+    unsigned long res, double *out, size_t max, unsigned long *step_out)
+{
+	unsigned long step = res, nds = 0, i;
+	char **names = NULL;
+	rrd_value_t *data = NULL;
+	size_t rows, r;
+	time_t req_end = end;
+
+	rrd_clear_error();
+	if (rrd_fetch_r(path, cf, &start, &end, &step, &nds, &names, &data) !=
+	    0)
+		fail_msg("rrd_fetch_r %s: %s", path, rrd_get_error());
+	assert_int_equal(nds, 1);
+	/* librrd returns one row past end; keep the rows ending <= end. */
+	for (rows = 0; start + (time_t)((rows + 1) * step) <= req_end &&
+	               start + (time_t)((rows + 1) * step) <= end;
+	     rows++)
+		;
+	for (r = 0; r < rows && r < max; r++)
+		out[r] = data[r];
+	for (i = 0; i < nds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	if (step_out)
+		*step_out = step;
+	return rows < max ? rows : max;
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void
+relpath_sanitises_components(void **state)
+{
+	char buf[512];
+	(void)state;
+
+	assert_string_equal(
+	    store_relpath("core1", "if", "eth0", buf, sizeof(buf)),
+	    "core1/if/eth0");
+	store_relpath("../..", "a/b", "..", buf, sizeof(buf));
+	assert_null(strstr(buf, "/../"));
+	assert_true(strncmp(buf, "../", 3) != 0);
+	assert_true(strcmp(buf + strlen(buf) - 3, "/..") != 0);
+	/* Exactly two slashes: the separators we put in. */
+	assert_int_equal(strchr(buf, '/') - buf, (long)strcspn(buf, "/"));
+	size_t slashes = 0;
+	for (char *p = buf; *p; p++)
+		slashes += *p == '/';
+	assert_int_equal(slashes, 2);
+	store_relpath("", NULL, "x y", buf, sizeof(buf));
+	slashes = 0;
+	for (char *p = buf; *p; p++)
+		slashes += *p == '/';
+	assert_int_equal(slashes, 2);
+	assert_null(strstr(buf, "//"));
+}
+
+static void
+bad_rel_paths_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	static const char *bad[] = {"../x/y", "a/../b", "/etc/passwd", "a//b",
+	    "a/./b", "", "a/b/", "a/b/..", "a/b c", "a\\b", ".."};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(
+		    store_update(st, bad[i], 10000, T0 * 1000, 1), -EINVAL);
+		assert_int_equal(store_flush_file(st, bad[i]), -EINVAL);
+	}
+	assert_int_equal(store_update(st, "a/b/c", 0, T0 * 1000, 1), -EINVAL);
+	assert_int_equal(store_update(st, "a/b/c", 10000, 0, 1), -EINVAL);
+	assert_int_equal(store_flush_all(st), 0);
+	store_free(st);
+	/* Nothing was created but the (empty) rrd directory. */
+	char p[PATH_MAX + 8];
+	snprintf(p, sizeof(p), "%s/rrd", fx->data);
+	DIR *d = opendir(p);
+	assert_non_null(d);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(n, 0);
+}
+
+static int odd_outside;
+static const char *odd_root;
+static int
+odd_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_F && strncmp(p, odd_root, strlen(odd_root)) != 0)
+		odd_outside++;
+	return 0;
+}
+
+static void
+odd_names_stay_inside(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	static const char *names[][3] = {{"..", "..", ".."},
+	    {"../../../tmp", "x", "y"}, {"/etc", "passwd", ""},
+	    {"a b", "c\nd", "é"}, {".", ".", "."}};
+	char rel[512], root[PATH_MAX + 8];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		store_relpath(
+		    names[i][0], names[i][1], names[i][2], rel, sizeof(rel));
+		assert_int_equal(store_update(st, rel, 10000,
+		                     (T0 + 10 + 10 * (int64_t)i) * 1000, 1),
+		    0);
+	}
+	assert_int_equal(store_flush_all(st), 0);
+	struct store_stats s;
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, ARRAY_SIZE(names));
+	store_free(st);
+	/* Every file in the temp dir is under DATA_DIR/rrd/. */
+	snprintf(root, sizeof(root), "%s/rrd/", fx->data);
+	odd_root = root;
+	odd_outside = 0;
+	nftw(fx->dir, odd_cb, 16, FTW_PHYS);
+	assert_int_equal(odd_outside, 0);
+}
+
+static void
+file_has_ds_and_rras(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	char path[PATH_MAX];
+	rrd_info_t *info;
+
+	assert_int_equal(
+	    store_update(st, "h/cpu/busy", 10000, T0 * 1000, 5), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_file(st, "h/cpu/busy", path, sizeof(path));
+	assert_true(strstr(path, "/data/rrd/h/cpu/busy.rrd") != NULL);
+	rrd_clear_error();
+	info = rrd_info_r(path);
+	assert_non_null(info);
+	assert_int_equal(info_cnt(info, "step"), 10);
+	assert_string_equal(info_str(info, "ds[value].type"), "GAUGE");
+	assert_int_equal(info_cnt(info, "ds[value].minimal_heartbeat"), 20);
+	assert_true(isnan(info_get(info, "ds[value].min")->value.u_val));
+	assert_true(isnan(info_get(info, "ds[value].max")->value.u_val));
+	/* Defaults at step 10 s: (pdp per row, rows) x {AVERAGE, MAX}. */
+	static const unsigned long want[][2] = {
+	    {1, 17280}, {6, 20160}, {360, 9504}, {8640, 1826}};
+	for (size_t i = 0; i < 8; i++) {
+		char k[64];
+		snprintf(k, sizeof(k), "rra[%zu].cf", i);
+		assert_string_equal(
+		    info_str(info, k), i % 2 ? "MAX" : "AVERAGE");
+		snprintf(k, sizeof(k), "rra[%zu].pdp_per_row", i);
+		assert_int_equal(info_cnt(info, k), want[i / 2][0]);
+		snprintf(k, sizeof(k), "rra[%zu].rows", i);
+		assert_int_equal(info_cnt(info, k), want[i / 2][1]);
+	}
+	assert_null(info_get(info, "rra[8].cf"));
+	rrd_info_free(info);
+	store_free(st);
+}
+
+/* A 1 s RRA under a 20 s series merges into full resolution. */
+static void
+custom_rras_merge_finer_than_step(void **state)
+{
+	struct fx *fx = *state;
+	static const struct store_rra rras[] = {
+	    {0, 3600 * 1000}, {1000, 7200 * 1000}, {300 * 1000, 86400 * 1000}};
+	struct store_cfg cfg = {.data_dir = fx->data,
+	    .rras = rras,
+	    .nrras = ARRAY_SIZE(rras),
+	    .xff = 0.25};
+	struct store *st = store_new(&cfg);
+	char path[PATH_MAX];
+	rrd_info_t *info;
+
+	assert_non_null(st);
+	assert_int_equal(store_update(st, "h/g/i", 20000, T0 * 1000, 1), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	info = rrd_info_r(store_file(st, "h/g/i", path, sizeof(path)));
+	assert_non_null(info);
+	assert_int_equal(info_cnt(info, "step"), 20);
+	assert_int_equal(info_cnt(info, "ds[value].minimal_heartbeat"), 40);
+	assert_int_equal(info_cnt(info, "rra[0].pdp_per_row"), 1);
+	assert_int_equal(info_cnt(info, "rra[0].rows"), 360); /* 2 h */
+	assert_int_equal(info_cnt(info, "rra[2].pdp_per_row"), 15);
+	assert_int_equal(info_cnt(info, "rra[2].rows"), 288);
+	assert_true(
+	    fabs(info_get(info, "rra[2].xff")->value.u_val - 0.25) < 1e-9);
+	assert_null(info_get(info, "rra[4].cf"));
+	rrd_info_free(info);
+	store_free(st);
+}
+
+static void
+values_read_back_average_and_max(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	char path[PATH_MAX];
+	double v[400];
+	unsigned long step;
+	size_t n, i;
+
+	/* One hour of 10 s samples: value = index, sub-second jitter. */
+	for (i = 1; i <= 360; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/i", 10000,
+		        (T0 + 10 * (int64_t)i) * 1000 + 250 * (i % 2),
+		        (double)i),
+		    0);
+	assert_int_equal(store_flush_all(st), 0);
+	struct store_stats s;
+	store_get_stats(st, &s);
+	assert_int_equal(s.updates_total, 360);
+	assert_int_equal(s.written_total, 360);
+	assert_int_equal(s.flushes_total, 1); /* one call for the file */
+	assert_int_equal(s.pending, 0);
+	store_file(st, "h/g/i", path, sizeof(path));
+	/*
+	 * Full resolution. A gauge value holds since the previous update, so
+	 * the interval (3590, 3600] has 0.25 s of 359 (sent at 3590.250) and
+	 * 9.75 s of 360: only sub-second timestamps give 359.975.
+	 */
+	n = fetch(path, "AVERAGE", T0 + 3000, T0 + 3600, 10, v, 400, &step);
+	assert_int_equal(step, 10);
+	assert_int_equal(n, 60);
+	assert_true(fabs(v[59] - 359.975) < 1e-6);
+	assert_true(fabs(v[57] - 357.975) < 1e-6);
+	/* 1 min RRA: MAX of the six 10 s points. */
+	n = fetch(path, "MAX", T0 + 1800, T0 + 3600, 60, v, 400, &step);
+	assert_int_equal(step, 60);
+	assert_int_equal(n, 30);
+	assert_true(fabs(v[29] - 359.975) < 1e-6);
+	assert_true(fabs(v[28] - 353.975) < 1e-6);
+	/* 1 h RRA: MAX of the hour. */
+	n = fetch(path, "MAX", T0, T0 + 3600, 3600, v, 400, &step);
+	assert_int_equal(step, 3600);
+	assert_int_equal(n, 1);
+	assert_true(fabs(v[0] - 359.975) < 1e-6);
+	/* Averages: the row ending at T0+3600 covers samples 355..360. */
+	n = fetch(path, "AVERAGE", T0 + 1800, T0 + 3600, 60, v, 400, &step);
+	assert_int_equal(step, 60);
+	/* Odd samples (sent .250 late) fill their own interval, even ones
+	 * lose 0.25 s to their predecessor: mean of 355, 355.975, 357,
+	 * 357.975, 359, 359.975. */
+	assert_true(fabs(v[29] - 357.4875) < 1e-6);
+	n = fetch(path, "AVERAGE", T0, T0 + 3600, 3600, v, 400, &step);
+	assert_int_equal(n, 1);
+	assert_true(v[0] > 170 && v[0] < 190);
+	store_free(st);
+}
+
+static void
+nothing_on_disk_before_flush(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 3600 * 1000, 0, NULL);
+	char p1[PATH_MAX], p2[PATH_MAX];
+	double v[10];
+	struct store_stats s;
+
+	assert_int_equal(store_start(st), 0);
+	for (int i = 1; i <= 5; i++) {
+		assert_int_equal(
+		    store_update(st, "a/b/one", 10000, (T0 + 10 * i) * 1000, i),
+		    0);
+		assert_int_equal(store_update(st, "a/b/two", 10000,
+		                     (T0 + 10 * i) * 1000, 10 * i),
+		    0);
+	}
+	usleep(200 * 1000);
+	store_file(st, "a/b/one", p1, sizeof(p1));
+	store_file(st, "a/b/two", p2, sizeof(p2));
+	assert_false(exists(p1));
+	assert_false(exists(p2));
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 10);
+	assert_int_equal(s.written_total, 0);
+	/* flush_file writes that file only. */
+	assert_int_equal(store_flush_file(st, "a/b/one"), 0);
+	assert_true(exists(p1));
+	assert_false(exists(p2));
+	assert_int_equal(
+	    fetch(p1, "AVERAGE", T0 + 10, T0 + 50, 10, v, 10, NULL), 4);
+	assert_true(fabs(v[3] - 5) < 1e-9);
+	/* store_free writes the rest. */
+	assert_int_equal(
+	    store_update(st, "a/b/one", 10000, (T0 + 60) * 1000, 6), 0);
+	store_free(st);
+	assert_true(exists(p2));
+	assert_int_equal(
+	    fetch(p2, "AVERAGE", T0 + 10, T0 + 50, 10, v, 10, NULL), 4);
+	assert_true(fabs(v[3] - 50) < 1e-9);
+	assert_int_equal(
+	    fetch(p1, "AVERAGE", T0 + 10, T0 + 60, 10, v, 10, NULL), 5);
+	assert_true(fabs(v[4] - 6) < 1e-9);
+}
+
+static void
+writer_thread_flushes_after_flush_ms(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 200, 0, NULL);
+	char p[PATH_MAX];
+	struct store_stats s;
+	int i;
+
+	assert_int_equal(store_start(st), 0);
+	assert_int_equal(store_update(st, "a/b/c", 10000, T0 * 1000, 1), 0);
+	store_file(st, "a/b/c", p, sizeof(p));
+	for (i = 0; i < 50 && !exists(p); i++)
+		usleep(100 * 1000);
+	assert_true(exists(p));
+	for (i = 0; i < 50; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(s.written_total, 1);
+	assert_int_equal(s.pending, 0);
+	store_free(st);
+}
+
+static void
+write_file_bytes(const char *path, const char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+}
+
+static int
+count_corrupt(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strstr(e->d_name, ".rrd.corrupt-") != NULL;
+	closedir(d);
+	return n;
+}
+
+static void
+damaged_file_moved_aside_and_recreated(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	char p[PATH_MAX], dir[PATH_MAX + 16];
+	double v[4];
+	struct stat sb;
+	struct store_stats s;
+
+	/* A real file, then truncated as by a crash in a naive writer. */
+	assert_int_equal(store_update(st, "h/g/trunc", 10000, T0 * 1000, 1), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_file(st, "h/g/trunc", p, sizeof(p));
+	store_free(st);
+	assert_int_equal(truncate(p, 1000), 0);
+	/* And a file of garbage. */
+	snprintf(dir, sizeof(dir), "%s/rrd/h/g", fx->data);
+	char g[PATH_MAX + 32];
+	snprintf(g, sizeof(g), "%s/garbage.rrd", dir);
+	write_file_bytes(g, "not an rrd at all\n", 18);
+
+	st = new_store(fx, 0, 0, NULL);
+	assert_int_equal(
+	    store_update(st, "h/g/trunc", 10000, (T0 + 10) * 1000, 7), 0);
+	assert_int_equal(
+	    store_update(st, "h/g/garbage", 10000, (T0 + 10) * 1000, 8), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.corrupt_total, 2);
+	assert_int_equal(s.files_created, 2);
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(count_corrupt(dir), 2);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_true(sb.st_size > 100000);
+	store_file(st, "h/g/garbage", p, sizeof(p));
+	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 10, 10, v, 4, NULL), 1);
+	assert_true(fabs(v[0] - 8) < 1e-9);
+	store_free(st);
+}
+
+static void
+old_values_dropped_and_counted(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[8];
+
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 100) * 1000, 1), 0);
+	/* Older than the last queued: dropped. */
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 90) * 1000, 2), 0);
+	/* Same second: the later value replaces it. */
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 100) * 1000 + 500, 3), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.stale_total, 1);
+	assert_int_equal(s.replaced_total, 1);
+	assert_int_equal(s.pending, 1);
+	assert_int_equal(store_flush_all(st), 0);
+	/* At or before the written one: dropped before it reaches librrd. */
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 100) * 1000, 4), 0);
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 50) * 1000, 4), 0);
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 110) * 1000, 5), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.stale_total, 3);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.written_total, 2);
+	store_free(st);
+
+	/* A new store does not know the file's last update until it reads
+	 * it: the old values are dropped at write time, not an error. */
+	st = new_store(fx, 0, 0, NULL);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_update(st, "h/g/i", 10000,
+		                     (T0 + 80 + 10 * i) * 1000, 10 + i),
+		    0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.stale_total, 4);
+	assert_int_equal(s.written_total, 1);
+	assert_int_equal(s.write_errors, 0);
+	store_file(st, "h/g/i", p, sizeof(p));
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 100, T0 + 120, 10, v, 8, NULL), 2);
+	/* (100, 110]: 0.5 s of 3 (the replacing value kept its time, 100.5)
+	 * and 9.5 s of 5. */
+	assert_true(fabs(v[0] - 4.9) < 1e-9);
+	assert_true(fabs(v[1] - 14) < 1e-9);
+	store_free(st);
+}
+
+static void
+max_pending_drops_oldest(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 3600 * 1000, 10, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[32];
+	int i;
+
+	for (i = 1; i <= 25; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/i", 10000, (T0 + 10 * i) * 1000, i),
+		    0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 10);
+	assert_int_equal(s.updates_total, 25);
+	assert_int_equal(s.dropped_overflow, 15);
+	assert_int_equal(s.dropped_total, 15);
+	assert_int_equal(store_flush_all(st), 0);
+	store_file(st, "h/g/i", p, sizeof(p));
+	size_t n = fetch(p, "AVERAGE", T0 + 150, T0 + 250, 10, v, 32, NULL);
+	assert_int_equal(n, 10);
+	/* The newest ten (16..25) were kept. */
+	assert_true(fabs(v[0] - 16) < 1e-9);
+	assert_true(fabs(v[9] - 25) < 1e-9);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 10);
+	store_free(st);
+}
+
+static void
+nonfinite_values_are_unknown(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	char p[PATH_MAX];
+	double v[4];
+
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 10) * 1000, NAN), 0);
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 20) * 1000, INFINITY), 0);
+	assert_int_equal(
+	    store_update(st, "h/g/i", 10000, (T0 + 30) * 1000, 1e300), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_file(st, "h/g/i", p, sizeof(p));
+	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 30, 10, v, 4, NULL), 3);
+	assert_true(isnan(v[0]));
+	assert_true(isnan(v[1]));
+	assert_true(fabs(v[2] / 1e300 - 1) < 1e-12);
+	store_free(st);
+}
+
+static void
+bad_config_refused(void **state)
+{
+	struct fx *fx = *state;
+	static const struct store_rra bad_rra[] = {{0, 0}};
+	struct store_cfg cfg = {.data_dir = fx->data};
+
+	cfg.xff = 1.5;
+	assert_null(store_new(&cfg));
+	cfg.xff = 0;
+	cfg.rras = bad_rra;
+	cfg.nrras = 1;
+	assert_null(store_new(&cfg));
+	assert_int_equal(errno, EINVAL);
+	cfg.rras = NULL;
+	cfg.nrras = 0;
+	char file[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s/plainfile", fx->dir);
+	write_file_bytes(file, "x", 1);
+	cfg.data_dir = file; /* a file where a directory must be */
+	assert_null(store_new(&cfg));
+	store_free(NULL);
+}
+
+/* ----------------------------------------------------------- rrdcached */
+
+static pid_t
+start_rrdcached(struct fx *fx, const char *sock)
+{
+	char base[PATH_MAX + 8], pidf[PATH_MAX + 8], listen[PATH_MAX + 8];
+	pid_t pid;
+
+	snprintf(base, sizeof(base), "%s/rrd", fx->data);
+	snprintf(pidf, sizeof(pidf), "%s/rrdcached.pid", fx->dir);
+	snprintf(listen, sizeof(listen), "unix:%s", sock);
+	mkdir_p(base);
+	unlink(sock);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* -g: foreground, so our pid is the daemon's; -w: flush
+		 * timer long, so only our FLUSH writes files. */
+		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-b", base,
+		    "-p", pidf, "-w", "3600", "-z", "1", "-F", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && !exists(sock); i++)
+		usleep(50 * 1000);
+	if (!exists(sock)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("rrdcached did not start (is it installed?)");
+	}
+	return pid;
+}
+
+static void
+stop_rrdcached(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+static void
+rrdcached_updates_and_flush(void **state)
+{
+	struct fx *fx = *state;
+	char sock[PATH_MAX + 16], addr[PATH_MAX + 32], p[PATH_MAX];
+	struct store_stats s;
+	double v[16];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/rrdcached.sock", fx->dir);
+	snprintf(addr, sizeof(addr), "unix:%s", sock);
+	pid = start_rrdcached(fx, sock);
+	struct store *st = new_store(fx, 3600 * 1000, 0, addr);
+	for (int i = 1; i <= 6; i++)
+		assert_int_equal(store_update(st, "sw/if/ge-0_0_1", 10000,
+		                     (T0 + 10 * i) * 1000, 100 * i),
+		    0);
+	/* Sent to the daemon; it keeps them until told to write. */
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 6);
+	assert_int_equal(s.files_created, 1);
+	store_file(st, "sw/if/ge-0_0_1", p, sizeof(p));
+	assert_true(exists(p));
+	/* Created (starting a step before the first value), not written. */
+	assert_int_equal(rrd_last_r(p), T0);
+	assert_int_equal(store_flush_file(st, "sw/if/ge-0_0_1"), 0);
+	assert_int_equal(rrd_last_r(p), T0 + 60);
+	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 60, 10, v, 16, NULL), 6);
+	assert_true(fabs(v[5] - 600) < 1e-9);
+
+	/* The daemon goes away: values stay queued, then go through. */
+	stop_rrdcached(pid);
+	assert_int_equal(
+	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 70) * 1000, 700),
+	    0);
+	assert_true(store_flush_all(st) < 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1);
+	assert_int_equal(s.written_total, 6);
+	pid = start_rrdcached(fx, sock);
+	usleep(1100 * 1000); /* the first reconnect backoff is 1 s */
+	assert_int_equal(store_flush_file(st, "sw/if/ge-0_0_1"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 0);
+	assert_int_equal(s.written_total, 7);
+	assert_int_equal(rrd_last_r(p), T0 + 70);
+	/* A new store on the same data: the daemon's LAST is respected. */
+	assert_int_equal(
+	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 80) * 1000, 800),
+	    0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_free(st);
+	st = new_store(fx, 3600 * 1000, 0, addr);
+	assert_int_equal(
+	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 80) * 1000, 1), 0);
+	assert_int_equal(
+	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 90) * 1000, 900),
+	    0);
+	assert_int_equal(store_flush_file(st, "sw/if/ge-0_0_1"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.stale_total, 1);
+	assert_int_equal(s.written_total, 1);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 70, T0 + 90, 10, v, 16, NULL), 2);
+	assert_true(fabs(v[0] - 800) < 1e-9);
+	assert_true(fabs(v[1] - 900) < 1e-9);
+	store_free(st);
+	stop_rrdcached(pid);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(relpath_sanitises_components),
+	    cmocka_unit_test_setup_teardown(
+	        bad_rel_paths_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        odd_names_stay_inside, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        file_has_ds_and_rras, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        custom_rras_merge_finer_than_step, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        values_read_back_average_and_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        nothing_on_disk_before_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        writer_thread_flushes_after_flush_ms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        damaged_file_moved_aside_and_recreated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        old_values_dropped_and_counted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        max_pending_drops_oldest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        nonfinite_values_are_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        bad_config_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rrdcached_updates_and_flush, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
