@@ -7,9 +7,10 @@
  * reboot events, per-device self-metrics and each device's target status.
  *
  * Metric contract (labels ifname = ifName, else ifDescr; ifindex):
- *   if_in_bits_total / if_out_bits_total   counter of OCTETS with scale 8:
- *       the pipeline publishes if_in_bits_per_second (bits/s); max_rate is
- *       the line rate in octets/s x margin, so a delta above it is dropped.
+ *   if_in_octets_total / if_out_octets_total   octet counters; the pipeline
+ *       publishes if_in_octets_per_second (bytes/s: x8 for bit/s); max_rate
+ *       is the line rate in octets/s x margin, so a delta above line rate
+ *       is dropped, never published as a spike.
  *   if_in_ucast_pkts_total, if_out_ucast_pkts_total, if_in_mcast_pkts_total,
  *   if_out_mcast_pkts_total, if_in_bcast_pkts_total, if_out_bcast_pkts_total,
  *   if_in_errors_total, if_out_errors_total, if_in_discards_total,
@@ -77,10 +78,10 @@ struct ctr_def {
 };
 
 static const struct ctr_def ctrs[] = {
-	{C_HC_IN_OCT, L_IN_OCT, 1, "if_in_bits_total",
-	    "Received octets; the rate if_in_bits_per_second is bits/s", 1},
-	{C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_bits_total",
-	    "Sent octets; the rate if_out_bits_per_second is bits/s", 1},
+	{C_HC_IN_OCT, L_IN_OCT, 1, "if_in_octets_total",
+	    "Octets received (ifHCInOctets, else ifInOctets)", 1},
+	{C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_octets_total",
+	    "Octets sent (ifHCOutOctets, else ifOutOctets)", 1},
 	{C_HC_IN_UC, L_IN_UC, 1, "if_in_ucast_pkts_total",
 	    "Unicast packets received", 0},
 	{C_HC_OUT_UC, L_OUT_UC, 1, "if_out_ucast_pkts_total",
@@ -731,7 +732,6 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 		s.discontinuity = disc;
 		s.interval_ms = d->iv_ms;
 		if (c->octets) {
-			s.scale = 8;
 			s.max_rate = (double)pt->speed / 8.0 * st->margin;
 			if (c->col == C_HC_IN_OCT) {
 				cur_in = v->u;
