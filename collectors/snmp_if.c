@@ -123,6 +123,9 @@ struct port {
 	int64_t prev_ms;
 	int have_disc;
 	uint64_t disc_time;
+	/* Which counters were seen, and as 64-bit, last poll: a switch
+	 * between HC and 32-bit is a discontinuity of that series. */
+	uint32_t seen_mask, hc_mask;
 };
 
 struct speed_ovr {
@@ -730,6 +733,14 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 		s.counter = v->u;
 		s.time_ms = v->t_ms;
 		s.discontinuity = disc;
+		if ((pt->seen_mask & (1u << i)) &&
+		    !!(pt->hc_mask & (1u << i)) != is64)
+			s.discontinuity = 1;
+		pt->seen_mask |= 1u << i;
+		if (is64)
+			pt->hc_mask |= 1u << i;
+		else
+			pt->hc_mask &= ~(1u << i);
 		s.interval_ms = d->iv_ms;
 		if (c->octets) {
 			s.max_rate = (double)pt->speed / 8.0 * st->margin;

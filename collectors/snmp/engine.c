@@ -919,6 +919,15 @@ dev_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 	int64_t t_ms = s_now_ms();
 	(void)s;
 
+	/*
+	 * A USM report (wrong digest, unknown user...) arrives with reqid 0
+	 * and net-snmp drops the request: with one request in flight per
+	 * session it can only be about the outstanding one.
+	 */
+	if (d && reqid == 0 && d->reqid &&
+	    (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
+		(pdu && pdu->command == SNMP_MSG_REPORT)))
+		reqid = d->reqid;
 	if (!d || reqid != d->reqid || d->phase == PH_DONE ||
 	    d->phase == PH_IDLE)
 		return 1; /* a late answer to an abandoned request */

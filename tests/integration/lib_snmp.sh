@@ -15,9 +15,9 @@ ok() { N=$((N + 1)); echo "ok $N - $*"; }
 nok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $*"; }
 # check DESCRIPTION COMMAND...: ok when the command succeeds
 check() {
-	d=$1
+	_desc=$1
 	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
+	if "$@"; then ok "$_desc"; else nok "$_desc"; fi
 }
 diag() { echo "# $*"; }
 
@@ -96,12 +96,12 @@ stop_pid() {
 
 # drv CONFIG RUNS INTERVAL_MS PLUGIN... : snmpdrv output on stdout
 drv() {
-	c=$1 r=$2 i=$3
+	_c=$1 _r=$2 _i=$3
 	shift 3
-	plugins=""
-	for p in "$@"; do plugins="$plugins $B/collectors/$p.so"; done
+	_plugins=""
+	for _p in "$@"; do _plugins="$_plugins $B/collectors/$_p.so"; done
 	# shellcheck disable=SC2086
-	"$B/tools/snmpdrv" -c "$c" -n "$r" -i "$i" $plugins
+	"$B/tools/snmpdrv" -c "$_c" -n "$_r" -i "$_i" $_plugins
 }
 
 # Lines of a status / sample / event for a target.
