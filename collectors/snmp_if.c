@@ -105,7 +105,8 @@ static const struct ctr_def ctrs[] = {
 };
 
 struct port {
-	char *name; /* identity: ifName (else ifDescr), unique per device */
+	char *name; /* label: ifName (else ifDescr) */
+	char *key;  /* identity across polls: name, made unique per device */
 	uint32_t ifindex;
 	char idx_s[12];
 	char *alias, *descr;
@@ -273,6 +274,7 @@ dev_fini(struct dev *d)
 {
 	for (size_t i = 0; i < d->nports; i++) {
 		free(d->ports[i].name);
+		free(d->ports[i].key);
 		free(d->ports[i].alias);
 		free(d->ports[i].descr);
 	}
@@ -489,7 +491,7 @@ apply_meta(struct dev *d, const struct se_walk *w)
 	while (i < cd->nrows || j < cn->nrows) {
 		uint32_t idx;
 		const struct sv *vd, *vn, *vt, *va;
-		char *name = NULL, *descr;
+		char *name = NULL, *descr, *key;
 		struct port *old = NULL;
 		uint64_t t = 0;
 
@@ -519,24 +521,28 @@ apply_meta(struct dev *d, const struct se_walk *w)
 			snprintf(b, sizeof(b), "if%" PRIu32, idx);
 			name = s_strdup(b);
 		}
+		key = s_strdup(name);
 		for (size_t k = 0; k < nn; k++)
-			if (!strcmp(np[k].name, name)) {
-				/* Duplicate ifName: keep names unique. */
+			if (!strcmp(np[k].key, key)) {
+				/* Duplicate ifName (procurve: two lo0): the
+				 * identity gets the index, the label stays. */
 				size_t ul = strlen(name) + 16;
-				char *u = s_malloc(ul);
-				snprintf(u, ul, "%s#%" PRIu32, name, idx);
-				free(name);
-				name = u;
+				free(key);
+				key = s_malloc(ul);
+				snprintf(key, ul, "%s#%" PRIu32, name, idx);
 				break;
 			}
 		for (size_t k = 0; k < d->nports; k++)
-			if (d->ports[k].name && !strcmp(d->ports[k].name, name)) {
+			if (d->ports[k].key && !strcmp(d->ports[k].key, key)) {
 				old = &d->ports[k];
 				break;
 			}
 		s_grow(&np, &cap, nn, sizeof(*np));
 		if (old) {
 			np[nn] = *old;
+			free(np[nn].name);
+			free(np[nn].key);
+			old->key = NULL;
 			old->name = NULL;
 			old->alias = NULL;
 			old->descr = NULL;
@@ -546,6 +552,7 @@ apply_meta(struct dev *d, const struct se_walk *w)
 			memset(&np[nn], 0, sizeof(np[nn]));
 		}
 		np[nn].name = name;
+		np[nn].key = key;
 		np[nn].descr = descr;
 		np[nn].alias = va ? sv_text(va) : s_strdup("");
 		np[nn].type = vt && sv_num(vt, &t) == 0 ? (int)t : 0;
@@ -558,6 +565,7 @@ apply_meta(struct dev *d, const struct se_walk *w)
 	}
 	for (size_t k = 0; k < d->nports; k++) {
 		free(d->ports[k].name);
+		free(d->ports[k].key);
 		free(d->ports[k].alias);
 		free(d->ports[k].descr);
 	}
