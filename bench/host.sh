@@ -39,51 +39,49 @@ command -v prometheus-node-exporter >/dev/null || {
 W=$(mktemp -d /tmp/cp-hostbench.XXXXXX)
 PIDS=
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	for _k in $PIDS; do kill "$_k" 2>/dev/null || true; done
+	for _k in $PIDS; do wait "$_k" 2>/dev/null || true; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # A TCP port nobody listens on (per /proc/net/tcp{,6}), from BASE upwards.
-free_port() {
-	p=$1
-	while awk -v p="$(printf '%04X' "$p")" \
+# (sh has no locals: helpers use their own _names.)
+listening() { # PORT
+	awk -v p="$(printf '%04X' "$1")" \
 		'$4 == "0A" && substr($2, length($2) - 3) == p {f = 1} END {exit !f}' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null; do
-		p=$((p + 1))
-	done
-	echo "$p"
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+free_port() {
+	_p=$1
+	while listening "$_p"; do _p=$((_p + 1)); done
+	echo "$_p"
 }
 wait_port() { # PORT PID: until something listens on PORT (max 10 s)
-	i=0
-	while [ $i -lt 100 ]; do
+	_n=0
+	while [ $_n -lt 100 ]; do
 		kill -0 "$2" 2>/dev/null || return 1
-		awk -v p="$(printf '%04X' "$1")" \
-			'$4 == "0A" && substr($2, length($2) - 3) == p {f = 1} END {exit !f}' \
-			/proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		listening "$1" && return 0
 		sleep 0.1
-		i=$((i + 1))
+		_n=$((_n + 1))
 	done
 	return 1
 }
 
 # Per-process figures: "NS TICKS TIDS" now; memory at the end.
 cpu_sample() {
-	ns=0
-	tids=
-	for t in /proc/"$1"/task/*; do
-		read -r n _ <"$t/schedstat" 2>/dev/null || continue
-		ns=$((ns + n))
-		tids="$tids${t##*/},"
+	_ns=0
+	_tids=
+	for _t in /proc/"$1"/task/*; do
+		read -r _v _ <"$_t/schedstat" 2>/dev/null || continue
+		_ns=$((_ns + _v))
+		_tids="$_tids${_t##*/},"
 	done
-	ticks=$(awk '{print $14 + $15}' /proc/"$1"/stat)
-	echo "$ns $ticks $tids"
+	echo "$_ns $(awk '{print $14 + $15}' /proc/"$1"/stat) $_tids"
 }
 mem_sample() { # "HWM RSS PSS PRIVATE_DIRTY" in kB
-	hwm=$(awk '/^VmHWM/ {print $2}' /proc/"$1"/status)
-	awk -v hwm="$hwm" '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_Dirty:/ {d = $2}
+	awk -v hwm="$(awk '/^VmHWM/ {print $2}' /proc/"$1"/status)" '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_Dirty:/ {d = $2}
 		END {print hwm, r, p, d}' /proc/"$1"/smaps_rollup
 }
 
@@ -183,13 +181,16 @@ one_run() { # RUN INTERVAL
 	done
 	"$SCRAPE" $((i * 1000)) "$SECS" 127.0.0.1:"$sport" "$d/agent.prom" >"$d/scrape-agent" &
 	sc1=$!
+	PIDS="$PIDS $sc1"
 	sc2=
 	if [ $HAVE_NODE = 1 ]; then
 		"$SCRAPE" $((i * 1000)) "$SECS" 127.0.0.1:"$nport" "$d/node.prom" >"$d/scrape-node" &
 		sc2=$!
+		PIDS="$PIDS $sc2"
 	fi
-	# The scrapers run exactly SECS; without them, sleep.
-	sleep "$SECS"
+	# In the background so that a signal ends the run at once.
+	sleep "$SECS" &
+	wait $!
 	wait $sc1 || echo "host.sh: agent scrapes failed: $(cat "$d/scrape-agent")" >&2
 	[ -z "$sc2" ] || wait $sc2 || echo "host.sh: node_exporter scrapes failed: $(cat "$d/scrape-node")" >&2
 	for nm in $names; do
