@@ -476,8 +476,8 @@ persist(struct alerts *a, int64_t now)
 }
 
 static void
-view_of(const struct trans *t, struct alert_view *v, int64_t now,
-    int64_t repeat_ms)
+view_of(struct alerts *a, const struct trans *t, struct alert_view *v,
+    int64_t now, int64_t repeat_ms)
 {
 	const struct inst *in = t->in;
 
@@ -490,6 +490,7 @@ view_of(const struct trans *t, struct alert_view *v, int64_t now,
 	v->prev_severity = t->from_sev;
 	v->rule = in->rule;
 	v->target = in->target;
+	v->role = alerts_role_of(a, in->target);
 	v->labels = in->labels;
 	v->nlabels = in->nlabels;
 	v->value = t->value;
@@ -548,7 +549,7 @@ notify_all(struct alerts *a, int64_t now)
 			const struct alert_cfg *c =
 			    alerts_rule_cfg(a, a->trans[j].in->rule);
 
-			view_of(&a->trans[j], &v[j - i], now,
+			view_of(a, &a->trans[j], &v[j - i], now,
 			    c ? c->repeat_ms : -1);
 			j++;
 		}

@@ -41,6 +41,7 @@ struct alert_view {
 	int severity, prev_severity;
 	const char *rule;
 	const char *target;
+	const char *role; /* of the target: core, l2, web, db, other */
 	const struct cp_label *labels;
 	size_t nlabels;
 	double value, threshold;

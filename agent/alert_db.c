@@ -33,7 +33,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS alert_silences ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL,"
     " start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
-    " matchers TEXT NOT NULL, author TEXT, comment TEXT);";
+    " matchers TEXT NOT NULL, author TEXT, comment TEXT);"
+    "CREATE TABLE IF NOT EXISTS hook_runs ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+    " hook TEXT NOT NULL, alert_id TEXT, transition_id INTEGER,"
+    " attempt INTEGER NOT NULL, result TEXT NOT NULL, exit_code INTEGER,"
+    " duration_ms INTEGER, output TEXT);";
 
 int
 alertdb_init(struct sqlite3 *h)
@@ -323,4 +328,30 @@ alertdb_log_query(struct sqlite3 *h, size_t limit,
 	}
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int
+alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
+    const char *alert_id, int64_t transition_id, int attempt,
+    const char *result, int exit_code, int64_t duration_ms,
+    const char *output)
+{
+	sqlite3_stmt *st;
+
+	if (prep(h,
+		"INSERT INTO hook_runs (time_ms, hook, alert_id, "
+		"transition_id, attempt, result, exit_code, duration_ms, "
+		"output) VALUES (?,?,?,?,?,?,?,?,?)",
+		&st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, time_ms);
+	text(st, 2, hook);
+	text(st, 3, alert_id);
+	sqlite3_bind_int64(st, 4, transition_id);
+	sqlite3_bind_int(st, 5, attempt);
+	text(st, 6, result);
+	sqlite3_bind_int(st, 7, exit_code);
+	sqlite3_bind_int64(st, 8, duration_ms);
+	text(st, 9, output);
+	return step_done(h, st);
 }

@@ -67,4 +67,10 @@ int alertdb_silences(struct sqlite3 *h, int64_t now_ms,
 int alertdb_log_query(struct sqlite3 *h, size_t limit,
     void (*cb)(const struct alertdb_log *, int64_t id, void *), void *arg);
 
+/* One hook execution (attempt) with its captured output. */
+int alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
+    const char *alert_id, int64_t transition_id, int attempt,
+    const char *result, int exit_code, int64_t duration_ms,
+    const char *output);
+
 #endif
