@@ -202,6 +202,13 @@ extern const char config_default_yaml[];
  * every problem in errs. A config with errors is never returned.
  */
 struct config *config_load(const char *path, struct cfg_errs *errs);
+/*
+ * Like config_load, but returns what could be read even when there were
+ * errors (NULL only when the YAML itself is unusable): `check` goes on to
+ * validate collector options so every error is reported in one run. Never
+ * run a config obtained this way.
+ */
+struct config *config_load_lenient(const char *path, struct cfg_errs *errs);
 /* Same from a string; file is the name used in messages. */
 struct config *config_parse(const char *file, const char *text, size_t len,
     struct cfg_errs *errs);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "firmware/firmware.h"
 #include "log.h"
 
 static const char usage[] =
@@ -25,6 +26,9 @@ static const char usage[] =
     "                       http://127.0.0.1:8080/\n"
     "  check -c FILE        validate a config; every error as FILE:LINE:COL\n"
     "                       (exit 0 valid, 1 invalid)\n"
+    "  firmware [-c FILE] [--json]\n"
+    "                       print the firmware inventory, baseline drift\n"
+    "                       and recent changes\n"
     "  defaults             print the embedded default config\n"
     "\n"
     "options:\n"
@@ -104,6 +108,8 @@ main(int argc, char **argv)
 		}
 		return agent_check(config, stdout);
 	}
+	if (strcmp(cmd, "firmware") == 0)
+		return firmware_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 

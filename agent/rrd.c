@@ -39,6 +39,8 @@ const size_t store_default_nrras = ARRAY_SIZE(store_default_rras);
  * this only bounds how much one file holds.
  */
 #define BATCH_MAX 256
+/* Values per librrd call (bounds the argument arrays). */
+#define CHUNK_MAX 1024
 #define REL_MAX 1024
 #define RECONNECT_MIN_MS 1000
 #define RECONNECT_MAX_MS 60000
@@ -64,8 +66,8 @@ struct pfile {
 	char *rel;
 	uint64_t hash;
 	int64_t step_s; /* from the first update; fixed once created */
-	struct pval *v; /* queued values, oldest first */
-	size_t n, cap;
+	struct pval *v; /* queued values v[off..off+n), oldest first */
+	size_t off, n, cap;
 	int64_t first_mono_ms; /* when v[0] was queued */
 	/* Newest second accepted (queued or on disk): older ones are dropped.
 	 */
@@ -288,10 +290,13 @@ drop_oldest(struct store *st)
 
 	if (!f || f->n == 0)
 		return 0;
-	memmove(f->v, f->v + 1, (f->n - 1) * sizeof(*f->v));
+	/* O(1): the gap at the front is reclaimed when the array is full. */
+	f->off++;
 	f->n--;
-	if (f->n == 0)
+	if (f->n == 0) {
+		f->off = 0;
 		q_remove(st, f);
+	}
 	st->stats.pending--;
 	st->stats.dropped_total++;
 	st->stats.dropped_overflow++;
@@ -320,10 +325,10 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 	sec = sec_of(time_ms);
 	pthread_mutex_lock(&st->mu);
 	f = table_get(st, rel, step_ms);
-	if (f->n > 0 && sec_of(f->v[f->n - 1].time_ms) == sec) {
+	if (f->n > 0 && sec_of(f->v[f->off + f->n - 1].time_ms) == sec) {
 		/* Two values in one second: librrd wants one; keep the last. */
-		f->v[f->n - 1].time_ms = time_ms;
-		f->v[f->n - 1].value = value;
+		f->v[f->off + f->n - 1].time_ms = time_ms;
+		f->v[f->off + f->n - 1].value = value;
 		st->stats.replaced_total++;
 		goto out;
 	}
@@ -331,19 +336,28 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 		st->stats.stale_total++;
 		goto out;
 	}
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 4;
-		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+	if (f->off + f->n == f->cap) {
+		if (f->off > 0 && f->off >= f->cap / 2) {
+			memmove(f->v, f->v + f->off, f->n * sizeof(*f->v));
+			f->off = 0;
+		} else {
+			f->cap = f->cap ? f->cap * 2 : 4;
+			f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+		}
 	}
-	f->v[f->n].time_ms = time_ms;
-	f->v[f->n].value = value;
+	f->v[f->off + f->n].time_ms = time_ms;
+	f->v[f->off + f->n].value = value;
 	f->n++;
 	f->last_sec = sec;
 	st->stats.updates_total++;
 	st->stats.pending++;
 	if (f->n == 1 && f->q == Q_NONE) {
+		/* An idle writer waits without a deadline: give it one. */
+		int was_empty = st->waiting.head == NULL;
 		f->first_mono_ms = mono_ms();
 		q_append(st, f, Q_WAITING);
+		if (was_empty)
+			pthread_cond_signal(&st->cond);
 	} else if (f->n >= BATCH_MAX && f->q == Q_WAITING) {
 		q_remove(st, f);
 		q_append(st, f, Q_READY);
@@ -517,6 +531,54 @@ move_aside(struct store *st, const char *path, const char *why)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/*
+ * A remote rrdcached (host:port): the daemon's -b directory plays the role
+ * of DATA_DIR/rrd and we never touch its files. FLUSH then INFO tells us
+ * whether the file exists and its last update including what the daemon
+ * still holds; a missing file is created by the daemon (rrdc_create with
+ * no_overwrite). A file it cannot read cannot be moved aside from here: it
+ * is reported and its values are dropped.
+ */
+static int
+ensure_remote(struct store *st, struct pfile *f, int64_t start)
+{
+	char path[4096], **argv;
+	rrd_info_t *info, *i;
+	int argc, rc;
+
+	cached_name(st, f->rel, path, sizeof(path));
+	rrd_clear_error();
+	rrdc_flush(path); /* fails for a file that does not exist yet */
+	info = rrdc_info(path);
+	if (info) {
+		for (i = info; i; i = i->next)
+			if (strcmp(i->key, "last_update") == 0 &&
+			    i->type == RD_I_CNT)
+				f->disk_last_sec = (int64_t)i->value.u_cnt;
+		rrd_info_free(info);
+		f->state = F_READY;
+		return 0;
+	}
+	if (!rrdc_is_any_connected())
+		return -ENOTCONN;
+	argv = create_args(st, f->step_s, &argc);
+	rrd_clear_error();
+	rc = rrdc_create(path, (unsigned long)f->step_s, (time_t)start, 1, argc,
+	    (const char **)argv);
+	free_args(argv, argc);
+	if (rc != 0) {
+		log_warnx("rrd: %s: rrdcached create failed: %s", path,
+		    rrd_get_error());
+		return rrdc_is_any_connected() ? -EIO : -ENOTCONN;
+	}
+	pthread_mutex_lock(&st->mu);
+	st->stats.files_created++;
+	pthread_mutex_unlock(&st->mu);
+	f->disk_last_sec = start;
+	f->state = F_READY;
+	return 0;
+}
+
 /* With write_mu held: make sure f's file exists and is usable. */
 static int
 ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
@@ -533,52 +595,23 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 	 * value fills its whole first interval instead of a sliver of it.
 	 */
 	start = (first_sec - 1) / f->step_s * f->step_s;
-	if (st->rrdcached && !st->cached_local) {
-		/* A remote daemon: its -b directory is our DATA_DIR/rrd. */
-		char **argv;
-		int argc;
-		time_t last;
-
-		cached_name(st, f->rel, path, sizeof(path));
-		rrd_clear_error();
-		last = rrdc_last(path);
-		if (last > 0) {
-			f->disk_last_sec = last;
-			f->state = F_READY;
-			return 0;
-		}
-		if (!rrdc_is_any_connected())
-			return -ENOTCONN;
-		argv = create_args(st, f->step_s, &argc);
-		rrd_clear_error();
-		rc = rrdc_create(path, (unsigned long)f->step_s, (time_t)start,
-		    1, argc, (const char **)argv);
-		free_args(argv, argc);
-		if (rc != 0) {
-			log_warnx("rrd: %s: rrdcached create failed: %s", path,
-			    rrd_get_error());
-			return rrdc_is_any_connected() ? -EIO : -ENOTCONN;
-		}
-		pthread_mutex_lock(&st->mu);
-		st->stats.files_created++;
-		pthread_mutex_unlock(&st->mu);
-		f->disk_last_sec = start;
-		f->state = F_READY;
-		return 0;
-	}
+	if (st->rrdcached && !st->cached_local)
+		return ensure_remote(st, f, start);
 	store_file(st, f->rel, path, sizeof(path));
 	if (stat(path, &sb) == 0) {
+		/*
+		 * The daemon may hold values newer than the file (from an
+		 * earlier run of ours): have it write them first. Not
+		 * rrdc_last(): in librrd 1.7.2 it parses a dead stack buffer
+		 * (rrdtool-1.x issue #1047, fixed after 1.7.2).
+		 */
+		if (st->rrdcached) {
+			rrd_clear_error();
+			if (rrdc_flush(path) != 0 && !rrdc_is_any_connected())
+				return -ENOTCONN;
+		}
 		if ((rc = read_last(
 		         path, &f->disk_last_sec, why, sizeof(why))) == 0) {
-			if (st->rrdcached) {
-				/*
-				 * The daemon may hold newer values than the
-				 * file; its LAST answer includes them.
-				 */
-				time_t last = rrdc_last(path);
-				if (last > f->disk_last_sec)
-					f->disk_last_sec = last;
-			}
 			f->state = F_READY;
 			return 0;
 		}
@@ -699,8 +732,9 @@ requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 		f->cap = f->n + n;
 		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
 	}
-	memmove(f->v + n, f->v, f->n * sizeof(*f->v));
+	memmove(f->v + n, f->v + f->off, f->n * sizeof(*f->v));
 	memcpy(f->v, vals, n * sizeof(*vals));
+	f->off = 0;
 	f->n += n;
 	st->stats.pending += n;
 	if (f->q == Q_NONE) {
@@ -709,62 +743,86 @@ requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 	}
 	while (st->stats.pending > st->max_pending && drop_oldest(st))
 		;
+	pthread_cond_signal(&st->cond); /* the writer learns the backoff */
 	pthread_mutex_unlock(&st->mu);
 }
 
+/* One librrd call: rrd_update_r, or rrdc_update. 0 or -1. */
+static int
+update_call(struct store *st, struct pfile *f, int argc, const char **argv)
+{
+	char path[4096];
+
+	rrd_clear_error();
+	if (st->rrdcached)
+		return rrdc_update(
+		    cached_name(st, f->rel, path, sizeof(path)), argc, argv);
+	return rrd_update_r(
+	    store_file(st, f->rel, path, sizeof(path)), NULL, argc, argv);
+}
+
 /*
- * With write_mu held: write vals (oldest first, one per second) to f's file
- * in one call. Takes ownership of vals. Returns 0, or -ENOTCONN when
- * rrdcached is unreachable (vals are queued again), or -EIO.
+ * With write_mu held: write vals (oldest first, one per second) to f's
+ * file, all in one call when they fit: at most CHUNK_MAX values per call,
+ * and for rrdcached at most what fits in one command line of librrd's
+ * client (RRD_CMD_MAX, 4 KB, with the file name). Takes ownership of vals.
+ * Returns 0, or -ENOTCONN when rrdcached is unreachable (the unwritten
+ * values are queued again), or -EIO (they are dropped and counted).
  */
 static int
 write_batch(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 {
 	char path[4096], (*bufs)[64] = NULL;
 	const char **argv = NULL;
-	size_t i, k = 0, stale = 0;
+	size_t done = 0, written = 0, stale = 0, budget = 0, cap;
 	int64_t t0 = mono_ns();
-	int attempt, rc = -EIO;
+	int failures = 0, rc = 0;
 
 	if (st->rrdcached && cached_connect(st) < 0) {
 		requeue(st, f, vals, n);
 		free(vals);
 		return -ENOTCONN;
 	}
-	bufs = xmalloc(n * sizeof(*bufs));
-	argv = xmalloc(n * sizeof(*argv));
-	for (attempt = 0; attempt < 2; attempt++) {
-		rc = ensure_file(st, f, sec_of(vals[0].time_ms));
-		if (rc == -ENOTCONN)
-			break;
+	cap = n < CHUNK_MAX ? n : CHUNK_MAX;
+	bufs = xmalloc(cap * sizeof(*bufs));
+	argv = xmalloc(cap * sizeof(*argv));
+	if (st->rrdcached) {
+		/* "update NAME v v ...\n"; the name may be escaped (x2). */
+		size_t name =
+		    strlen(cached_name(st, f->rel, path, sizeof(path)));
+		budget = RRD_CMD_MAX > 2 * name + 64
+		             ? RRD_CMD_MAX - 2 * name - 64
+		             : 0;
+	}
+	while (done < n) {
+		size_t k = 0, used = 0;
+
+		rc = ensure_file(st, f, sec_of(vals[done].time_ms));
 		if (rc < 0)
-			goto fail;
-		/* librrd refuses a time at or before the file's last update. */
-		for (k = 0, stale = 0, i = 0; i < n; i++) {
-			if (sec_of(vals[i].time_ms) <= f->disk_last_sec) {
-				stale++;
-				continue;
-			}
-			fmt_value(bufs[k], sizeof(bufs[k]), &vals[i]);
+			break;
+		/* librrd refuses a time at or before the last update. */
+		while (done < n &&
+		       sec_of(vals[done].time_ms) <= f->disk_last_sec) {
+			stale++;
+			done++;
+		}
+		while (done + k < n && k < cap) {
+			size_t len;
+			fmt_value(bufs[k], sizeof(bufs[k]), &vals[done + k]);
+			len = strlen(bufs[k]) + 1;
+			if (st->rrdcached && k > 0 && used + len > budget)
+				break;
+			used += len;
 			argv[k] = bufs[k];
 			k++;
 		}
-		if (k == 0) {
-			rc = 0;
+		if (k == 0)
 			break;
-		}
-		rrd_clear_error();
-		if (st->rrdcached)
-			rc = rrdc_update(
-			    cached_name(st, f->rel, path, sizeof(path)), (int)k,
-			    argv);
-		else
-			rc = rrd_update_r(
-			    store_file(st, f->rel, path, sizeof(path)), NULL,
-			    (int)k, argv);
-		if (rc == 0) {
-			f->disk_last_sec = sec_of(vals[n - 1].time_ms);
-			break;
+		if (update_call(st, f, (int)k, argv) == 0) {
+			f->disk_last_sec = sec_of(vals[done + k - 1].time_ms);
+			done += k;
+			written += k;
+			continue;
 		}
 		if (st->rrdcached && !rrdc_is_any_connected()) {
 			rc = -ENOTCONN;
@@ -780,33 +838,32 @@ write_batch(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 		    rrd_get_error());
 		f->state = F_UNKNOWN;
 		rc = -EIO;
+		if (++failures == 2)
+			break;
 	}
 	if (rc == -ENOTCONN) {
 		set_conn(st, 0, mono_ms() + RECONNECT_MIN_MS);
 		log_warnx("rrd: %s: lost rrdcached connection: %s",
 		    st->rrdcached, rrd_get_error());
-		requeue(st, f, vals, n);
-		goto out;
+		requeue(st, f, vals + done, n - done);
+	} else if (rc < 0) {
+		log_warnx("rrd: %s: update of %zu values failed: %s",
+		    store_file(st, f->rel, path, sizeof(path)), n - done,
+		    rrd_test_error() ? rrd_get_error() : strerror(-rc));
+		rc = -EIO;
 	}
-	if (rc < 0)
-		goto fail;
 	pthread_mutex_lock(&st->mu);
-	st->stats.written_total += k;
+	st->stats.written_total += written;
 	st->stats.stale_total += stale;
-	st->stats.flushes_total++;
-	st->stats.last_flush_seconds = (double)(mono_ns() - t0) / 1e9;
+	if (written) {
+		st->stats.flushes_total++;
+		st->stats.last_flush_seconds = (double)(mono_ns() - t0) / 1e9;
+	}
+	if (rc == -EIO) {
+		st->stats.write_errors++;
+		st->stats.dropped_total += n - done;
+	}
 	pthread_mutex_unlock(&st->mu);
-	goto out;
-fail:
-	log_warnx("rrd: %s: update of %zu values failed: %s",
-	    store_file(st, f->rel, path, sizeof(path)), n,
-	    rrd_test_error() ? rrd_get_error() : strerror(-rc));
-	pthread_mutex_lock(&st->mu);
-	st->stats.write_errors++;
-	st->stats.dropped_total += n;
-	pthread_mutex_unlock(&st->mu);
-	rc = -EIO;
-out:
 	free(bufs);
 	free(argv);
 	free(vals);
@@ -819,11 +876,13 @@ steal(struct store *st, struct pfile *f, size_t *n)
 {
 	struct pval *v = f->v;
 
+	if (f->off)
+		memmove(v, v + f->off, f->n * sizeof(*v));
 	*n = f->n;
 	st->stats.pending -= f->n;
 	q_remove(st, f);
 	f->v = NULL;
-	f->n = f->cap = 0;
+	f->off = f->n = f->cap = 0;
 	return v;
 }
 
@@ -922,6 +981,7 @@ store_flush_all(struct store *st)
 					q_append(st, f, Q_WAITING);
 				}
 			}
+			pthread_cond_signal(&st->cond);
 			pthread_mutex_unlock(&st->mu);
 			break;
 		}
