@@ -106,6 +106,13 @@ rule_read(struct alert_cfg *a)
 	a->hold_ms = 15 * 60000;
 	if (cp_cfg_bool(an, "enabled", &a->enabled) == -EINVAL)
 		bad = 1;
+	/* `{name: X, enabled: false}` switches a built-in off: no metric. */
+	if (a->enabled && a->metric == NULL && !cp_cfg_child(an, "event") &&
+	    !cp_cfg_child(an, "absent") && cp_cfg_child(an, "enabled")) {
+		cp_cfg_error(an, "alert '%s' needs a 'metric'",
+		    a->name ? a->name : "?");
+		bad = 1;
+	}
 	r = cp_cfg_double(an, "critical", &a->critical);
 	bad |= r == -EINVAL;
 	a->has_critical = r == 0;
