@@ -43,7 +43,7 @@ static const struct sigdef sigdefs[] = {
     {"cpu_busy_ratio", "cpu", NULL, "cpu=total", USE_U, 0, 1},
     {"run_queue_per_cpu", "cpu", NULL, NULL, USE_S, 1, 3},
     {"psi_cpu_some_ratio", "cpu", NULL, NULL, USE_S, 0.05, 0.5},
-    {"cpu_ratio", "cpu", NULL, "mode=steal", USE_S, 0.05, 0.3},
+    {"cpu_ratio", "cpu", NULL, "cpu=total,mode=steal", USE_S, 0.05, 0.3},
     {"memory_used_ratio", "memory", NULL, NULL, USE_U, 0, 1},
     {"swap_in_pages_per_second", "memory", NULL, NULL, USE_S, 10, 1000},
     {"page_scan_per_second", "memory", NULL, NULL, USE_S, 100, 100000},
@@ -110,19 +110,34 @@ label_of(const struct cache_series *s, const char *k)
 	return NULL;
 }
 
+/* kv: "k=v" or "k=v,k2=v2": every pair must be a label of s. */
 static int
 has_label(const struct cache_series *s, const char *kv)
 {
-	const char *eq = strchr(kv, '=');
-	char k[64];
-	const char *v;
+	while (*kv) {
+		const char *eq = strchr(kv, '='), *end = strchr(kv, ',');
+		char k[64], v[128];
+		size_t kl, vl;
+		const char *have;
 
-	if (eq == NULL || (size_t)(eq - kv) >= sizeof(k))
-		return 0;
-	memcpy(k, kv, (size_t)(eq - kv));
-	k[eq - kv] = '\0';
-	v = label_of(s, k);
-	return v && strcmp(v, eq + 1) == 0;
+		if (end == NULL)
+			end = kv + strlen(kv);
+		if (eq == NULL || eq > end)
+			return 0;
+		kl = (size_t)(eq - kv);
+		vl = (size_t)(end - eq - 1);
+		if (kl >= sizeof(k) || vl >= sizeof(v))
+			return 0;
+		memcpy(k, kv, kl);
+		k[kl] = '\0';
+		memcpy(v, eq + 1, vl);
+		v[vl] = '\0';
+		have = label_of(s, k);
+		if (have == NULL || strcmp(have, v) != 0)
+			return 0;
+		kv = *end ? end + 1 : end;
+	}
+	return 1;
 }
 
 static struct res *

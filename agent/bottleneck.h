@@ -51,4 +51,7 @@ char *bottlenecks_json(const struct bn_input *in);
 /* Render bottlenecks_json() output as text for people. 0 or -EINVAL. */
 int bottlenecks_text(const char *json, FILE *out);
 
+/* `chokepoint report` (agent/report.c): the CLI; returns the exit code. */
+int report_cmd_main(int argc, char **argv);
+
 #endif

@@ -2,8 +2,9 @@
 /*
  * The alerting JSON API: GET /api/v1/alerts (active instances, the alert
  * log, silences and maintenance windows), silences through POST
- * /api/v1/silences and DELETE /api/v1/silences/ID. The engine owns the
- * state; this only translates.
+ * /api/v1/silences and DELETE /api/v1/silences/ID, and the bottleneck
+ * ranking at GET /api/v1/bottlenecks. The engines own the logic; this only
+ * translates.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -13,6 +14,7 @@
 
 #include "agent.h"
 #include "alert.h"
+#include "bottleneck.h"
 #include "config.h"
 #include "http.h"
 #include "util.h"
@@ -195,6 +197,62 @@ h_silences(struct http_req *r)
 	return silence_list(r, a);
 }
 
+/* GET /api/v1/bottlenecks[?window=15m][&limit=20][&format=text] */
+static int
+h_bottlenecks(struct http_req *r)
+{
+	struct agent *ag = r->deps->agent;
+	const struct config *cfg = ag ? agent_config(ag) : NULL;
+	const char *w = http_arg(r, "window"), *lim = http_arg(r, "limit");
+	const char *fmt = http_arg(r, "format");
+	struct bn_input in = {0};
+	char *s, *end;
+
+	if (cfg == NULL)
+		return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "the agent is not running");
+	in.window_ms = cfg->bottlenecks.window_ms;
+	if (w && (duration_parse(w, &in.window_ms) < 0 ||
+		     in.window_ms < 60000 || in.window_ms > 7 * 86400000LL))
+		return http_error(r, MHD_HTTP_BAD_REQUEST, "window",
+		    "window must be a duration from 1m to 7d, like 15m");
+	if (lim) {
+		long n = strtol(lim, &end, 10);
+
+		if (*lim == '\0' || *end != '\0' || n < 1 || n > 1000)
+			return http_error(r, MHD_HTTP_BAD_REQUEST, "limit",
+			    "limit must be 1..1000");
+		in.limit = (size_t)n;
+	}
+	in.cache = agent_cache(ag);
+	in.store = agent_store(ag);
+	in.data_dir = cfg->agent.data_dir;
+	in.db = agent_db(ag);
+	in.targets = agent_targets(ag);
+	in.hostname = cfg->agent.hostname;
+	in.host_role = cfg->bottlenecks.host_role;
+	in.now_ms = now_ms();
+	s = bottlenecks_json(&in);
+	if (s == NULL)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+		    "cannot render");
+	if (fmt && strcmp(fmt, "text") == 0) {
+		char *txt = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&txt, &len);
+
+		if (f)
+			bottlenecks_text(s, f);
+		if (f)
+			fclose(f);
+		free(s);
+		return http_reply_owned(r, MHD_HTTP_OK,
+		    "text/plain; charset=utf-8", txt, len);
+	}
+	return http_reply_owned(r, MHD_HTTP_OK, "application/json", s,
+	    strlen(s));
+}
+
 void
 alert_api_register(void)
 {
@@ -204,6 +262,7 @@ alert_api_register(void)
 		return;
 	done = 1;
 	http_route_add("/api/v1/alerts", h_alerts);
+	http_route_add("/api/v1/bottlenecks", h_bottlenecks);
 	http_route_add_rw("/api/v1/silences", h_silences);
 	http_route_add_rw("/api/v1/silences/", h_silences);
 }
