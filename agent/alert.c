@@ -105,6 +105,7 @@ labels_from_json(struct inst *in, const char *s)
 		json_decref(o);
 		return;
 	}
+	free(in->labels); /* inst_add's empty array */
 	in->labels = xcalloc(json_object_size(o) + 1, sizeof(*in->labels));
 	json_object_foreach(o, k, v)
 	{

@@ -288,6 +288,7 @@ fetch(const char *file, const char *cf, int64_t start_ms, int64_t end_ms,
 	size_t n = 0;
 
 	*out = NULL;
+	*step = 1; /* in: the resolution wanted (the finest that covers) */
 	rrd_clear_error();
 	if (access(file, R_OK) != 0 ||
 	    rrd_fetch_r(file, cf, &start, &end, step, &nds, &names, &data) != 0)
