@@ -81,13 +81,17 @@ check "all $N alerts fired in the log" test "$fired" -eq $N
 check "collection not delayed by more than 10% of the interval" \
 	awk -v b="$b" -v d="$d" 'BEGIN { exit !(d - b <= 0.1) }'
 check "no collection tick skipped during the storm (skipped $sk0 -> $sk1)" test "${sk1:-x}" = "${sk0:-y}"
+ts=$(date +%s)
 wait_for sh -c "[ \"\$(sqlite3 $DB \"SELECT count(*) FROM hook_runs WHERE result = 'ok'\")\" -ge $N ]"
 runs=$(sqlite3 "$DB" "SELECT count(*) FROM hook_runs WHERE result = 'ok'")
-diag "hook runs completed: $runs"
+diag "hook runs completed: $runs (waited $(($(date +%s) - ts)) s)"
 check "every instance notified once ($N hook runs, no more)" test "$runs" -eq $N
 ev=$(curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^chokepoint_alert_eval_seconds' | awk '{print $NF}')
 diag "last alert pass took $ev s"
+ts=$(date +%s)
 kill $AGENT
 wait $AGENT
-check "agent stops cleanly with $N alerts firing" test $? -eq 0
+rc=$?
+diag "stop took $(($(date +%s) - ts)) s"
+check "agent stops cleanly with $N alerts firing" test $rc -eq 0
 finish
