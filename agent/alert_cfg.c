@@ -92,7 +92,7 @@ matchers_free(struct match_cfg *m)
 }
 
 static const char *const event_kinds[] = {"hotswap", "ecc", "firmware",
-    "link", "reboot", NULL};
+    "drift", "link", "reboot", NULL};
 
 static int
 rule_read(struct alert_cfg *a)
@@ -172,8 +172,8 @@ rule_read(struct alert_cfg *a)
 				break;
 		if (event_kinds[i] == NULL) {
 			cp_cfg_error(cp_cfg_child(an, "event"),
-			    "'event' must be hotswap, ecc, firmware, link or "
-			    "reboot, not '%s'",
+			    "'event' must be hotswap, ecc, firmware, drift, "
+			    "link or reboot, not '%s'",
 			    s);
 			bad = 1;
 		}

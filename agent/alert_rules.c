@@ -53,4 +53,7 @@ const char alert_builtin_yaml[] =
     "  - {name: target-down, absent: target, for: 1m, severity: critical}\n"
     "  - {name: hotswap, event: hotswap, hold: 15m}\n"
     "  - {name: firmware-changed, event: firmware, hold: 1h}\n"
+    /* The firmware log raises drift (warning) once when it starts. */
+    "  - {name: firmware-drift, event: drift, match: {severity: warning},\n"
+    "     hold: 24h}\n"
     "  - {name: reboot, event: reboot, hold: 15m}\n";

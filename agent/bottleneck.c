@@ -512,8 +512,8 @@ static const char *const use_names[] = {"utilization", "saturation",
 static int
 ev_cb(const struct db_event *e, void *arg)
 {
-	static const char *const kinds[] = {"hotswap", "firmware", "reboot",
-	    "ecc", "link"};
+	static const char *const kinds[] = {"hotswap", "firmware", "drift",
+	    "reboot", "ecc", "link"};
 	json_t *a = arg;
 
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
