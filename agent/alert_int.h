@@ -111,12 +111,10 @@ struct alerts {
 void alerts_step(struct alerts *a, struct inst *in, const struct alert_cfg *c,
     int level, int64_t now);
 struct inst *alerts_inst_get(struct alerts *a, struct sbuf *kb,
-    const char *rule, const char *target, const struct cp_label *l,
-    size_t n);
-void alerts_inst_resolve(struct alerts *a, struct inst *in, int64_t now,
-    const char *reason);
-int64_t alerts_repeat_of(struct alerts *a, const struct alert_cfg *c,
-    int sev);
+    const char *rule, const char *target, const struct cp_label *l, size_t n);
+void alerts_inst_resolve(
+    struct alerts *a, struct inst *in, int64_t now, const char *reason);
+int64_t alerts_repeat_of(struct alerts *a, const struct alert_cfg *c, int sev);
 
 /* alert_eval.c */
 void alerts_rules_free(struct alerts *a);
@@ -125,8 +123,8 @@ void alerts_roles_refresh(struct alerts *a);
 const char *alerts_role_of(struct alerts *a, const char *target);
 void alerts_windows_refresh(struct alerts *a, int64_t now);
 void alerts_windows_free(struct alerts *a);
-int alerts_silenced(struct alerts *a, const struct inst *in,
-    const char *role, const char *sev, int64_t now, char *why, size_t size);
+int alerts_silenced(struct alerts *a, const struct inst *in, const char *role,
+    const char *sev, int64_t now, char *why, size_t size);
 void alerts_eval_rule(struct alerts *a, const struct rule *r, int64_t now);
 void alerts_eval_unseen(struct alerts *a, int64_t now);
 

@@ -78,7 +78,7 @@ struct sig {
 	int hist;
 	double norm;
 	int64_t since_ms; /* hot since (history), 0 unknown */
-	double trend;	  /* last third minus first third of the window */
+	double trend;     /* last third minus first third of the window */
 };
 
 struct res {
@@ -95,9 +95,10 @@ struct set {
 	const struct bn_input *in;
 	struct res *v;
 	size_t n, cap;
-	json_t *consumers; /* target -> {cpu: [...], memory: [...], disk: [...]} */
-	json_t *ports;	   /* target -> [[ifname, util]...] */
-	double psi_io;	   /* host: max(psi_io some, full) */
+	json_t
+	    *consumers; /* target -> {cpu: [...], memory: [...], disk: [...]} */
+	json_t *ports;  /* target -> [[ifname, util]...] */
+	double psi_io;  /* host: max(psi_io some, full) */
 	int have_psi_io;
 };
 
@@ -195,8 +196,8 @@ consumer_add(struct set *st, const char *target, const char *what,
 		a = json_array();
 		json_object_set_new(t, what, a);
 	}
-	o = json_pack("{s:s,s:s,s:f}", "group", group, "metric", metric,
-	    "value", v);
+	o = json_pack(
+	    "{s:s,s:s,s:f}", "group", group, "metric", metric, "value", v);
 	json_array_append_new(a, o);
 }
 
@@ -211,17 +212,20 @@ walk_cb(const struct cache_series *s, void *arg)
 	/* Consumers: process groups (memory collector). */
 	if ((g = label_of(s, "group")) != NULL) {
 		if (strcmp(s->metric, "process_cpu_ratio") == 0)
-			consumer_add(st, s->target, "cpu", g, s->metric, s->value);
+			consumer_add(
+			    st, s->target, "cpu", g, s->metric, s->value);
 		else if (strcmp(s->metric, "process_rss_bytes") == 0)
-			consumer_add(st, s->target, "memory", g, s->metric,
-			    s->value);
-		else if (strcmp(s->metric, "process_read_bytes_per_second") == 0 ||
-		    strcmp(s->metric, "process_write_bytes_per_second") == 0)
-			consumer_add(st, s->target, "disk", g, s->metric,
-			    s->value);
+			consumer_add(
+			    st, s->target, "memory", g, s->metric, s->value);
+		else if (strcmp(s->metric, "process_read_bytes_per_second") ==
+		             0 ||
+		         strcmp(s->metric, "process_write_bytes_per_second") ==
+		             0)
+			consumer_add(
+			    st, s->target, "disk", g, s->metric, s->value);
 	}
-	if (strncmp(s->metric, "psi_io_", 7) == 0 &&
-	    st->in->hostname && strcmp(s->target, st->in->hostname) == 0) {
+	if (strncmp(s->metric, "psi_io_", 7) == 0 && st->in->hostname &&
+	    strcmp(s->target, st->in->hostname) == 0) {
 		st->have_psi_io = 1;
 		if (s->value > st->psi_io)
 			st->psi_io = s->value;
@@ -236,7 +240,8 @@ walk_cb(const struct cache_series *s, void *arg)
 			continue;
 		if (d->need && !has_label(s, d->need))
 			continue;
-		if (d->inst_label && (inst = label_of(s, d->inst_label)) == NULL)
+		if (d->inst_label &&
+		    (inst = label_of(s, d->inst_label)) == NULL)
 			continue;
 		/* The local host's interfaces are its NICs. */
 		if (strcmp(kind, "port") == 0 && st->in->hostname &&
@@ -257,9 +262,9 @@ walk_cb(const struct cache_series *s, void *arg)
 				p = json_array();
 				json_object_set_new(st->ports, s->target, p);
 			}
-			json_array_append_new(p, json_pack("{s:s,s:s,s:f}",
-			    "ifname", inst, "metric", s->metric, "value",
-			    s->value));
+			json_array_append_new(
+			    p, json_pack("{s:s,s:s,s:f}", "ifname", inst,
+			           "metric", s->metric, "value", s->value));
 		}
 		break;
 	}
@@ -324,8 +329,8 @@ history(struct set *st, struct sig *sg)
 		store_flush_file(in->store, sg->rrd);
 		store_file(in->store, sg->rrd, file, sizeof(file));
 	} else {
-		snprintf(file, sizeof(file), "%s/rrd/%s.rrd", in->data_dir,
-		    sg->rrd);
+		snprintf(
+		    file, sizeof(file), "%s/rrd/%s.rrd", in->data_dir, sg->rrd);
 	}
 	n = fetch(file, "AVERAGE", start, in->now_ms, &avg, &t0, &step);
 	nm = fetch(file, "MAX", start, in->now_ms, &mx, &t0m, &stepm);
@@ -363,7 +368,7 @@ history(struct set *st, struct sig *sg)
 		}
 		if (na && nb)
 			sg->trend = norm_of(sg->def, b / (double)nb) -
-			    norm_of(sg->def, a / (double)na);
+			            norm_of(sg->def, a / (double)na);
 	}
 	/* Since: the start of the current run of "hot" points. */
 	{
@@ -375,10 +380,10 @@ history(struct set *st, struct sig *sg)
 		if (i > 0 && !isnan(avg[i - 1]) &&
 		    norm_of(sg->def, avg[i - 1]) >= hot) {
 			while (i > 0 && !isnan(avg[i - 1]) &&
-			    norm_of(sg->def, avg[i - 1]) >= hot)
+			       norm_of(sg->def, avg[i - 1]) >= hot)
 				i--;
-			sg->since_ms = ((int64_t)t0 + (int64_t)i * (int64_t)step) *
-			    1000;
+			sg->since_ms =
+			    ((int64_t)t0 + (int64_t)i * (int64_t)step) * 1000;
 		}
 	}
 out:
@@ -430,7 +435,8 @@ score(struct set *st, struct res *r)
 				r->F = sg->norm;
 			break;
 		}
-		if (sg->since_ms && (r->since_ms == 0 || sg->since_ms < r->since_ms))
+		if (sg->since_ms &&
+		    (r->since_ms == 0 || sg->since_ms < r->since_ms))
 			r->since_ms = sg->since_ms;
 	}
 	if (strcmp(r->kind, "disk") == 0 && st->have_psi_io &&
@@ -506,23 +512,23 @@ class_of(const char *kind, const char *role)
 	return "other";
 }
 
-static const char *const use_names[] = {"utilization", "saturation",
-    "errors", "fault"};
+static const char *const use_names[] = {
+    "utilization", "saturation", "errors", "fault"};
 
 static int
 ev_cb(const struct db_event *e, void *arg)
 {
-	static const char *const kinds[] = {"hotswap", "firmware", "drift",
-	    "reboot", "ecc", "link"};
+	static const char *const kinds[] = {
+	    "hotswap", "firmware", "drift", "reboot", "ecc", "link"};
 	json_t *a = arg;
 
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (strcmp(e->kind, kinds[i]) == 0) {
-			json_array_append_new(a, json_pack(
-			    "{s:I,s:s,s:s,s:s}", "time_ms", (json_int_t)e->time_ms,
-			    "kind", e->kind, "component",
-			    e->component ? e->component : "", "message",
-			    e->message ? e->message : ""));
+			json_array_append_new(a,
+			    json_pack("{s:I,s:s,s:s,s:s}", "time_ms",
+			        (json_int_t)e->time_ms, "kind", e->kind,
+			        "component", e->component ? e->component : "",
+			        "message", e->message ? e->message : ""));
 			break;
 		}
 	return json_array_size(a) >= 10;
@@ -531,8 +537,10 @@ ev_cb(const struct db_event *e, void *arg)
 static int
 cons_cmp(const void *a, const void *b)
 {
-	double x = json_real_value(json_object_get(*(json_t *const *)a, "value"));
-	double y = json_real_value(json_object_get(*(json_t *const *)b, "value"));
+	double x =
+	    json_real_value(json_object_get(*(json_t *const *)a, "value"));
+	double y =
+	    json_real_value(json_object_get(*(json_t *const *)b, "value"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -546,7 +554,8 @@ top3(json_t *arr, const char *skip_ifname)
 
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_array_get(arr, i);
-		const char *ifn = json_string_value(json_object_get(o, "ifname"));
+		const char *ifn =
+		    json_string_value(json_object_get(o, "ifname"));
 
 		if (skip_ifname && ifn && strcmp(ifn, skip_ifname) == 0)
 			continue;
@@ -568,8 +577,8 @@ res_json(struct set *st, struct res *r, size_t rank)
 	json_t *cons = NULL;
 	char *name;
 
-	name = xasprintf("%s %s%s%s", r->target, r->kind, r->inst[0] ? " " : "",
-	    r->inst);
+	name = xasprintf(
+	    "%s %s%s%s", r->target, r->kind, r->inst[0] ? " " : "", r->inst);
 	json_object_set_new(o, "rank", json_integer((json_int_t)rank));
 	json_object_set_new(o, "resource", json_string(name));
 	free(name);
@@ -578,18 +587,19 @@ res_json(struct set *st, struct res *r, size_t rank)
 	json_object_set_new(o, "instance", json_string(r->inst));
 	json_object_set_new(o, "role", json_string(role));
 	json_object_set_new(o, "class", json_string(class_of(r->kind, role)));
-	json_object_set_new(o, "score", json_real(round(r->score * 1000) / 1000));
+	json_object_set_new(
+	    o, "score", json_real(round(r->score * 1000) / 1000));
 	json_object_set_new(o, "utilization",
 	    json_pack("{s:f,s:f,s:f}", "now", r->u_now, "p95", r->u_p95, "max",
-		r->u_max));
+	        r->u_max));
 	json_object_set_new(o, "saturation", json_real(r->S));
 	json_object_set_new(o, "errors", json_real(r->E));
 	json_object_set_new(o, "fault", json_boolean(r->F > 0));
 	for (size_t i = 0; i < r->nsig; i++) {
 		struct sig *sg = &r->sig[i];
-		json_t *so = json_pack("{s:s,s:s,s:f,s:f}", "metric", sg->metric,
-		    "use", use_names[sg->def->use], "value", sg->now, "level",
-		    sg->norm);
+		json_t *so = json_pack("{s:s,s:s,s:f,s:f}", "metric",
+		    sg->metric, "use", use_names[sg->def->use], "value",
+		    sg->now, "level", sg->norm);
 
 		if (sg->hist) {
 			json_object_set_new(so, "p95", json_real(sg->p95));
@@ -610,9 +620,9 @@ res_json(struct set *st, struct res *r, size_t rank)
 		json_object_set_new(o, "since", json_null());
 	}
 	json_object_set_new(o, "trend",
-	    json_string(r->trend > 0.05	   ? "rising"
-		    : r->trend < -0.05 ? "falling"
-				       : "steady"));
+	    json_string(r->trend > 0.05    ? "rising"
+	                : r->trend < -0.05 ? "falling"
+	                                   : "steady"));
 	/* Top consumers: process groups of the host, busiest other ports. */
 	if (strcmp(r->kind, "port") == 0) {
 		json_t *p = json_object_get(st->ports, r->target);
@@ -670,12 +680,13 @@ bottlenecks_json(const struct bn_input *in0)
 	arr = json_array();
 	for (size_t i = 0; i < st.n && i < lim; i++)
 		json_array_append_new(arr, res_json(&st, &st.v[i], i + 1));
-	root = json_pack("{s:I,s:I,s:I,s:s,s:o}", "time_ms",
-	    (json_int_t)in.now_ms, "window_seconds",
-	    (json_int_t)(in.window_ms / 1000), "resources", (json_int_t)st.n,
-	    "score", "1000*fault + 100*saturation + 10*utilization + errors; "
-		     "utilization = 0.5 now + 0.3 p95 + 0.2 max",
-	    "bottlenecks", arr);
+	root =
+	    json_pack("{s:I,s:I,s:I,s:s,s:o}", "time_ms", (json_int_t)in.now_ms,
+	        "window_seconds", (json_int_t)(in.window_ms / 1000),
+	        "resources", (json_int_t)st.n, "score",
+	        "1000*fault + 100*saturation + 10*utilization + errors; "
+	        "utilization = 0.5 now + 0.3 p95 + 0.2 max",
+	        "bottlenecks", arr);
 	s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(root);
 	for (size_t i = 0; i < st.n; i++) {
@@ -710,18 +721,21 @@ bottlenecks_text(const char *json, FILE *out)
 	if (root == NULL)
 		return -EINVAL;
 	arr = json_object_get(root, "bottlenecks");
-	fprintf(out, "bottlenecks (USE method), window %llds, %lld resources; "
-		     "score = %s\n",
-	    (long long)json_integer_value(json_object_get(root,
-		"window_seconds")),
+	fprintf(out,
+	    "bottlenecks (USE method), window %llds, %lld resources; "
+	    "score = %s\n",
+	    (long long)json_integer_value(
+	        json_object_get(root, "window_seconds")),
 	    (long long)json_integer_value(json_object_get(root, "resources")),
 	    json_string_value(json_object_get(root, "score")));
 	if (json_array_size(arr) == 0)
 		fprintf(out, "  no resources known yet\n");
-	json_array_foreach(arr, i, b)
-	{
-		json_t *u = json_object_get(b, "utilization"), *e, *x;
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *u, *e, *x, *a;
 		size_t j;
+
+		b = json_array_get(arr, i);
+		u = json_object_get(b, "utilization");
 
 		fprintf(out, "%2zu. %-32s [%s] score %.1f%s\n", i + 1,
 		    json_string_value(json_object_get(b, "resource")),
@@ -730,8 +744,9 @@ bottlenecks_text(const char *json, FILE *out)
 		    json_is_true(json_object_get(b, "fault")) ? "  FAULT" : "");
 		fprintf(out, "    ");
 		pct(out, "util", json_real_value(json_object_get(u, "now")));
-		fprintf(out, " (p95 %.0f%%, max %.0f%%), saturation %.2f, "
-			     "errors %.2f, trend %s",
+		fprintf(out,
+		    " (p95 %.0f%%, max %.0f%%), saturation %.2f, "
+		    "errors %.2f, trend %s",
 		    json_real_value(json_object_get(u, "p95")) * 100,
 		    json_real_value(json_object_get(u, "max")) * 100,
 		    json_real_value(json_object_get(b, "saturation")),
@@ -741,34 +756,39 @@ bottlenecks_text(const char *json, FILE *out)
 			fprintf(out, ", since %s",
 			    json_string_value(json_object_get(b, "since")));
 		fprintf(out, "\n    evidence:");
-		json_array_foreach(json_object_get(b, "evidence"), j, e)
+		a = json_object_get(b, "evidence");
+		for (j = 0; j < json_array_size(a); j++) {
+			e = json_array_get(a, j);
 			fprintf(out, "%s %s=%.4g", j ? "," : "",
 			    json_string_value(json_object_get(e, "metric")),
 			    json_real_value(json_object_get(e, "value")));
-		fprintf(out, "\n");
-		if (json_array_size(json_object_get(b, "consumers"))) {
-			fprintf(out, "    top consumers:");
-			json_array_foreach(json_object_get(b, "consumers"), j, x)
-			{
-				const char *n = json_string_value(
-				    json_object_get(x, "group"));
-
-				if (n == NULL)
-					n = json_string_value(
-					    json_object_get(x, "ifname"));
-				fprintf(out, "%s %s (%s %.4g)", j ? "," : "",
-				    n ? n : "?",
-				    json_string_value(json_object_get(x,
-					"metric")),
-				    json_real_value(json_object_get(x, "value")));
-			}
-			fprintf(out, "\n");
 		}
-		json_array_foreach(json_object_get(b, "events"), j, x)
+		fprintf(out, "\n");
+		a = json_object_get(b, "consumers");
+		if (json_array_size(a))
+			fprintf(out, "    top consumers:");
+		for (j = 0; j < json_array_size(a); j++) {
+			const char *n;
+
+			x = json_array_get(a, j);
+			n = json_string_value(json_object_get(x, "group"));
+			if (n == NULL)
+				n = json_string_value(
+				    json_object_get(x, "ifname"));
+			fprintf(out, "%s %s (%s %.4g)%s", j ? "," : "",
+			    n ? n : "?",
+			    json_string_value(json_object_get(x, "metric")),
+			    json_real_value(json_object_get(x, "value")),
+			    j + 1 == json_array_size(a) ? "\n" : "");
+		}
+		a = json_object_get(b, "events");
+		for (j = 0; j < json_array_size(a); j++) {
+			x = json_array_get(a, j);
 			fprintf(out, "    event: %s %s: %s\n",
 			    json_string_value(json_object_get(x, "kind")),
 			    json_string_value(json_object_get(x, "component")),
 			    json_string_value(json_object_get(x, "message")));
+		}
 	}
 	json_decref(root);
 	return 0;

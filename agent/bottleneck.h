@@ -35,15 +35,15 @@ struct targets;
 
 struct bn_input {
 	struct cache *cache;
-	struct store *store;	/* running agent: flush before reading */
-	const char *data_dir;	/* RRD files under DATA_DIR/rrd; NULL: none */
-	struct db *db;		/* correlated events; NULL: none */
+	struct store *store;     /* running agent: flush before reading */
+	const char *data_dir;    /* RRD files under DATA_DIR/rrd; NULL: none */
+	struct db *db;           /* correlated events; NULL: none */
 	struct targets *targets; /* device roles; NULL: none */
-	const char *hostname;	/* the local host's target name */
-	const char *host_role;	/* its role (bottlenecks.host_role) */
+	const char *hostname;    /* the local host's target name */
+	const char *host_role;   /* its role (bottlenecks.host_role) */
 	int64_t now_ms;
-	int64_t window_ms;	/* p95/max/events window (default 15 min) */
-	size_t limit;		/* entries in the ranking (default 20) */
+	int64_t window_ms; /* p95/max/events window (default 15 min) */
+	size_t limit;      /* entries in the ranking (default 20) */
 };
 
 /* The ranking as JSON (see docs in this header). Caller frees. */

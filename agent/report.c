@@ -78,7 +78,7 @@ http_get(const char *host, int port, const char *path)
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		goto out;
 	req = xasprintf("GET %s HTTP/1.0\r\nHost: %s\r\nAccept: "
-			"application/json\r\n\r\n",
+	                "application/json\r\n\r\n",
 	    path, host);
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
 		goto out;
@@ -199,8 +199,9 @@ sample_local(const struct config *cfg, struct cache *c, int64_t sample_ms)
 		x->ctx = ctx_new(x->p, cc->name, &env, &sink, sample_ms);
 		if (ctx_configure(x->ctx, cc->node, &x->state) < 0 ||
 		    x->p->desc->start(x->ctx, x->state) < 0) {
-			fprintf(stderr, "chokepoint: report: collector %s "
-					"cannot start\n",
+			fprintf(stderr,
+			    "chokepoint: report: collector %s "
+			    "cannot start\n",
 			    cc->name);
 			x->p->desc->stop(x->state);
 			ctx_free(x->ctx);
@@ -215,8 +216,8 @@ sample_local(const struct config *cfg, struct cache *c, int64_t sample_ms)
 		int64_t t = now_ms();
 
 		if (round) {
-			struct timespec ts = {sample_ms / 1000,
-			    (sample_ms % 1000) * 1000000};
+			struct timespec ts = {
+			    sample_ms / 1000, (sample_ms % 1000) * 1000000};
 
 			nanosleep(&ts, NULL);
 			t = now_ms();
@@ -246,8 +247,8 @@ report_local(const struct config *cfg, int64_t window_ms, size_t limit,
 	struct stat sb;
 
 	sample_local(cfg, c, sample_ms);
-	snprintf(dbpath, sizeof(dbpath), "%s/chokepoint.db",
-	    cfg->agent.data_dir);
+	snprintf(
+	    dbpath, sizeof(dbpath), "%s/chokepoint.db", cfg->agent.data_dir);
 	/* Only an existing database: a report never creates one. */
 	if (stat(dbpath, &sb) == 0)
 		db = db_open(cfg->agent.data_dir, err, sizeof(err));
@@ -298,18 +299,20 @@ report_cmd_main(int argc, char **argv)
 		case 'w':
 			if (duration_parse(optarg, &window_ms) < 0 ||
 			    window_ms < 60000 || window_ms > 7 * 86400000LL) {
-				fprintf(stderr, "chokepoint: report: --window "
-						"must be a duration from 1m to "
-						"7d, not '%s'\n",
+				fprintf(stderr,
+				    "chokepoint: report: --window "
+				    "must be a duration from 1m to "
+				    "7d, not '%s'\n",
 				    optarg);
 				return 2;
 			}
 			break;
 		case 'n':
 			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || limit < 1 || limit > 1000) {
+			if (*optarg == '\0' || *end || limit < 1 ||
+			    limit > 1000) {
 				fprintf(stderr, "chokepoint: report: --limit "
-						"must be 1..1000\n");
+				                "must be 1..1000\n");
 				return 2;
 			}
 			break;
@@ -320,7 +323,7 @@ report_cmd_main(int argc, char **argv)
 			if (duration_parse(optarg, &sample_ms) < 0 ||
 			    sample_ms < 100 || sample_ms > 60000) {
 				fprintf(stderr, "chokepoint: report: --sample "
-						"must be 100ms..60s\n");
+				                "must be 100ms..60s\n");
 				return 2;
 			}
 			break;
@@ -333,7 +336,8 @@ report_cmd_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "chokepoint: report: unexpected argument '%s'\n",
+		fprintf(stderr,
+		    "chokepoint: report: unexpected argument '%s'\n",
 		    argv[optind]);
 		return 2;
 	}
@@ -348,7 +352,8 @@ report_cmd_main(int argc, char **argv)
 	if (window_ms == 0)
 		window_ms = cfg->bottlenecks.window_ms;
 	if (!local) {
-		snprintf(q, sizeof(q), "/api/v1/bottlenecks?window=%s&limit=%ld",
+		snprintf(q, sizeof(q),
+		    "/api/v1/bottlenecks?window=%s&limit=%ld",
 		    duration_format(window_ms, wb, sizeof(wb)), limit);
 		s = http_get(cfg->web.host, cfg->web.port, q);
 		if (s && strstr(s, "\"bottlenecks\"") == NULL) {

@@ -44,10 +44,10 @@ h_alerts(struct http_req *r)
 	}
 	s = alerts_json(a, now_ms(), (size_t)limit);
 	if (s == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-		    "cannot render");
-	return http_reply_owned(r, MHD_HTTP_OK, "application/json", s,
-	    strlen(s));
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
 static int
@@ -58,14 +58,14 @@ silence_list(struct http_req *r, struct alerts *a)
 
 	free(s);
 	if (o == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-		    "cannot render");
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
 	res = json_pack("{sO}", "silences", json_object_get(o, "silences"));
 	out = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
 	json_decref(o);
-	return http_reply_owned(r, MHD_HTTP_OK, "application/json", out,
-	    strlen(out));
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", out, strlen(out));
 }
 
 static int
@@ -79,7 +79,8 @@ time_arg(json_t *o, const char *key, int64_t *ms)
 		*ms = json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v) && time_parse_rfc3339(json_string_value(v), ms) == 0)
+	if (json_is_string(v) &&
+	    time_parse_rfc3339(json_string_value(v), ms) == 0)
 		return 0;
 	return -EINVAL;
 }
@@ -132,7 +133,7 @@ silence_add(struct http_req *r, struct alerts *a)
 	}
 	v = json_object_get(o, "duration");
 	if (v && (!json_is_string(v) ||
-		     duration_parse(json_string_value(v), &dur) < 0)) {
+	             duration_parse(json_string_value(v), &dur) < 0)) {
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "duration",
 		    "duration must be like 30m, 2h");
 		goto out;
@@ -157,8 +158,8 @@ silence_add(struct http_req *r, struct alerts *a)
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "{\"id\":%lld}\n", (long long)id);
-	rc = http_reply(r, MHD_HTTP_CREATED, "application/json", buf,
-	    strlen(buf));
+	rc = http_reply(
+	    r, MHD_HTTP_CREATED, "application/json", buf, strlen(buf));
 out:
 	free(mc.keys);
 	free(mc.values);
@@ -185,8 +186,8 @@ h_silences(struct http_req *r)
 			return http_error(r, MHD_HTTP_BAD_REQUEST, "id",
 			    "DELETE /api/v1/silences/ID");
 		if (alerts_silence_del(a, id) < 0)
-			return http_error(r, MHD_HTTP_NOT_FOUND, "id",
-			    "no such silence");
+			return http_error(
+			    r, MHD_HTTP_NOT_FOUND, "id", "no such silence");
 		return http_reply(r, MHD_HTTP_OK, "application/json",
 		    "{\"deleted\":true}\n", 17);
 	}
@@ -213,7 +214,7 @@ h_bottlenecks(struct http_req *r)
 		    "the agent is not running");
 	in.window_ms = cfg->bottlenecks.window_ms;
 	if (w && (duration_parse(w, &in.window_ms) < 0 ||
-		     in.window_ms < 60000 || in.window_ms > 7 * 86400000LL))
+	             in.window_ms < 60000 || in.window_ms > 7 * 86400000LL))
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "window",
 		    "window must be a duration from 1m to 7d, like 15m");
 	if (lim) {
@@ -234,8 +235,8 @@ h_bottlenecks(struct http_req *r)
 	in.now_ms = now_ms();
 	s = bottlenecks_json(&in);
 	if (s == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-		    "cannot render");
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
 	if (fmt && strcmp(fmt, "text") == 0) {
 		char *txt = NULL;
 		size_t len = 0;
@@ -246,11 +247,11 @@ h_bottlenecks(struct http_req *r)
 		if (f)
 			fclose(f);
 		free(s);
-		return http_reply_owned(r, MHD_HTTP_OK,
-		    "text/plain; charset=utf-8", txt, len);
+		return http_reply_owned(
+		    r, MHD_HTTP_OK, "text/plain; charset=utf-8", txt, len);
 	}
-	return http_reply_owned(r, MHD_HTTP_OK, "application/json", s,
-	    strlen(s));
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
 void

@@ -166,11 +166,11 @@ log_rows(struct fx *fx, const char *where)
 	char sql[256];
 	int n = -1;
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM alert_log WHERE %s",
-	    where);
+	snprintf(
+	    sql, sizeof(sql), "SELECT count(*) FROM alert_log WHERE %s", where);
 	db_lock(fx->db);
-	assert_int_equal(sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st,
-			     NULL),
+	assert_int_equal(
+	    sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -219,7 +219,7 @@ static void
 hysteresis_keeps_firing_inside_band(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8}\n");
+	                       "above: 0.9, clear: 0.8}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -243,7 +243,7 @@ static void
 flapping_input_is_damped(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8}\n");
+	                       "above: 0.9, clear: 0.8}\n");
 	int64_t t = T0;
 
 	(void)state;
@@ -260,10 +260,10 @@ flapping_input_is_damped(void **state)
 		at(fx, i % 2 ? 0.5 : 0.95, t);
 	/* Firings 2, 3, 4 (+ recoveries) sent; 5th and later held. */
 	assert_int_equal(fx->nnotes, 2 + 6);
-	assert_true(log_rows(fx, "notified = 0 AND reason LIKE 'flapping%'") >=
-	    1);
+	assert_true(
+	    log_rows(fx, "notified = 0 AND reason LIKE 'flapping%'") >= 1);
 	assert_true(log_rows(fx, "notified = 0 AND reason LIKE "
-				 "'firing was never notified%'") >= 1);
+	                         "'firing was never notified%'") >= 1);
 	fx_free(fx);
 }
 
@@ -271,7 +271,7 @@ static void
 warn_crit_transitions(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8, critical: 0.98}\n");
+	                       "above: 0.9, clear: 0.8, critical: 0.98}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -301,7 +301,7 @@ static void
 repeat_at_interval_and_recovery_not_held(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, repeat: 1m}\n");
+	                       "above: 0.9, repeat: 1m}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -322,11 +322,12 @@ repeat_at_interval_and_recovery_not_held(void **state)
 static void
 absence_of_data_and_target_down(void **state)
 {
-	struct fx *fx = fx_new(
-	    "alerts:\n"
-	    "  - {name: gone, metric: test_ratio, absent: 3, severity: critical}\n"
-	    "  - {name: target-down, absent: target, for: 30s, "
-	    "severity: critical, match: {role: core}}\n");
+	struct fx *fx =
+	    fx_new("alerts:\n"
+	           "  - {name: gone, metric: test_ratio, absent: 3, severity: "
+	           "critical}\n"
+	           "  - {name: target-down, absent: target, for: 30s, "
+	           "severity: critical, match: {role: core}}\n");
 	struct cp_target_status st = {0};
 
 	(void)state;
@@ -371,7 +372,7 @@ static void
 events_fire_at_once_and_resolve_after_hold(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: hotswap, event: hotswap, "
-			       "hold: 5m}\n");
+	                       "hold: 5m}\n");
 	struct db_event ev = {0, T0, "core1", "hotswap", "PSU 2",
 	    CP_SEV_WARNING, "present", "absent", "PSU 2 removed"};
 
@@ -411,10 +412,10 @@ silences_hold_back_and_release(void **state)
 	at(fx, 0.95, T0);
 	assert_int_equal(fx->nnotes, 0);
 	assert_int_equal(log_rows(fx, "notified = 0 AND reason LIKE "
-				      "'silence #%'"),
+	                              "'silence #%'"),
 	    1);
 	assert_int_equal(log_rows(fx, "notified = 0 AND reason LIKE "
-				      "'silence planned%'"),
+	                              "'silence planned%'"),
 	    1);
 	/* The API silence ends: the firing alert goes out now. */
 	at(fx, 0.95, T0 + 60000);
@@ -442,8 +443,8 @@ maintenance_window_weekly(void **state)
 	(void)state;
 	at(fx, 0.95, T0);
 	assert_int_equal(fx->nnotes, 0);
-	assert_int_equal(log_rows(fx, "reason LIKE 'maintenance window fri%'"),
-	    1);
+	assert_int_equal(
+	    log_rows(fx, "reason LIKE 'maintenance window fri%'"), 1);
 	at(fx, 0.95, T0 + 1800000); /* 08:30: over */
 	assert_int_equal(fx->nnotes, 1);
 	fx_free(fx);
@@ -517,7 +518,7 @@ static void
 builtin_rules_parse_and_can_be_switched_off(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: cpu-busy, metric: x, "
-			       "above: 1, enabled: false}\n");
+	                       "above: 1, enabled: false}\n");
 
 	(void)state;
 	put(fx, "host1", "cpu_busy_ratio", "cpu", "total", 0.999, T0);

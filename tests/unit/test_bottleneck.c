@@ -89,8 +89,7 @@ saturated_db_disk_ranks_first(void **state)
 	put(c, "db1", "disk_util_ratio", "disk", "sdb", 0.96, T0);
 	put(c, "db1", "disk_queue_size", "disk", "sdb", 12, T0);
 	put(c, "db1", "disk_write_await_seconds", "disk", "sdb", 0.08, T0);
-	put(c, "db1", "process_write_bytes_per_second", "group", "db", 5e7,
-	    T0);
+	put(c, "db1", "process_write_bytes_per_second", "group", "db", 5e7, T0);
 	put(c, "db1", "process_write_bytes_per_second", "group", "web", 1e5,
 	    T0);
 	j = rank(c, NULL, "db");
@@ -99,14 +98,14 @@ saturated_db_disk_ranks_first(void **state)
 	assert_string_equal(at(j, 1, "resource"), "db1 cpu");
 	assert_string_equal(at(j, 1, "class"), "DB CPU/memory");
 	/* The consumer that writes most comes first. */
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(json_array_get(
-						   json_object_get(j,
-						       "bottlenecks"),
-						   0),
-					       "consumers"),
-				    0),
-				"group")),
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(
+	            json_object_get(
+	                json_array_get(json_object_get(j, "bottlenecks"), 0),
+	                "consumers"),
+	            0),
+	        "group")),
 	    "db");
 	json_decref(j);
 	cache_free(c);
@@ -125,16 +124,14 @@ saturation_beats_higher_utilisation(void **state)
 	/* A core uplink at 99% without drops... */
 	put(c, "core1", "if_out_util_ratio", "ifname", "Te1/1", 0.99, T0);
 	put(c, "core1", "if_in_util_ratio", "ifname", "Te1/1", 0.40, T0);
-	put(c, "core1", "if_out_discards_per_second", "ifname", "Te1/1", 0,
-	    T0);
+	put(c, "core1", "if_out_discards_per_second", "ifname", "Te1/1", 0, T0);
 	put(c, "core1", "if_out_util_ratio", "ifname", "Te1/2", 0.20, T0);
 	/* ...ranks below web memory at 60% that is swapping. */
 	put(c, "db1", "memory_used_ratio", NULL, NULL, 0.6, T0);
 	put(c, "db1", "swap_in_pages_per_second", NULL, NULL, 2000, T0);
 	/* and below an access port dropping packets at 70%. */
 	put(c, "acc1", "if_out_util_ratio", "ifname", "Gi0/7", 0.7, T0);
-	put(c, "acc1", "if_out_discards_per_second", "ifname", "Gi0/7", 50,
-	    T0);
+	put(c, "acc1", "if_out_discards_per_second", "ifname", "Gi0/7", 50, T0);
 	j = rank(c, tg, "web");
 	assert_string_equal(at(j, 0, "resource"), "db1 memory");
 	assert_string_equal(at(j, 0, "class"), "web-server memory");
@@ -181,14 +178,14 @@ errors_break_ties(void **state)
 	assert_string_equal(at(j, 0, "resource"), "sw1 port b");
 	assert_string_equal(at(j, 1, "resource"), "sw1 port a");
 	/* Busiest other ports are the consumers of a port. */
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(json_array_get(
-						   json_object_get(j,
-						       "bottlenecks"),
-						   0),
-					       "consumers"),
-				    0),
-				"ifname")),
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(
+	            json_object_get(
+	                json_array_get(json_object_get(j, "bottlenecks"), 0),
+	                "consumers"),
+	            0),
+	        "ifname")),
 	    "a");
 	json_decref(j);
 	cache_free(c);
@@ -282,16 +279,16 @@ history_gives_p95_max_since_and_events(void **state)
 	u = json_object_get(b, "utilization");
 	assert_true(json_real_value(json_object_get(u, "p95")) > 0.94);
 	assert_true(json_real_value(json_object_get(u, "max")) > 0.99);
-	assert_string_equal(json_string_value(json_object_get(b, "trend")),
-	    "rising");
+	assert_string_equal(
+	    json_string_value(json_object_get(b, "trend")), "rising");
 	/* Hot since about 5 minutes ago (one step of slack). */
-	assert_true(json_integer_value(json_object_get(b, "since_ms")) >=
-	    now - 320000);
-	assert_true(json_integer_value(json_object_get(b, "since_ms")) <=
-	    now - 280000);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(b, "events"), 0),
-				"kind")),
+	assert_true(
+	    json_integer_value(json_object_get(b, "since_ms")) >= now - 320000);
+	assert_true(
+	    json_integer_value(json_object_get(b, "since_ms")) <= now - 280000);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(b, "events"), 0), "kind")),
 	    "firmware");
 	json_decref(j);
 	free(s);
