@@ -57,7 +57,7 @@ set_filter(
 }
 
 /* Mapped bytes given back once read (a multiple of the page size). */
-#define RELEASE_STEP (8u << 20)
+#define RELEASE_STEP (4u << 20)
 /* Largest record libpcap itself accepts (MAXIMUM_SNAPLEN). */
 #define MAX_RECORD 262144
 
