@@ -52,7 +52,7 @@ main(int argc, char **argv)
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: pcapreplay IFACE FILE PPS SECONDS "
-				"(PPS 0: as fast as possible)\n");
+		                "(PPS 0: as fast as possible)\n");
 		return 2;
 	}
 	pps = strtod(argv[3], NULL);
@@ -81,8 +81,8 @@ main(int argc, char **argv)
 	sll.sll_ifindex = (int)if_nametoindex(argv[1]);
 	if (fd < 0 || sll.sll_ifindex == 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		fprintf(stderr, "pcapreplay: %s: %s\n", argv[1],
-		    strerror(errno));
+		fprintf(
+		    stderr, "pcapreplay: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
 	start = mono_ns_();
@@ -93,8 +93,9 @@ main(int argc, char **argv)
 		if (now >= end)
 			break;
 		/* Send what is due by now, then sleep a millisecond. */
-		due = pps > 0 ? (uint64_t)((double)(now - start) * pps / 1e9) + 1 :
-				sent + 4 * BATCH;
+		due = pps > 0
+		          ? (uint64_t)((double)(now - start) * pps / 1e9) + 1
+		          : sent + 4 * BATCH;
 		while (sent < due) {
 			n = due - sent < BATCH ? due - sent : BATCH;
 			for (i = 0; i < n; i++) {
@@ -112,8 +113,9 @@ main(int argc, char **argv)
 			/* Frames the kernel refused are not counted as sent. */
 			sent += k > 0 ? (uint64_t)k : 0;
 			if (k < (int)n)
-				next = (next + nframes - (n - (k > 0 ? (size_t)k : 0))) %
-				    nframes;
+				next = (next + nframes -
+				           (n - (k > 0 ? (size_t)k : 0))) %
+				       nframes;
 			if (k <= 0)
 				break;
 		}
@@ -121,7 +123,8 @@ main(int argc, char **argv)
 			tick += 1000000;
 			ts.tv_sec = tick / 1000000000;
 			ts.tv_nsec = tick % 1000000000;
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			clock_nanosleep(
+			    CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		}
 	}
 	now = mono_ns_();
