@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "auth.h"
 #include "log.h"
 
 static const char usage[] =
@@ -26,6 +27,12 @@ static const char usage[] =
     "  check -c FILE        validate a config; every error as FILE:LINE:COL\n"
     "                       (exit 0 valid, 1 invalid)\n"
     "  defaults             print the embedded default config\n"
+    "  passwd NAME [--role read|admin]\n"
+    "                       read a password on standard input and print\n"
+    "                       its salted hash for web.auth.users\n"
+    "  token NAME [--role read|admin]\n"
+    "                       make a bearer token; prints it once, and its\n"
+    "                       salted hash for web.auth.tokens\n"
     "\n"
     "options:\n"
     "  -c, --config FILE    the YAML config\n"
@@ -104,6 +111,8 @@ main(int argc, char **argv)
 		}
 		return agent_check(config, stdout);
 	}
+	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
+		return auth_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 
