@@ -34,6 +34,7 @@ struct gimg {
 	int64_t series_ms; /* the series' last update it was drawn with */
 	int64_t made_ms;
 	int64_t step_ms;
+	char area[128]; /* plot area and time span, for zooming */
 };
 
 static struct gimg *gcache[GCACHE_SLOTS];
@@ -137,9 +138,12 @@ capacity_of(struct cache *c, const struct gopts *o, double *cap)
 }
 
 static char *
-render(const char *path, const struct gopts *o, size_t *len, char *err,
-    size_t errlen)
+render(const char *path, const struct gopts *o, size_t *len, char *area,
+    char *err, size_t errlen)
 {
+	static const char *const geo[] = {"graph_left", "graph_top",
+	    "graph_width", "graph_height", "graph_start", "graph_end"};
+	long long gv[6] = {0};
 	char (*a)[4400] = xcalloc(64, sizeof(*a));
 	char *argv[64], title[512], ep[4300];
 	int n = 0, ratio;
@@ -214,6 +218,9 @@ render(const char *path, const struct gopts *o, size_t *len, char *err,
 	ARG("GPRINT:p95:%%.2lf%%s");
 	if (isfinite(o->capacity))
 		ARG("HRULE:%.6g#f85149:capacity", o->capacity * (ratio ? 100 : 1));
+	/* Headroom is the point: the capacity line is always in view. */
+	if (isfinite(o->capacity))
+		ARG("--upper-limit=%.6g", o->capacity * (ratio ? 100 : 1));
 	ARG("GPRINT:last:now %%.2lf%%s");
 #undef ARG
 	for (int k = 0; k < n; k++)
@@ -221,12 +228,22 @@ render(const char *path, const struct gopts *o, size_t *len, char *err,
 	pthread_mutex_lock(&rrd_mu);
 	rrd_clear_error();
 	info = rrd_graph_v(n, argv);
-	for (i = info; i; i = i->next)
+	for (i = info; i; i = i->next) {
+		for (size_t k = 0; k < ARRAY_SIZE(geo); k++)
+			if (strcmp(i->key, geo[k]) == 0)
+				gv[k] = i->type == RD_I_CNT
+				    ? (long long)i->value.u_cnt
+				    : i->type == RD_I_VAL
+				    ? (long long)i->value.u_val
+				    : i->type == RD_I_INT ? i->value.u_int : 0;
 		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
 			out = xmalloc(i->value.u_blo.size ? i->value.u_blo.size : 1);
 			memcpy(out, i->value.u_blo.ptr, i->value.u_blo.size);
 			*len = i->value.u_blo.size;
 		}
+	}
+	snprintf(area, 128, "%lld,%lld,%lld,%lld,%lld,%lld", gv[0], gv[1],
+	    gv[2], gv[3], gv[4], gv[5]);
 	if (out == NULL)
 		snprintf(err, errlen, "%s",
 		    rrd_test_error() ? rrd_get_error() : "no image");
@@ -322,7 +339,7 @@ h_graph(struct http_req *r)
 		store_flush_file(r->deps->store, ws.rrd);
 		store_file(r->deps->store, ws.rrd, path, sizeof(path));
 		g = xcalloc(1, sizeof(*g));
-		g->data = render(path, &o, &g->len, err, sizeof(err));
+		g->data = render(path, &o, &g->len, g->area, err, sizeof(err));
 		if (g->data == NULL) {
 			free(g);
 			return http_error(r, MHD_HTTP_NOT_FOUND, "metric", err);
@@ -345,6 +362,8 @@ h_graph(struct http_req *r)
 	b.max_age = left > 0 ? (int)left : 0;
 	b.mtime_s = g->series_ms / 1000;
 	b.compress = o.svg;
+	b.hname = "X-Graph-Area";
+	b.hvalue = g->area;
 	return http_send(r, MHD_HTTP_OK, o.svg ? "image/svg+xml" : "image/png",
 	    &b);
 }

@@ -69,7 +69,7 @@ common_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Content-Security-Policy",
 	    "default-src 'self'; script-src 'self'; style-src 'self'; "
-	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+	    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
 	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 }
@@ -186,6 +186,8 @@ http_send(struct http_req *r, unsigned status, const char *ctype,
 		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (b->etag)
 		MHD_add_response_header(resp, "ETag", b->etag);
+	if (b->hname && b->hvalue)
+		MHD_add_response_header(resp, b->hname, b->hvalue);
 	if (b->max_age >= 0) {
 		snprintf(hdr, sizeof(hdr), "max-age=%d", b->max_age);
 		MHD_add_response_header(resp, "Cache-Control", hdr);
@@ -207,7 +209,7 @@ int
 http_reply(struct http_req *r, unsigned status, const char *ctype,
     const char *body, size_t len)
 {
-	struct http_body b = {body, len, NULL, NULL, NULL, -1, 0, NULL, 1, 0};
+	struct http_body b = {body, len, NULL, NULL, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
 
 	return http_send(r, status, ctype, &b);
 }
@@ -216,7 +218,7 @@ int
 http_reply_owned(struct http_req *r, unsigned status, const char *ctype,
     char *body, size_t len)
 {
-	struct http_body b = {body, len, free, body, NULL, -1, 0, NULL, 1, 0};
+	struct http_body b = {body, len, free, body, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
 
 	return http_send(r, status, ctype, &b);
 }
@@ -285,7 +287,7 @@ h_metrics(struct http_req *r)
 {
 	struct cache_text *t = cache_metrics_text(r->deps->cache);
 	struct http_body b = {t->data, t->len, text_release, t, NULL, -1, 0,
-	    NULL, 0, 0};
+	    NULL, 0, 0, NULL, NULL};
 
 	/* Scrapers rarely ask for gzip; compressing 1 MB per scrape would
 	 * cost more than serving it. */

@@ -81,6 +81,7 @@ struct http_body {
 	const char *encoding;
 	int compress;
 	int persistent; /* data outlives the server: sent without a copy */
+	const char *hname, *hvalue; /* one extra header, or NULL */
 };
 int http_send(struct http_req *r, unsigned status, const char *ctype,
     const struct http_body *b);
