@@ -171,8 +171,9 @@ device(struct cp_ctx *ctx, struct synth *s, double t)
 		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 8);
 		counter(ctx, dev, "if_out_bits_total", l, 2,
 		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 8);
-		counter(ctx, dev, "if_in_errors_total", l, 2,
-		    tms * (uint64_t)i / 1000, 1);
+		/* Milli-errors, scaled back: exactly i errors per second. */
+		counter(ctx, dev, "if_in_errors_total", l, 2, tms * (uint64_t)i,
+		    0.001);
 		counter(ctx, dev, "if_out_errors_total", l, 2, 0, 1);
 		counter(ctx, dev, "if_in_discards_total", l, 2,
 		    (uint64_t)(t * (double)(i % 3)), 1);
