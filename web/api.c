@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "auth.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
@@ -917,6 +918,44 @@ h_overview(struct http_req *r)
 	return web_json(r, MHD_HTTP_OK, out);
 }
 
+static const char *const role_names[] = {"none", "read", "admin"};
+
+static int
+h_whoami(struct http_req *r)
+{
+	return web_json(r, MHD_HTTP_OK,
+	    json_pack("{s:o,s:s}", "user",
+		r->user ? json_string(r->user) : json_null(), "role",
+		role_names[r->role >= 0 && r->role <= 2 ? r->role : 0]));
+}
+
+/* Internals (paths, queue sizes) are for admins only. */
+static int
+h_admin_stats(struct http_req *r)
+{
+	struct cache_stats cs;
+	struct store_stats ss = {0};
+	const struct config *cfg = agent_config(r->deps->agent);
+
+	if (r->role < AUTH_ADMIN)
+		return http_error(r, MHD_HTTP_FORBIDDEN, "Authorization",
+		    "admin role required");
+	cache_get_stats(r->deps->cache, &cs);
+	if (r->deps->store)
+		store_get_stats(r->deps->store, &ss);
+	return web_json(r, MHD_HTTP_OK,
+	    json_pack("{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
+		"data_dir", cfg->agent.data_dir, "uptime_ms",
+		(json_int_t)(now_ms() - r->deps->started_ms), "cache",
+		"series", (json_int_t)cs.series, "samples_total",
+		(json_int_t)cs.samples_total, "resets_total",
+		(json_int_t)cs.resets_total, "rrd", "pending",
+		(json_int_t)ss.pending, "written_total",
+		(json_int_t)ss.written_total, "write_errors",
+		(json_int_t)ss.write_errors, "dropped_total",
+		(json_int_t)ss.dropped_total));
+}
+
 void
 api_register(void)
 {
@@ -928,6 +967,8 @@ api_register(void)
 	    {"/api/v1/events", h_events},
 	    {"/api/v1/firmware", h_firmware},
 	    {"/api/v1/overview", h_overview},
+	    {"/api/v1/whoami", h_whoami},
+	    {"/api/v1/admin/stats", h_admin_stats},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)

@@ -105,6 +105,7 @@ struct gopts {
 	size_t nlabels;
 	int svg, dark, cf; /* cf: 0 both, 1 AVERAGE, 2 MAX */
 	int64_t start, end, w, h;
+	double current;	 /* the cache's value */
 	double capacity; /* NAN: none */
 };
 
@@ -137,6 +138,25 @@ capacity_of(struct cache *c, const struct gopts *o, double *cap)
 	return -ENOENT;
 }
 
+/* 1.23 k / M / G..., as rrdtool's %s would, for a COMMENT. */
+static const char *
+si(double v, char *buf, size_t size)
+{
+	static const char pre[] = " kMGTPE";
+	size_t i = 0;
+
+	if (!isfinite(v)) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	while (fabs(v) >= 1000 && i + 1 < sizeof(pre) - 1) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, size, "%.2f%c", v, pre[i]);
+	return buf;
+}
+
 static char *
 render(const char *path, const struct gopts *o, size_t *len, char *area,
     char *err, size_t errlen)
@@ -145,7 +165,7 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	    "graph_width", "graph_height", "graph_start", "graph_end"};
 	long long gv[6] = {0};
 	char (*a)[4400] = xcalloc(64, sizeof(*a));
-	char *argv[64], title[512], ep[4300];
+	char *argv[64], title[512], ep[4300], nowbuf[32];
 	int n = 0, ratio;
 	size_t ml = strlen(o->metric);
 	rrd_info_t *info, *i;
@@ -209,7 +229,6 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	ARG("CDEF:avg=ra,%d,*", ratio ? 100 : 1);
 	ARG("CDEF:max=rm,%d,*", ratio ? 100 : 1);
 	ARG("VDEF:p95=%s,95,PERCENTNAN", o->cf == 1 ? "avg" : "max");
-	ARG("VDEF:last=avg,LAST");
 	if (o->cf != 2)
 		ARG("AREA:avg#2f81f780:average");
 	if (o->cf != 1)
@@ -221,7 +240,9 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	/* Headroom is the point: the capacity line is always in view. */
 	if (isfinite(o->capacity))
 		ARG("--upper-limit=%.6g", o->capacity * (ratio ? 100 : 1));
-	ARG("GPRINT:last:now %%.2lf%%s");
+	/* "now" is the cache's value: what the pages show. */
+	ARG("COMMENT:now %s", si(o->current * (ratio ? 100 : 1), nowbuf,
+	    sizeof(nowbuf)));
 #undef ARG
 	for (int k = 0; k < n; k++)
 		argv[k] = a[k];
@@ -327,6 +348,7 @@ h_graph(struct http_req *r)
 		o.end = ws.time_ms / 1000;
 	if (o.start >= o.end)
 		o.start = o.end - 60;
+	o.current = ws.value;
 	o.capacity = NAN;
 	capacity_of(r->deps->cache, &o, &o.capacity);
 	snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s|%lld|%lld|%d|%d|%.6g",

@@ -427,6 +427,48 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
 	    resp);
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of the path and query (in place). A decoded NUL would
+ * silently cut a C string ("/app.js%00.png" read as "/app.js"): it becomes
+ * DEL instead, which every validator refuses.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *o = s;
+
+	(void)cls;
+	(void)c;
+	for (char *p = s; *p; p++) {
+		int h, l;
+
+		if (*p == '%' && (h = hexval(p[1])) >= 0 &&
+		    (l = hexval(p[2])) >= 0) {
+			*o = (char)(h * 16 + l);
+			if (*o == '\0')
+				*o = 0x7f;
+			o++;
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return (size_t)(o - s);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -470,6 +512,7 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
 	    (unsigned)(h->cfg.timeout_ms / 1000),
 	    /* Caps the request line and headers: larger ones get 414/431. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_ARRAY, tls ? tlsopts : none,
 	    MHD_OPTION_END);
 }

@@ -64,7 +64,7 @@ async function api(path) {
 function timeRange() {
   const q = state();
   if (q.get('from') && q.get('to')) return { from: q.get('from'), to: q.get('to') };
-  const r = RANGES[q.get('range')] ? q.get('range') : '24h';
+  const r = RANGES[q.get('range')] ? q.get('range') : '1h';
   return { from: '-' + (r === '24h' ? '1d' : r === '1y' ? '365d' : r), to: 'now' };
 }
 
@@ -375,7 +375,7 @@ async function render() {
   const seq = ++renderSeq;
   const main = el('main', { id: 'main', 'data-page': page });
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page);
-  const range = q.get('from') ? 'custom' : (RANGES[q.get('range')] ? q.get('range') : '24h');
+  const range = q.get('from') ? 'custom' : (RANGES[q.get('range')] ? q.get('range') : '1h');
   for (const b of document.querySelectorAll('#ranges button')) b.classList.toggle('active', b.dataset.range === range);
   document.getElementById('custom').hidden = range !== 'custom';
   document.getElementById('refresh').value = q.get('refresh') || '0';
