@@ -444,13 +444,11 @@ hexval(char c)
  * silently cut a C string ("/app.js%00.png" read as "/app.js"): it becomes
  * DEL instead, which every validator refuses.
  */
-static size_t
-unescape(void *cls, struct MHD_Connection *c, char *s)
+size_t
+http_unescape(char *s)
 {
 	char *o = s;
 
-	(void)cls;
-	(void)c;
 	for (char *p = s; *p; p++) {
 		int h, l;
 
@@ -467,6 +465,14 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	}
 	*o = '\0';
 	return (size_t)(o - s);
+}
+
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return http_unescape(s);
 }
 
 static void

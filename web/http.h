@@ -85,6 +85,11 @@ struct http_body {
 };
 int http_send(struct http_req *r, unsigned status, const char *ctype,
     const struct http_body *b);
+/*
+ * Percent-decode s in place (path and query); a decoded NUL becomes DEL
+ * (0x7f), which every validator refuses. Returns the new length.
+ */
+size_t http_unescape(char *s);
 /* gzip data into a malloc()ed buffer; NULL when it does not pay. */
 char *http_gzip(const char *data, size_t len, size_t *outlen);
 
