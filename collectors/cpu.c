@@ -256,7 +256,7 @@ collect_stat(struct cp_ctx *ctx, struct cpu_state *st)
 	if (ncpu == 0)
 		return;
 	/* /proc/stat lists online CPUs only. */
-	emit_gauge(ctx, "cpu_count", "Online CPUs", NULL, 0, (double)ncpu);
+	emit_gauge(ctx, "cpus_online", "Online CPUs", NULL, 0, (double)ncpu);
 	if (have_running)
 		emit_gauge(ctx, "run_queue_per_cpu",
 		    "Runnable tasks per online CPU (above 1: tasks wait)", NULL,

@@ -294,12 +294,19 @@ emit_disk(struct cp_ctx *ctx, const struct disk *d, const uint64_t *v, int nf,
 		dv[i] = v[i] - d->v[i];
 	}
 	el = (double)elapsed_ms;
-	emit_gauge(ctx, "disk_read_await_ms",
-	    "Average time a read took, queueing included (ms)", &lb, 1,
-	    dv[D_READS] ? (double)dv[D_MS_READING] / (double)dv[D_READS] : 0);
-	emit_gauge(ctx, "disk_write_await_ms",
-	    "Average time a write took, queueing included (ms)", &lb, 1,
-	    dv[D_WRITES] ? (double)dv[D_MS_WRITING] / (double)dv[D_WRITES] : 0);
+	/*
+	 * Await in seconds (iostat's r_await / 1000): Prometheus wants base
+	 * units, and promtool rejects "_ms" in a name.
+	 */
+	emit_gauge(ctx, "disk_read_await_seconds",
+	    "Average time a read took, queueing included", &lb, 1,
+	    dv[D_READS] ? (double)dv[D_MS_READING] / (double)dv[D_READS] / 1000
+	                : 0);
+	emit_gauge(ctx, "disk_write_await_seconds",
+	    "Average time a write took, queueing included", &lb, 1,
+	    dv[D_WRITES]
+	        ? (double)dv[D_MS_WRITING] / (double)dv[D_WRITES] / 1000
+	        : 0);
 	emit_gauge(ctx, "disk_util_ratio",
 	    "Share of time the disk had I/O in flight (%util / 100)", &lb, 1,
 	    dv[D_MS_IO] >= el ? 1.0 : (double)dv[D_MS_IO] / el);

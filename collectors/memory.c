@@ -120,8 +120,7 @@ collect_meminfo(struct cp_ctx *ctx, struct memory_state *st)
 		if (avail > total)
 			avail = total;
 		emit_gauge(ctx, "memory_used_bytes",
-		    "Memory in use: total - available", NULL, 0,
-		    total - avail);
+		    "Memory in use: total - available", NULL, 0, total - avail);
 		if (total > 0)
 			emit_gauge(ctx, "memory_used_ratio",
 			    "Share of memory in use: (total - available) / "

@@ -9,7 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tool=$BUILD/tools/fixture_dump
 [ -x "$tool" ] || { echo "fixtures-update: $tool missing (run make)" >&2; exit 1; }
-for dir in tests/fixtures/host/*/; do
+for dir in tests/fixtures/host/*; do
+	[ -d "$dir" ] || continue
 	name=$(basename "$dir")
 	[ -d "$dir/t1" ] || continue
 	"$tool" "$name" > "$dir/expected.txt.new"

@@ -13,3 +13,7 @@ $(BUILD)/tools/fixture_dump: tests/tools/fixture_dump.c $(BUILD)/obj/tests/unit/
 collectors-test: $(BUILD)/collectors/cpu.so $(BUILD)/collectors/memory.so \
 	$(BUILD)/collectors/diskio.so $(BUILD)/tools/fixture_dump \
 	$(BUILD)/tests/test_cpu $(BUILD)/tests/test_memory $(BUILD)/tests/test_diskio
+
+# This file is included before `all` is defined: give the default goal
+# back, so a bare `make` still builds everything.
+.DEFAULT_GOAL :=

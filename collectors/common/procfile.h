@@ -36,7 +36,8 @@ int pf_read(
 /*
  * Read at most size-1 bytes of path with open/read into buf (no stdio, no
  * allocation: for the per-process files read every run) and NUL-terminate.
- * Returns the length, or -errno.
+ * A short read is taken as the end of the file (true of procfs's
+ * single-record files). Returns the length, or -errno.
  */
 ssize_t pf_read_small(const char *path, char *buf, size_t size);
 

@@ -427,7 +427,8 @@ visit(struct cp_ctx *ctx, struct procgroups *pg, struct pent *e)
 
 		snprintf(rel, sizeof(rel), "%d/stat", e->pid);
 		cp_count_error(ctx);
-		cp_log_warnx(ctx, "%s: not a process stat line; process skipped",
+		cp_log_warnx(ctx,
+		    "%s: not a process stat line; process skipped",
 		    pf_path(ctx, CP_PROCFS, rel, path, sizeof(path)));
 		e->group = GROUP_NONE;
 		e->comm_hash = 0;
@@ -518,7 +519,7 @@ emit_groups(struct cp_ctx *ctx, struct procgroups *pg, double elapsed_s)
 		struct pgroup *g = &pg->g[i];
 
 		lb.value = g->name;
-		emit_gauge(ctx, "process_count",
+		emit_gauge(ctx, "process_instances",
 		    "Processes in this group (by name)", &lb, 1,
 		    (double)g->count);
 		emit_gauge(ctx, "process_rss_bytes",

@@ -109,7 +109,7 @@ for m in cpu_ratio cpu_busy_ratio load1 memory_total_bytes memory_used_ratio \
 	grep -q "^chokepoint_$m{target=\"fixhost\"" "$T/m1.txt" && ok "/metrics has $m" || not_ok "/metrics has $m"
 done
 v=$(metric_value memory_total_bytes 'target="fixhost"' "$T/m1.txt")
-exp=$(awk '/^MemTotal:/ {printf "%d", $2 * 1024}' "$FIX/t1/proc/meminfo")
+exp=$(awk '/^MemTotal:/ {printf "%.0f", $2 * 1024}' "$FIX/t1/proc/meminfo")
 [ "$v" = "$exp" ] && ok "memory_total_bytes = MemTotal of the fixture ($exp)" || not_ok "memory_total_bytes $v != $exp"
 if command -v promtool >/dev/null; then
 	promtool check metrics < "$T/m1.txt" > "$T/promtool.out" 2>&1
@@ -191,10 +191,45 @@ curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m2.txt"
 busy=$(metric_value cpu_busy_ratio 'cpu="total"' "$T/m2.txt")
 awk -v b="$busy" 'BEGIN {exit !(b != "" && b >= 0 && b <= 1)}' &&
 	ok "real /proc: cpu_busy_ratio total in 0..1 ($busy)" || not_ok "real /proc: cpu_busy_ratio ($busy)"
-n=$(metric_value process_count 'group="self"' "$T/m2.txt")
+n=$(metric_value process_instances 'group="self"' "$T/m2.txt")
 [ "${n:-0}" -ge 1 ] && ok "real /proc: process group finds the agent itself ($n)" || not_ok "real /proc: process group self ($n)"
 promtool check metrics < "$T/m2.txt" >/dev/null 2>&1 && ok "real /proc: promtool passes" || not_ok "real /proc: promtool passes"
 grep -qi "warning" "$T/real.log" && { diag "warnings:"; grep -i warning "$T/real.log" | head -5 | sed 's/^/# /'; }
 kill -TERM $REAL
 wait $REAL
+# ------------------------------- kill -9 never leaves an unreadable RRD
+PORT=$(free_port)
+cat > "$T/k9.yaml" <<EOC
+agent: {data_dir: $T/data3, interval: 1s, plugin_dir: $PLUGINS, hostname: k9host}
+web: {listen: 127.0.0.1:$PORT}
+storage: {flush_interval: 1s}
+collectors: {cpu: {interval: 500ms}, memory: {interval: 500ms}, diskio: {interval: 500ms}}
+EOC
+"$CP" run -c "$T/k9.yaml" > "$T/k9.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz"
+sleep 3.3
+kill -9 $K9
+wait $K9 2>/dev/null
+bad=0
+total=0
+for f in $(find "$T/data3/rrd" -name '*.rrd'); do
+	total=$((total + 1))
+	rrdtool info "$f" >/dev/null 2>&1 || { bad=$((bad + 1)); diag "unreadable: $f"; }
+done
+[ $total -gt 0 ] && [ $bad -eq 0 ] && ok "after kill -9 all $total RRD files are readable" ||
+	not_ok "after kill -9: $bad of $total RRD files unreadable"
+left=$(find "$T/data3/rrd" -name '*.tmp*' | wc -l)
+diag "temporary files left by the kill: $left"
+"$CP" run -c "$T/k9.yaml" > "$T/k9b.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz" && sleep 2.5 &&
+	curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -q '^chokepoint_cpu_ratio{target="k9host"' &&
+	ok "restart after kill -9 collects again" || not_ok "restart after kill -9 collects again"
+kill -TERM $K9
+wait $K9
+[ $? -eq 0 ] && ok "clean exit after the restart" || not_ok "clean exit after the restart"
+if grep -qi "corrupt" "$T/k9b.log"; then diag "$(grep -i corrupt "$T/k9b.log" | head -3)"; fi
 finish

@@ -6,12 +6,14 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ctx.h"
@@ -168,8 +170,10 @@ configure_node(struct harness *h, const struct cp_cfg *node)
 	h->configured = 1;
 	free(h->errtext);
 	fp = open_memstream(&buf, &len);
+	/* cfg_errs_print() qsorts e->v, which is NULL with no errors. */
 	if (fp != NULL) {
-		cfg_errs_print(&h->errs, fp);
+		if (h->errs.n > 0)
+			cfg_errs_print(&h->errs, fp);
 		fclose(fp);
 	}
 	h->errtext = buf;
@@ -343,54 +347,89 @@ harness_fixtures(void)
 	return f && *f ? f : "tests/fixtures/host";
 }
 
-char *
-harness_run_case(
-    const char *case_name, const char *collector, char *err, size_t errlen)
+void
+harness_snapshot(struct harness *h, const char *case_name, const char *snap)
+{
+	char path[2048];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", harness_fixtures(), case_name,
+	    snap);
+	harness_root(h, path);
+}
+
+void
+harness_sysfs(struct harness *h, const char *dir)
+{
+	snprintf(h->sysfs, sizeof(h->sysfs), "%s", dir);
+}
+
+struct harness *
+harness_run(const char *case_name, const char *collector, const char *yaml,
+    int snapshots, char *err, size_t errlen)
 {
 	const struct cp_cfg *node = NULL;
 	struct harness *h;
-	char path[2048], *text, *out = NULL;
+	char path[2048], *text;
 	size_t len;
 	int rc;
 
 	h = harness_new(collector, err, errlen);
 	if (h == NULL)
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s/config.yaml", harness_fixtures(),
-	    case_name);
-	text = file_read(path, 1 << 20, &len);
-	if (text != NULL) {
-		h->doc = cfgdoc_parse(path, text, len, &h->errs);
-		free(text);
-		if (h->doc == NULL) {
-			snprintf(err, errlen, "%s: does not parse", path);
-			goto out;
+	if (yaml != NULL) {
+		rc = harness_configure(h, yaml);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s/config.yaml",
+		    harness_fixtures(), case_name);
+		text = file_read(path, 1 << 20, &len);
+		if (text != NULL) {
+			h->doc = cfgdoc_parse(path, text, len, &h->errs);
+			free(text);
+			if (h->doc == NULL) {
+				snprintf(
+				    err, errlen, "%s: does not parse", path);
+				goto fail;
+			}
+			cfgdoc_set_errs(h->doc, &h->errs);
+			node = cp_cfg_child(cfgdoc_root(h->doc), collector);
 		}
-		cfgdoc_set_errs(h->doc, &h->errs);
-		node = cp_cfg_child(cfgdoc_root(h->doc), collector);
+		rc = configure_node(h, node);
 	}
-	rc = configure_node(h, node);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: configure failed: %s", collector,
 		    harness_config_errors(h));
-		goto out;
+		goto fail;
 	}
 	if (harness_start(h) < 0) {
 		snprintf(err, errlen, "%s: start failed", collector);
-		goto out;
+		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/%s/t0", harness_fixtures(), case_name);
-	harness_root(h, path);
+	harness_snapshot(h, case_name, "t0");
 	harness_collect(h, HARNESS_T0_MS);
-	snprintf(path, sizeof(path), "%s/%s/t1", harness_fixtures(), case_name);
-	harness_root(h, path);
-	harness_collect(h, HARNESS_T0_MS + HARNESS_STEP_MS);
-	if (harness_violations(h) != NULL) {
-		snprintf(err, errlen, "%s", harness_violations(h));
-		goto out;
+	if (snapshots > 1) {
+		harness_snapshot(h, case_name, "t1");
+		harness_collect(h, HARNESS_T0_MS + HARNESS_STEP_MS);
 	}
-	out = harness_dump(h);
-out:
+	return h;
+fail:
+	harness_free(h);
+	return NULL;
+}
+
+char *
+harness_run_case(
+    const char *case_name, const char *collector, char *err, size_t errlen)
+{
+	struct harness *h;
+	char *out = NULL;
+
+	h = harness_run(case_name, collector, NULL, 2, err, errlen);
+	if (h == NULL)
+		return NULL;
+	if (harness_violations(h) != NULL)
+		snprintf(err, errlen, "%s", harness_violations(h));
+	else
+		out = harness_dump(h);
 	harness_free(h);
 	return out;
 }
@@ -496,4 +535,54 @@ harness_compare(
 			return -1;
 		}
 	}
+}
+
+int
+harness_check_case(
+    const char *case_name, const char *collector, char *why, size_t whylen)
+{
+	char err[2048], *got, *want;
+	int rc;
+
+	got = harness_run_case(case_name, collector, err, sizeof(err));
+	if (got == NULL) {
+		snprintf(why, whylen, "%s/%s: %s", case_name, collector, err);
+		return -1;
+	}
+	want = harness_expected(case_name, collector);
+	if (want == NULL) {
+		snprintf(why, whylen, "%s: no expected.txt", case_name);
+		free(got);
+		return -1;
+	}
+	rc = harness_compare(want, got, err, sizeof(err));
+	if (rc < 0)
+		snprintf(why, whylen, "%s/expected.txt, # %s: %s", case_name,
+		    collector, err);
+	free(got);
+	free(want);
+	return rc;
+}
+
+size_t
+harness_cases(char names[][128], size_t max)
+{
+	char path[4096];
+	struct dirent **list;
+	int i, n;
+	size_t k = 0;
+
+	n = scandir(harness_fixtures(), &list, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s/t1", harness_fixtures(),
+		    list[i]->d_name);
+		if (list[i]->d_name[0] != '.' && k < max &&
+		    access(path, F_OK) == 0)
+			strlcpy_(names[k++], list[i]->d_name, 128);
+		free(list[i]);
+	}
+	free(list);
+	return k;
 }

@@ -80,6 +80,21 @@ char *harness_dump(const struct harness *h);
 /* The fixture directory: $FIXTURES or tests/fixtures/host. */
 const char *harness_fixtures(void);
 
+/* Point procfs/sysfs at CASE/SNAP ("t0", "t1") of the fixtures. */
+void harness_snapshot(
+    struct harness *h, const char *case_name, const char *snap);
+/* Point sysfs alone at dir. */
+void harness_sysfs(struct harness *h, const char *dir);
+
+/*
+ * Load collector, configure it with yaml (NULL: its entry in
+ * CASE/config.yaml, if any), start it and collect at t0 and, when
+ * snapshots is 2, at t1. NULL and a reason in err on failure; the caller
+ * inspects the samples of the last run and frees the harness.
+ */
+struct harness *harness_run(const char *case_name, const char *collector,
+    const char *yaml, int snapshots, char *err, size_t errlen);
+
 /*
  * Run collector over fixture case CASE (t0 then t1, with the options from
  * CASE/config.yaml under the collector's name) and return the dump of the
@@ -96,5 +111,14 @@ char *harness_expected(const char *case_name, const char *collector);
  */
 int harness_compare(
     const char *expected, const char *actual, char *why, size_t whylen);
+
+/*
+ * Run CASE and compare with its expected.txt section: 0, or -1 with the
+ * first difference (or failure) in why.
+ */
+int harness_check_case(
+    const char *case_name, const char *collector, char *why, size_t whylen);
+/* The fixture cases (directories with a t1/), sorted; returns how many. */
+size_t harness_cases(char names[][128], size_t max);
 
 #endif
