@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "db.h"
+#include "firmware/firmware.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -175,7 +176,40 @@ sink_inventory(void *arg, struct cp_ctx *ctx, const char *target,
 	struct agent *a = arg;
 
 	(void)ctx;
+	/* The firmware log compares with what is stored: before the put. */
+	firmware_inventory_hook(a->db, a->cfg, target, kind, items, n);
 	return a->db ? db_inventory_put(a->db, target, kind, items, n) : 0;
+}
+
+/* cp_inventory_get(): db_inventory_get's callback shape to the ABI's. */
+struct inv_get_arg {
+	cp_inventory_cb cb;
+	void *arg;
+};
+
+static int
+inv_get_cb(const char *target, const char *kind, const char *key,
+    const struct cp_label *attrs, size_t nattrs, void *arg)
+{
+	struct inv_get_arg *g = arg;
+	struct cp_inventory_item it = {key, attrs, nattrs};
+
+	(void)target;
+	(void)kind;
+	return g->cb(&it, g->arg);
+}
+
+static int
+sink_inventory_get(void *arg, struct cp_ctx *ctx, const char *target,
+    const char *kind, cp_inventory_cb cb, void *cbarg)
+{
+	struct agent *a = arg;
+	struct inv_get_arg g = {cb, cbarg};
+
+	(void)ctx;
+	if (a->db == NULL)
+		return -ENOTSUP;
+	return db_inventory_get(a->db, target, kind, inv_get_cb, &g);
 }
 
 static int
@@ -264,7 +298,8 @@ static struct ctx_sink
 agent_sink(struct agent *a)
 {
 	struct ctx_sink s = {sink_sample, sink_event, sink_inventory,
-	    sink_target_status, sink_watch, sink_unwatch, a};
+	    sink_target_status, sink_watch, sink_unwatch, a,
+	    sink_inventory_get};
 
 	return s;
 }
@@ -700,6 +735,11 @@ agent_check(const char *path, FILE *out)
 	cfg_errs_init(&warns);
 	a.cfg = config_load_lenient(path, &errs);
 	if (a.cfg) {
+		struct fw_config fc;
+
+		/* The firmware: section belongs to firmware/. */
+		if (fw_config_parse(a.cfg, &fc, &errs) == 0)
+			fw_config_fini(&fc);
 		agent_plugin_dir(a.cfg, dir, sizeof(dir));
 		if (!is_dir(dir))
 			cfg_errs_add(&warns, path ? path : "<defaults>", 0, 0,
