@@ -41,6 +41,7 @@
 struct fx {
 	char dir[128];
 	char data[256];
+	pid_t daemon; /* rrdcached started by the test, killed in teardown */
 };
 
 static int
@@ -69,6 +70,11 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
+	/* A failed assertion skips the test's own cleanup. */
+	if (fx->daemon > 0) {
+		kill(fx->daemon, SIGKILL);
+		waitpid(fx->daemon, NULL, 0);
+	}
 	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return 0;
@@ -887,14 +893,16 @@ start_rrdcached(struct fx *fx, const char *addr)
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
+	fx->daemon = pid;
 	return pid;
 }
 
 static void
-stop_rrdcached(pid_t pid)
+stop_rrdcached(struct fx *fx)
 {
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	kill(fx->daemon, SIGTERM);
+	waitpid(fx->daemon, NULL, 0);
+	fx->daemon = 0;
 }
 
 static void
@@ -945,7 +953,7 @@ rrdcached_updates_and_flush(void **state)
 	assert_int_equal(rrd_last_r(pm), T0 + 1000);
 
 	/* The daemon goes away: values stay queued, then go through. */
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 	assert_int_equal(
 	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 70) * 1000, 700),
 	    0);
@@ -983,7 +991,7 @@ rrdcached_updates_and_flush(void **state)
 	assert_true(fabs(v[0] - 800) < 1e-9);
 	assert_true(fabs(v[1] - 900) < 1e-9);
 	store_free(st);
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 }
 
 /* host:port: the daemon owns the files, named relative to its -b. */
@@ -1042,7 +1050,7 @@ rrdcached_remote_creates_and_updates(void **state)
 	assert_true(fabs(v[0] - 4) < 1e-9);
 	assert_true(fabs(v[1] - 5) < 1e-9);
 	store_free(st);
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 }
 
 int
