@@ -994,6 +994,50 @@ rrdcached_updates_and_flush(void **state)
 	stop_rrdcached(fx);
 }
 
+/* The writer thread alone rides out a daemon restart (backoff, retry). */
+static void
+rrdcached_writer_reconnects(void **state)
+{
+	struct fx *fx = *state;
+	char sock[PATH_MAX + 16], addr[PATH_MAX + 32];
+	struct store_stats s;
+	int i;
+
+	snprintf(sock, sizeof(sock), "%s/rrdcached.sock", fx->dir);
+	snprintf(addr, sizeof(addr), "unix:%s", sock);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	struct store *st = new_store(fx, 200, 0, addr);
+	assert_int_equal(store_start(st), 0);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 10) * 1000, 1), 0);
+	for (i = 0; i < 100; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 1)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 1);
+	stop_rrdcached(fx);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 20) * 1000, 2), 0);
+	usleep(600 * 1000); /* the writer tries, fails, backs off */
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1);
+	assert_int_equal(s.written_total, 1);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	for (i = 0; i < 200; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 2)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(s.pending, 0);
+	assert_int_equal(s.write_errors, 0);
+	store_free(st);
+	stop_rrdcached(fx);
+}
+
 /* host:port: the daemon owns the files, named relative to its -b. */
 static void
 rrdcached_remote_creates_and_updates(void **state)
@@ -1092,6 +1136,8 @@ main(void)
 	        bad_config_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        rrdcached_updates_and_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rrdcached_writer_reconnects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        rrdcached_remote_creates_and_updates, setup, teardown),
 	};
