@@ -99,7 +99,8 @@ $(BUILD)/tools/%: bench/%.c $(BUILD)/libagent.a
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS)
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libagent.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap) \
+		-Wl,--export-dynamic-symbol='cp_*'
 
 # ------------------------------------------------------------ unit tests
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagent.a $(TEST_HELPER_OBJS)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libmicrohttpd server: accepts GET/HEAD only, dispatches on the path
+ * libmicrohttpd server: accepts GET/HEAD (POST/DELETE with a capped body
+ * on routes registered with http_route_add_rw), dispatches on the path
  * through a route table, and serves /healthz and /metrics itself. /metrics
  * is the cache's pre-rendered exposition, shared by reference between
  * concurrent requests (rendered at most once per change).
@@ -33,7 +34,40 @@ http_route_add(const char *path, http_handler fn)
 {
 	if (nroutes < MAX_ROUTES) {
 		routes[nroutes].path = path;
+		routes[nroutes].rw = 0;
 		routes[nroutes++].fn = fn;
+	}
+}
+
+void
+http_route_add_rw(const char *path, http_handler fn)
+{
+	if (nroutes < MAX_ROUTES) {
+		routes[nroutes].path = path;
+		routes[nroutes].rw = 1;
+		routes[nroutes++].fn = fn;
+	}
+}
+
+/* Per-connection request state: the body of a POST/DELETE. */
+struct reqstate {
+	struct sbuf body;
+	int too_big;
+};
+
+static void
+request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct reqstate *rs = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rs) {
+		sbuf_fini(&rs->body);
+		free(rs);
+		*con_cls = NULL;
 	}
 }
 
@@ -156,22 +190,47 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps};
+	struct http_req r = {conn, method, url, &h->deps, NULL, 0};
+	struct reqstate *rs = *con_cls;
+	int write = strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
 
 	(void)version;
-	(void)upload_data;
-	if (*con_cls == NULL) {
-		/* First call: headers only. Answer on the second. */
-		*con_cls = (void *)1;
+	if (rs == NULL) {
+		/* First call: headers only. Answer on the last. */
+		*con_cls = xcalloc(1, sizeof(*rs));
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		*upload_data_size = 0; /* bodies are not accepted */
+		if (!write || rs->body.len + *upload_data_size > HTTP_BODY_MAX)
+			rs->too_big = 1; /* GET bodies: ignored as before */
+		else
+			sbuf_add(&rs->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	if (write) {
+		for (size_t i = 0; i < nroutes; i++) {
+			size_t n = strlen(routes[i].path);
+			int prefix = n && routes[i].path[n - 1] == '/';
+
+			if (!routes[i].rw ||
+			    !(prefix ? strncmp(url, routes[i].path, n) == 0
+				     : strcmp(url, routes[i].path) == 0))
+				continue;
+			if (rs->too_big)
+				return (enum MHD_Result)http_error(&r, 413,
+				    NULL, "request body too large (max 64 KiB)");
+			sbuf_add(&rs->body, "", 0);
+			r.body = rs->body.s ? rs->body.s : "";
+			r.body_len = rs->body.len;
+			return (enum MHD_Result)routes[i].fn(&r);
+		}
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return (enum MHD_Result)http_error(&r,
-		    MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "only GET and HEAD");
+		    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+		    write ? "this path takes only GET and HEAD"
+			  : "only GET, HEAD, POST and DELETE");
 	if (strcmp(url, "/healthz") == 0)
 		return (enum MHD_Result)h_healthz(&r);
 	if (strcmp(url, "/metrics") == 0)
@@ -221,6 +280,7 @@ http_start(const char *host, int port, const struct http_deps *deps,
 		(ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    (uint16_t)port, NULL, NULL, dispatch, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,

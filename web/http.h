@@ -32,7 +32,12 @@ struct http_req {
 	const char *method;
 	const char *url; /* path only */
 	const struct http_deps *deps;
+	const char *body; /* POST/DELETE of rw routes: NUL-terminated */
+	size_t body_len;
 };
+
+/* Largest request body accepted (rw routes only). */
+#define HTTP_BODY_MAX (64 * 1024)
 
 /* Response helpers: return an MHD_Result. body is copied. */
 int http_reply(struct http_req *r, unsigned status, const char *ctype,
@@ -51,10 +56,14 @@ typedef int (*http_handler)(struct http_req *r);
 struct http_route {
 	const char *path; /* exact, or a prefix when it ends in '/' */
 	http_handler fn;
+	int rw; /* also gets POST and DELETE (with the body) */
 };
 
 /* Routes of other modules (web/api.c...) register before http_start. */
 void http_route_add(const char *path, http_handler fn);
+/* Same, for a route that also takes POST and DELETE (r->method says
+ * which); bodies over HTTP_BODY_MAX get 413 before the handler runs. */
+void http_route_add_rw(const char *path, http_handler fn);
 
 struct http;
 
