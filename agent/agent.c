@@ -32,6 +32,7 @@
 #include "sched.h"
 #include "targets.h"
 #include "util.h"
+#include "web.h"
 
 struct fdwatch {
 	struct cp_ctx *ctx;
@@ -435,7 +436,10 @@ instances_build(struct agent *a, struct config *cfg, struct instset *s,
 	}
 	/* Fixed sections: whatever no module asked for is unknown. */
 	const struct cp_cfg *root = cfgdoc_root(cfg->doc);
+	struct http_cfg hc;
 
+	http_cfg_read(cp_cfg_child(root, "web"), &hc); /* web/webcfg.c */
+	http_cfg_fini(&hc);
 	cfg_node_report_unused(cp_cfg_child(root, "web"), "web");
 	cfg_node_report_unused(cp_cfg_child(root, "devices"), "a device");
 	cfg_node_report_unused(cp_cfg_child(root, "alerts"), "an alert rule");
@@ -1006,6 +1010,7 @@ agent_run(const char *path)
 	deps.agent = &a;
 	deps.static_dir = agent_static_dir(sdir, sizeof(sdir));
 	deps.started_ms = a.started_ms;
+	web_register();
 	a.http = http_start(a.cfg->web.host, a.cfg->web.port, &deps, err,
 	    sizeof(err));
 	if (a.http == NULL) {
