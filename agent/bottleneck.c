@@ -568,6 +568,34 @@ top3(json_t *arr, const char *skip_ifname)
 	return out;
 }
 
+/* One line for the dashboard: the verdict and its strongest evidence. */
+static json_t *
+summary(const struct res *r, const char *klass)
+{
+	const struct sig *top = NULL;
+	struct sbuf b;
+	json_t *j;
+
+	for (size_t i = 0; i < r->nsig; i++)
+		if (r->sig[i].def->use != USE_U &&
+		    (top == NULL || r->sig[i].norm > top->norm))
+			top = &r->sig[i];
+	sbuf_init(&b);
+	sbuf_printf(&b, "%s: %s%.0f%% busy (p95 %.0f%%, max %.0f%%)", klass,
+	    r->F > 0 ? "FAULT; " : "", r->u_now * 100, r->u_p95 * 100,
+	    r->u_max * 100);
+	if (top && top->norm > 0)
+		sbuf_printf(&b, ", %s %s %.3g", use_names[top->def->use],
+		    top->metric, top->now);
+	if (r->trend > 0.05)
+		sbuf_puts(&b, ", rising");
+	else if (r->trend < -0.05)
+		sbuf_puts(&b, ", falling");
+	j = json_string(b.s);
+	sbuf_fini(&b);
+	return j;
+}
+
 static json_t *
 res_json(struct set *st, struct res *r, size_t rank)
 {
@@ -623,6 +651,7 @@ res_json(struct set *st, struct res *r, size_t rank)
 	    json_string(r->trend > 0.05    ? "rising"
 	                : r->trend < -0.05 ? "falling"
 	                                   : "steady"));
+	json_object_set_new(o, "summary", summary(r, class_of(r->kind, role)));
 	/* Top consumers: process groups of the host, busiest other ports. */
 	if (strcmp(r->kind, "port") == 0) {
 		json_t *p = json_object_get(st->ports, r->target);
