@@ -462,6 +462,11 @@ persist(struct alerts *a, int64_t now)
 			free(lj);
 		}
 	}
+	/* Retention: the log 90 days, hook runs and old silences 30. */
+	if (now - a->pruned_ms >= 3600000) {
+		a->pruned_ms = now;
+		alertdb_prune(h, now, 90 * 86400000LL, 30 * 86400000LL);
+	}
 	if (a->event_cursor_dirty) {
 		alertdb_meta_put(h, "event_cursor", a->event_cursor);
 		a->event_cursor_dirty = 0;

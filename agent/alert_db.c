@@ -354,3 +354,26 @@ alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
 	text(st, 9, output);
 	return step_done(h, st);
 }
+
+int
+alertdb_prune(struct sqlite3 *h, int64_t now_ms, int64_t log_keep_ms,
+    int64_t runs_keep_ms)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	static const char *const sql[] = {
+	    "DELETE FROM alert_log WHERE time_ms < ?",
+	    "DELETE FROM hook_runs WHERE time_ms < ?",
+	    "DELETE FROM alert_silences WHERE end_ms < ?",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (prep(h, sql[i], &st) < 0)
+			return -EIO;
+		sqlite3_bind_int64(
+		    st, 1, now_ms - (i == 0 ? log_keep_ms : runs_keep_ms));
+		if (step_done(h, st) < 0)
+			r = -EIO;
+	}
+	return r;
+}

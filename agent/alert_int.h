@@ -97,6 +97,7 @@ struct alerts {
 	int event_cursor_dirty;
 	int64_t repeat_ms[3];
 	int64_t started_ms;
+	int64_t pruned_ms; /* last retention pass */
 	alert_notify_cb notify;
 	void *notify_arg;
 	struct alerts_stats stats;

@@ -670,6 +670,22 @@ reconfigure_resolves_removed_rules(void **state)
 	fx_free(fx);
 }
 
+static void
+old_log_rows_are_pruned(void **state)
+{
+	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
+	                       "above: 0.9}\n");
+
+	(void)state;
+	at(fx, 0.95, T0);
+	at(fx, 0.5, T0 + 10000);
+	assert_int_equal(log_rows(fx, "1"), 2);
+	/* 91 days on: the two rows go, the new pass's row stays. */
+	at(fx, 0.95, T0 + 91 * 86400000LL);
+	assert_int_equal(log_rows(fx, "1"), 1);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -690,6 +706,7 @@ main(void)
 	    cmocka_unit_test(change_rule_uses_increase_over_window),
 	    cmocka_unit_test(config_errors_name_file_line_col),
 	    cmocka_unit_test(reconfigure_resolves_removed_rules),
+	    cmocka_unit_test(old_log_rows_are_pruned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
