@@ -53,9 +53,10 @@ static const char usage[] =
 
 /* ------------------------------------------------------- running agent */
 
-/* GET path from host:port; the body (caller frees) or NULL. */
+/* GET path from host:port; the body (caller frees) or NULL, *status the
+ * HTTP status (0: no answer). */
 static char *
-http_get(const char *host, int port, const char *path)
+http_get(const char *host, int port, const char *path, int *status)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	struct timeval tv = {10, 0};
@@ -64,6 +65,7 @@ http_get(const char *host, int port, const char *path)
 	int fd = -1;
 	ssize_t n;
 
+	*status = 0;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(ps, sizeof(ps), "%d", port);
@@ -94,8 +96,9 @@ http_get(const char *host, int port, const char *path)
 		if (b.len > 64u << 20)
 			goto out;
 	}
-	if (b.len > 12 && strncmp(b.s, "HTTP/1.", 7) == 0 &&
-	    strncmp(b.s + 9, "200", 3) == 0) {
+	if (b.len > 12 && strncmp(b.s, "HTTP/1.", 7) == 0)
+		*status = (int)strtol(b.s + 9, NULL, 10);
+	if (*status == 200) {
 		char *p = strstr(b.s, "\r\n\r\n");
 
 		if (p)
@@ -355,11 +358,19 @@ report_cmd_main(int argc, char **argv)
 		snprintf(q, sizeof(q),
 		    "/api/v1/bottlenecks?window=%s&limit=%ld",
 		    duration_format(window_ms, wb, sizeof(wb)), limit);
-		s = http_get(cfg->web.host, cfg->web.port, q);
+		int status;
+
+		s = http_get(cfg->web.host, cfg->web.port, q, &status);
 		if (s && strstr(s, "\"bottlenecks\"") == NULL) {
 			free(s);
 			s = NULL;
 		}
+		if (s == NULL && status)
+			fprintf(stderr,
+			    "chokepoint: report: %s:%d answered HTTP %d%s; "
+			    "sampling locally\n",
+			    cfg->web.host, cfg->web.port, status,
+			    status == 401 ? " (web.auth is on)" : "");
 	}
 	if (s == NULL)
 		s = report_local(cfg, window_ms, (size_t)limit, sample_ms);
