@@ -124,6 +124,7 @@ void alerts_roles_refresh(struct alerts *a);
 const char *alerts_role_of(struct alerts *a, const char *target);
 void alerts_windows_refresh(struct alerts *a, int64_t now);
 void alerts_windows_free(struct alerts *a);
+int alerts_win_active(const struct win *w, int64_t now);
 int alerts_silenced(struct alerts *a, const struct inst *in, const char *role,
     const char *sev, int64_t now, char *why, size_t size);
 void alerts_eval_rule(struct alerts *a, const struct rule *r, int64_t now);
