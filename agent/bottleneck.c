@@ -603,15 +603,21 @@ res_json(struct set *st, struct res *r, size_t rank)
 	const char *role = role_of(st, r->target, rb, sizeof(rb));
 	json_t *o = json_object(), *ev = json_array(), *sigs = json_array();
 	json_t *cons = NULL;
+	/* A server's interfaces polled over SNMP are its NICs. */
+	const char *kind =
+	    strcmp(r->kind, "port") == 0 &&
+	            (strcmp(role, "web") == 0 || strcmp(role, "db") == 0)
+	        ? "nic"
+	        : r->kind;
 	char *name;
 
 	name = xasprintf(
-	    "%s %s%s%s", r->target, r->kind, r->inst[0] ? " " : "", r->inst);
+	    "%s %s%s%s", r->target, kind, r->inst[0] ? " " : "", r->inst);
 	json_object_set_new(o, "rank", json_integer((json_int_t)rank));
 	json_object_set_new(o, "resource", json_string(name));
 	free(name);
 	json_object_set_new(o, "target", json_string(r->target));
-	json_object_set_new(o, "kind", json_string(r->kind));
+	json_object_set_new(o, "kind", json_string(kind));
 	json_object_set_new(o, "instance", json_string(r->inst));
 	json_object_set_new(o, "role", json_string(role));
 	json_object_set_new(o, "class", json_string(class_of(r->kind, role)));

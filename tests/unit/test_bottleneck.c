@@ -132,7 +132,12 @@ saturation_beats_higher_utilisation(void **state)
 	/* and below an access port dropping packets at 70%. */
 	put(c, "acc1", "if_out_util_ratio", "ifname", "Gi0/7", 0.7, T0);
 	put(c, "acc1", "if_out_discards_per_second", "ifname", "Gi0/7", 50, T0);
+	/* A DB server polled over SNMP: its interfaces are NICs. */
+	targets_declare(tg, "dbsrv", "db");
+	put(c, "dbsrv", "if_in_util_ratio", "ifname", "eth0", 0.1, T0);
 	j = rank(c, tg, "web");
+	assert_string_equal(at(j, 4, "resource"), "dbsrv nic eth0");
+	assert_string_equal(at(j, 4, "kind"), "nic");
 	assert_string_equal(at(j, 0, "resource"), "db1 memory");
 	assert_string_equal(at(j, 0, "class"), "web-server memory");
 	assert_string_equal(at(j, 1, "resource"), "acc1 port Gi0/7");
