@@ -147,6 +147,14 @@ enqueue(struct hooks *h, const struct hook_cfg *hc, const struct alert_view *v,
 		log_warnx("hooks: %s: queue full (%d jobs): notification for "
 		          "%s %s dropped",
 		    hc->name, QUEUE_MAX, v->rule, v->target);
+		/* Dropped notifications are on record like sent ones. */
+		if (h->db) {
+			db_lock(h->db);
+			alertdb_hook_run_add(db_handle(h->db), now_ms(),
+			    hc->name, v->id, v->transition_id, 0, "dropped", -1,
+			    0, "queue full");
+			db_unlock(h->db);
+		}
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));

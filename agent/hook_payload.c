@@ -34,7 +34,8 @@ dash_url(const char *base, const char *id)
 {
 	if (base == NULL || base[0] == '\0')
 		return xstrdup("");
-	return xasprintf("%s%s#/alerts/%s", base,
+	/* The dashboard keeps its state in the query: ?page=alerts&id=. */
+	return xasprintf("%s%s?page=alerts&id=%s", base,
 	    base[strlen(base) - 1] == '/' ? "" : "/", id);
 }
 

@@ -115,7 +115,7 @@ check "JSON: id, transition id, started, duration, dashboard URL" python3 -c "
 import json; j=json.load(open('$REC/1.json'))
 assert len(j['id']) == 16 and j['transition_id'] > 0
 assert j['started'].endswith('Z') and j['duration_seconds'] >= 0
-assert j['dashboard_url'] == 'http://127.0.0.1:$PORT/#/alerts/' + j['id']
+assert j['dashboard_url'] == 'http://127.0.0.1:$PORT/?page=alerts&id=' + j['id']
 assert j['count'] == 1 and j['instances'][0]['labels']['metric'] == 'memory_used_ratio'"
 check "env: CHOKEPOINT_* match the JSON" sh -c "grep -qx CHOKEPOINT_STATUS=firing $REC/1.env &&
 	grep -qx CHOKEPOINT_RULE=mem-high $REC/1.env && grep -qx CHOKEPOINT_TARGET=db1 $REC/1.env &&

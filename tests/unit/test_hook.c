@@ -210,7 +210,7 @@ hook_gets_json_on_stdin_and_env(void **state)
 	    "Gi1/0/1");
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "dashboard_url")),
-	    "http://127.0.0.1:8080/#/alerts/0123456789abcdef");
+	    "http://127.0.0.1:8080/?page=alerts&id=0123456789abcdef");
 	assert_int_equal(json_array_size(json_object_get(j, "instances")), 1);
 	json_decref(j);
 	assert_non_null(strstr(env, "CHOKEPOINT_ID=0123456789abcdef\n"));
