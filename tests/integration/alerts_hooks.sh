@@ -187,6 +187,12 @@ mem 0.50
 wait_for sh -c "grep -l '\"status\":\"resolved\"' $REC/*.json | wc -l | grep -qx 2"
 sleep 1.5
 check "after restart: exactly one recovery, with the old id" test "$(fresh "$before") $(jget "$(calls)" "j['status'],j['id']")" = "1 resolved $firing_id"
+# SIGHUP: a lower threshold takes effect without a restart.
+before=$(calls)
+sed -i 's/^    above: 0.9$/    above: 0.45/; s/^    clear: 0.8$/    clear: 0.4/' "$T/a.yaml"
+kill -HUP $AGENT
+wait_calls $((before + 1))
+check "SIGHUP: the new threshold fires at 0.50" test "$(jget "$(calls)" "j['status'], j['threshold']")" = "firing 0.45"
 stop
 check "agent log has no errors" sh -c "! grep -E 'ERROR|AddressSanitizer|runtime error' $T/agent.log"
 finish
