@@ -66,6 +66,51 @@ log_row_cb(const struct alertdb_log *l, int64_t id, void *arg)
 	json_array_append_new(arg, o);
 }
 
+/* The effective rules: built-ins not overridden, then the config's. */
+static json_t *
+rules_json(struct alerts *a)
+{
+	static const char *const kinds[] = {
+	    "metric", "change", "absent", "target", "event"};
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < a->nrules; i++) {
+		const struct alert_cfg *c = a->rules[i].c;
+		json_t *o = json_object(), *m = json_object();
+
+		for (size_t j = 0; j < c->match.n; j++)
+			json_object_set_new(m, c->match.keys[j],
+			    json_string(c->match.values[j]));
+		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(
+		    o, "kind", json_string(kinds[a->rules[i].kind]));
+		json_object_set_new(o, "builtin",
+		    json_boolean(c >= a->builtin->alerts &&
+		                 c < a->builtin->alerts + a->builtin->nalerts));
+		if (c->metric)
+			json_object_set_new(
+			    o, "metric", json_string(c->metric));
+		if (c->event)
+			json_object_set_new(o, "event", json_string(c->event));
+		json_object_set_new(o, "match", m);
+		if (c->has_above)
+			json_object_set_new(o, "above", json_real(c->above));
+		if (c->has_below)
+			json_object_set_new(o, "below", json_real(c->below));
+		if (c->has_clear)
+			json_object_set_new(o, "clear", json_real(c->clear));
+		if (c->has_critical)
+			json_object_set_new(
+			    o, "critical", json_real(c->critical));
+		json_object_set_new(
+		    o, "for_seconds", json_real(c->for_ms / 1e3));
+		json_object_set_new(o, "severity",
+		    json_string(alert_severity_name(c->severity)));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 char *
 alerts_json(struct alerts *a, int64_t now, size_t log_limit)
 {
@@ -111,6 +156,9 @@ alerts_json(struct alerts *a, int64_t now, size_t log_limit)
 	json_object_set_new(root, "alerts", act);
 	json_object_set_new(root, "silences", sil);
 	json_object_set_new(root, "log", lg);
+	pthread_mutex_lock(&a->mu);
+	json_object_set_new(root, "rules", rules_json(a));
+	pthread_mutex_unlock(&a->mu);
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return s;

@@ -542,6 +542,11 @@ json_lists_active_log_and_silences(void **state)
 	assert_non_null(s);
 	assert_non_null(strstr(s, "\"status\":\"pending\""));
 	assert_non_null(strstr(s, "\"to\":\"pending\""));
+	/* The effective rules: the config's and the built-ins. */
+	assert_non_null(strstr(s, "{\"name\":\"t\",\"kind\":\"metric\","
+	                          "\"builtin\":false"));
+	assert_non_null(strstr(s, "\"name\":\"oom-kill\",\"kind\":\"metric\","
+	                          "\"builtin\":true"));
 	free(s);
 	fx_free(fx);
 }
