@@ -145,6 +145,14 @@ int firmware_inventory_hook(struct db *db, const struct config *cfg,
 char *firmware_report_json(
     struct db *db, const struct fw_config *fc, const char *target);
 
+/*
+ * The same for /api/v1/firmware in the running agent: the baseline is
+ * cfg's `firmware:` section, parsed once per config (shared with
+ * firmware_inventory_hook()). Thread-safe. Heap string or NULL.
+ */
+char *firmware_api_json(
+    struct db *db, const struct config *cfg, const char *target);
+
 /* `chokepoint firmware [-c FILE] [--json]`. */
 int firmware_cmd_main(int argc, char **argv);
 

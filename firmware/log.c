@@ -370,33 +370,51 @@ fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
 	return r < 0 ? r : changes;
 }
 
+/* The baseline of the running config, parsed once per config. The agent
+ * keeps replaced configs alive, so a pointer is never reused for another. */
+static pthread_mutex_t baseline_mu = PTHREAD_MUTEX_INITIALIZER;
+static const struct config *baseline_cfg;
+static struct fw_config baseline = {.drift_event = 1};
+
+static const struct fw_config *
+baseline_locked(const struct config *cfg)
+{
+	if (cfg != baseline_cfg) {
+		struct cfg_errs errs;
+
+		fw_config_fini(&baseline);
+		cfg_errs_init(&errs);
+		if (fw_config_parse(cfg, &baseline, &errs) < 0)
+			log_warnx("firmware: the baseline has errors; drift "
+			          "is not checked");
+		cfg_errs_fini(&errs);
+		baseline_cfg = cfg;
+	}
+	return &baseline;
+}
+
 int
 firmware_inventory_hook(struct db *db, const struct config *cfg,
     const char *target, const char *kind, const struct cp_inventory_item *items,
     size_t n)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static const struct config *cached;
-	static struct fw_config fc = {.drift_event = 1};
 	int r;
 
 	if (!db || strcmp(kind, "firmware") != 0)
 		return 0;
-	pthread_mutex_lock(&mu);
-	/* Parsed once per config; the agent keeps replaced configs alive,
-	 * so a pointer is never reused for another one. */
-	if (cfg != cached) {
-		struct cfg_errs errs;
-
-		fw_config_fini(&fc);
-		cfg_errs_init(&errs);
-		if (fw_config_parse(cfg, &fc, &errs) < 0)
-			log_warnx("firmware: the baseline has errors; drift "
-			          "is not checked");
-		cfg_errs_fini(&errs);
-		cached = cfg;
-	}
-	r = fwlog_observe(db, &fc, target, items, n, now_ms());
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&baseline_mu);
+	r = fwlog_observe(db, baseline_locked(cfg), target, items, n, now_ms());
+	pthread_mutex_unlock(&baseline_mu);
 	return r;
+}
+
+char *
+firmware_api_json(struct db *db, const struct config *cfg, const char *target)
+{
+	char *s;
+
+	pthread_mutex_lock(&baseline_mu);
+	s = firmware_report_json(db, baseline_locked(cfg), target);
+	pthread_mutex_unlock(&baseline_mu);
+	return s;
 }
