@@ -134,6 +134,44 @@ grep -q '^hwhost .*bios .*BIOS .*2.12.1 .*ok' "$T/fw.txt" && grep -q '2.10.2 -> 
 [ "$(q "SELECT count(*) FROM firmware_log")" = 2 ] &&
 	ok "the command records nothing twice" || not_ok "firmware_log after the command: $(q "SELECT count(*) FROM firmware_log")"
 
+# ------------------------------------- live uevents through the agent loop
+# The real kernel: a synthetic "change" uevent must reach the collector's
+# netlink socket through the agent's epoll loop.
+if [ -w /sys/block/loop0/uevent ]; then
+	PORT2=$(free_port)
+	cat > "$T/live.yaml" <<EOC
+agent:
+  hostname: livehost
+  data_dir: $T/live
+  interval: 1s
+  plugin_dir: $PLUGINS
+web:
+  listen: 127.0.0.1:$PORT2
+collectors:
+  hotswap: {uevent: true, ipmi: false}
+EOC
+	"$CP" run -c "$T/live.yaml" > "$T/agent-live.log" 2>&1 &
+	LIVE=$!
+	track $LIVE
+	wait_http "http://127.0.0.1:$PORT2/healthz" || diag "no /healthz (live)"
+	got=0
+	i=0
+	while [ $i -lt 30 ] && [ "$got" -lt 1 ]; do
+		echo change > /sys/block/loop0/uevent 2>/dev/null
+		sleep 0.5
+		curl -fsS "http://127.0.0.1:$PORT2/metrics" > "$T/live.txt" 2>/dev/null
+		got=$(metric_value hotswap_uevents_total 'target="livehost"' "$T/live.txt" | cut -d. -f1)
+		got=${got:-0}
+		i=$((i + 1))
+	done
+	[ "$got" -ge 1 ] && ok "live: kernel uevents reach the collector through the agent loop ($got)" || {
+		not_ok "live: no uevent counted"; tail -5 "$T/agent-live.log" | sed 's/^/# /'; }
+	kill $LIVE
+	wait $LIVE
+else
+	skip "live uevents: /sys/block/loop0/uevent not writable here"
+fi
+
 # ------------------------------------------------------ check
 cat > "$T/bad.yaml" <<EOC
 agent: {plugin_dir: $PLUGINS}
