@@ -92,7 +92,8 @@ cfg_errs_print(const struct cfg_errs *e, FILE *fp)
 	char buf[1024];
 
 	/* Stable order by position reads best; qsort is fine (ties rare). */
-	qsort(e->v, e->n, sizeof(*e->v), err_cmp);
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof(*e->v), err_cmp);
 	for (size_t i = 0; i < e->n; i++)
 		fprintf(fp, "%s\n", err_format(&e->v[i], buf, sizeof(buf)));
 }

@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "firmware/firmware.h"
 #include "log.h"
+#include "pcap_cmd.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -30,6 +31,9 @@ static const char usage[] =
     "                       print the firmware inventory, baseline drift\n"
     "                       and recent changes\n"
     "  defaults             print the embedded default config\n"
+    "  pcap FILE [-c FILE] [--json]\n"
+    "                       analyse a capture file (TCP health, response\n"
+    "                       times, top talkers; `pcap --help` for more)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE    the YAML config\n"
@@ -110,6 +114,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "firmware") == 0)
 		return firmware_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "pcap") == 0)
+		return pcap_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 
