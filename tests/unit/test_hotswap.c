@@ -280,6 +280,36 @@ malformed_tree_never_crashes(void **state)
 	assert_int_equal(total(t), 0);
 }
 
+/* A power supply losing its input: a tree written by the test itself. */
+static void
+psu_input_lost_and_restored(void **state)
+{
+	struct t *t = *state;
+	char d[PATH_MAX + 64], f[PATH_MAX + 96];
+
+	snprintf(d, sizeof(d), "%s/tree/class/power_supply/PSU1", t->h.dir);
+	assert_int_equal(mkdir_p(d), 0);
+	snprintf(f, sizeof(f), "%s/type", d);
+	hw_write(f, "Mains\n");
+	snprintf(f, sizeof(f), "%s/serial_number", d);
+	hw_write(f, "CN1797\n");
+	snprintf(f, sizeof(f), "%s/online", d);
+	hw_write(f, "1\n");
+	snprintf(d, sizeof(d), "%s/tree", t->h.dir);
+	hw_relink(d, t->sys);
+	start(t, "{uevent: false, ipmi: false}");
+	hw_write(f, "0\n");
+	hw_collect(&t->h, 1000000);
+	assert_int_equal(count(t, "power supply PSU1: offline (no input "
+	                          "power): Mains serial CN1797"),
+	    1);
+	hw_collect(&t->h, 1010000);
+	hw_write(f, "1\n");
+	hw_collect(&t->h, 1020000);
+	assert_int_equal(count(t, "power supply PSU1: back online"), 1);
+	assert_int_equal(total(t), 2);
+}
+
 /* ------------------------------------------------------ the parser alone */
 
 static void
@@ -483,6 +513,8 @@ main(void)
 	    cmocka_unit_test(parser_reads_recorded_kernel_messages),
 	    cmocka_unit_test(parser_rejects_what_the_kernel_never_sends),
 	    cmocka_unit_test(sel_records_become_hotswap_events),
+	    cmocka_unit_test_setup_teardown(
+	        psu_input_lost_and_restored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        sel_device_that_is_not_a_bmc, setup, teardown),
 	};
