@@ -393,17 +393,61 @@ baseline_locked(const struct config *cfg)
 	return &baseline;
 }
 
+/*
+ * What each target last put, by hash: SNMP devices put their firmware
+ * inventory at every poll, and an unchanged one needs no database work.
+ * Cleared when the baseline changes (drift may change with it). The agent
+ * has one database per process, which this relies on.
+ */
+#define SEEN_SLOTS 1024
+static struct {
+	uint64_t target_hash, items_hash;
+} seen[SEEN_SLOTS];
+
+static uint64_t
+items_hash(const struct cp_inventory_item *items, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h = hash_bytes(items[i].key, strlen(items[i].key) + 1, h);
+		for (size_t j = 0; j < items[i].nattrs; j++) {
+			const char *k = items[i].attrs[j].key;
+			const char *v = items[i].attrs[j].value;
+
+			h = hash_bytes(k, strlen(k) + 1, h);
+			h = hash_bytes(v ? v : "", v ? strlen(v) + 1 : 1, h);
+		}
+	}
+	return h;
+}
+
 int
 firmware_inventory_hook(struct db *db, const struct config *cfg,
     const char *target, const char *kind, const struct cp_inventory_item *items,
     size_t n)
 {
+	uint64_t th, ih;
+	size_t slot;
 	int r;
 
 	if (!db || strcmp(kind, "firmware") != 0)
 		return 0;
+	th = hash_bytes(target, strlen(target), 0);
+	ih = items_hash(items, n);
+	slot = th % SEEN_SLOTS;
 	pthread_mutex_lock(&baseline_mu);
+	if (cfg != baseline_cfg)
+		memset(seen, 0, sizeof(seen));
+	if (seen[slot].target_hash == th && seen[slot].items_hash == ih) {
+		pthread_mutex_unlock(&baseline_mu);
+		return 0;
+	}
 	r = fwlog_observe(db, baseline_locked(cfg), target, items, n, now_ms());
+	if (r >= 0) {
+		seen[slot].target_hash = th;
+		seen[slot].items_hash = ih;
+	}
 	pthread_mutex_unlock(&baseline_mu);
 	return r;
 }
