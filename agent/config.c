@@ -807,6 +807,7 @@ parse(const char *file, const char *text, size_t len, struct cfg_errs *errs,
 	bad |= devices_read(c, root);
 	bad |= alerts_read(c, root);
 	bad |= hooks_read(c, root);
+	bad |= alert_cfg_read(c, root);
 	/* Sections whose keys are all fixed: anything else is unknown. */
 	cfg_node_report_unused(cp_cfg_child(root, "agent"), "agent");
 	cfg_node_report_unused(cp_cfg_child(root, "storage"), "storage");
@@ -878,6 +879,7 @@ config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
+	alert_cfg_free(c);
 	free(c->path);
 	free(c->agent.name);
 	free(c->agent.hostname);

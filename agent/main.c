@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "firmware/firmware.h"
+#include "auth.h"
 #include "log.h"
 #include "pcap_cmd.h"
 
@@ -34,6 +35,12 @@ static const char usage[] =
     "  pcap FILE [-c FILE] [--json]\n"
     "                       analyse a capture file (TCP health, response\n"
     "                       times, top talkers; `pcap --help` for more)\n"
+    "  passwd NAME [--role read|admin]\n"
+    "                       read a password on standard input and print\n"
+    "                       its salted hash for web.auth.users\n"
+    "  token NAME [--role read|admin]\n"
+    "                       make a bearer token; prints it once, and its\n"
+    "                       salted hash for web.auth.tokens\n"
     "\n"
     "options:\n"
     "  -c, --config FILE    the YAML config\n"
@@ -116,6 +123,8 @@ main(int argc, char **argv)
 		return firmware_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pcap") == 0)
 		return pcap_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
+		return auth_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 
