@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "firmware/firmware.h"
+#include "firmware/report.h"
 #include "log.h"
 #include "util.h"
 
@@ -448,6 +449,17 @@ firmware_inventory_hook(struct db *db, const struct config *cfg,
 		seen[slot].target_hash = th;
 		seen[slot].items_hash = ih;
 	}
+	pthread_mutex_unlock(&baseline_mu);
+	return r;
+}
+
+json_t *
+firmware_api_report(struct db *db, const struct config *cfg, const char *target)
+{
+	json_t *r;
+
+	pthread_mutex_lock(&baseline_mu);
+	r = firmware_report(db, baseline_locked(cfg), target);
 	pthread_mutex_unlock(&baseline_mu);
 	return r;
 }
