@@ -30,7 +30,8 @@ struct fw_item {
 	char model[192];
 	char version[128]; /* firmware version (release for the kernel) */
 	char serial[128];
-	char detail[256]; /* date, driver and its version, bus... */
+	char detail[256];        /* date, driver and its version, bus... */
+	char driver_version[64]; /* NICs: the driver's own version */
 };
 
 struct fw_list {
@@ -60,7 +61,7 @@ int fw_ethtool_drvinfo(const char *ifname, char *driver, size_t dsize,
 
 /*
  * A list as inventory items: key "KIND:NAME" ("disk:SERIAL" for disks
- * with a serial), attributes kind, name,
+ * with a serial), attributes kind, name, driver_version,
  * vendor, model, version, serial, detail. Strings point into the list,
  * which must outlive it.
  */

@@ -22,9 +22,9 @@
 
 /* Version-like attributes tracked per item. "version" is what host items
  * carry; SNMP entity items keep firmware, software and hardware
- * revisions and the OS version apart. */
-static const char *const fields[] = {
-    "version", "firmware_rev", "software_rev", "hardware_rev", "os_version"};
+ * revisions and the OS version apart; NICs add their driver's version. */
+static const char *const fields[] = {"version", "firmware_rev", "software_rev",
+    "hardware_rev", "os_version", "driver_version"};
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS firmware_current ("

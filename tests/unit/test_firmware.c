@@ -165,6 +165,7 @@ live_nic_driver_via_ethtool(void **state)
 			it = find(&l, "nic", names[i]);
 			assert_non_null(it);
 			assert_string_equal(it->model, drv);
+			assert_string_equal(it->driver_version, ver);
 			assert_non_null(strstr(it->detail, drv));
 			fw_list_free(&l);
 		}
