@@ -286,6 +286,10 @@ job_spawn(struct hooks *h, struct job *j, int64_t mono)
 	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	/* A collector's socket without CLOEXEC must not reach a hook. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	sigfillset(&all);

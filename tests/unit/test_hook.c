@@ -6,6 +6,7 @@
  * grouping, repeat filtering, and results in the hook_runs table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -171,17 +172,36 @@ hook_gets_json_on_stdin_and_env(void **state)
 	struct fx *fx = fx_new("hooks:\n  - {name: pager, exec: [@DIR@/h.sh, "
 	                       "--team, netops], timeout: 5s}\n");
 	struct alert_view v = view(ALERT_FIRING);
-	char path[256], *in, *env, *args;
+	char path[256], *in, *env, *args, *fds, lname[16];
+	int leak;
 	json_t *j;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/h.sh", fx->dir);
 	write_script(path, "d=$(dirname \"$0\")\ncat > \"$d/stdin\"\n"
 	                   "env > \"$d/env\"\necho \"$@\" > \"$d/args\"\n"
+	                   "ls /proc/$$/fd > \"$d/fds\"\n"
 	                   "echo delivered\n");
+	/* An inherited descriptor of the agent (no CLOEXEC). */
+	leak = open("/dev/null", O_RDONLY);
+	assert_true(leak > 2);
+	snprintf(lname, sizeof(lname), "\n%d\n", leak);
 	fx_run(fx);
 	hooks_notify(&v, 1, fx->h);
 	assert_int_equal(hooks_wait_idle(fx->h, 5000), 0);
+	close(leak);
+	fds = slurp(fx->dir, "fds");
+	assert_non_null(fds);
+	{
+		/* ls sorts by name: look for "\nN\n" in "\n" + the list. */
+		char *all = xasprintf("\n%s", fds);
+
+		assert_non_null(strstr(all, "\n0\n"));
+		assert_non_null(strstr(all, "\n2\n"));
+		assert_null(strstr(all, lname));
+		free(all);
+	}
+	free(fds);
 	in = slurp(fx->dir, "stdin");
 	env = slurp(fx->dir, "env");
 	args = slurp(fx->dir, "args");
