@@ -33,6 +33,8 @@ agent:
   procfs: $T/proc
   sysfs: $FIX/sys
   plugin_dir: $PLUGINS
+# 1 s steps: small RRAs, or 2 days of them are 2.7 MB a file.
+storage: {rra: [{step: full, keep: 2m}]}
 web:
   listen: 127.0.0.1:$PORT
 collectors:
@@ -88,6 +90,7 @@ diag "hook runs completed: $runs (waited $(($(date +%s) - ts)) s)"
 check "every instance notified once ($N hook runs, no more)" test "$runs" -eq $N
 ev=$(curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^chokepoint_alert_eval_seconds' | awk '{print $NF}')
 diag "last alert pass took $ev s"
+diag "data directory: $(du -sh "$T/data" | cut -f1)"
 ts=$(date +%s)
 kill $AGENT
 wait $AGENT

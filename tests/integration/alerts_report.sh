@@ -49,6 +49,8 @@ agent:
   procfs: $T/proc
   sysfs: $FIX/sys
   plugin_dir: $PLUGINS
+# 1 s steps: small RRAs, or 2 days of them are 2.7 MB a file.
+storage: {rra: [{step: full, keep: 10m}]}
 web:
   listen: 127.0.0.1:$PORT
 collectors:

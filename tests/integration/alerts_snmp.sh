@@ -61,6 +61,8 @@ agent:
   data_dir: $T/data
   interval: 1s
   plugin_dir: $PLUGINS
+# 1 s steps: small RRAs, or 2 days of them are 2.7 MB a file.
+storage: {rra: [{step: full, keep: 10m}]}
 web:
   listen: 127.0.0.1:$APORT
 devices:
