@@ -112,9 +112,10 @@ check "six saturated uplinks: exactly one notification" test "$(calls "$REC")" -
 check "it lists the six ports" test "$(jget "$REC/1.json" "j['count'], sorted(i['labels']['ifname'] for i in j['instances'])")" = \
 	"6 ['Te1/0/1', 'Te1/0/2', 'Te1/0/3', 'Te1/0/4', 'Te1/0/5', 'Te1/0/6']"
 check "firing, critical, core1, role core" test "$(jget "$REC/1.json" "j['status'], j['severity'], j['target'], j['role']")" = "firing critical core1 core"
-check "values near 0.97" python3 -c "
+diag "values: $(jget "$REC/1.json" "[round(i['value'], 3) for i in j['instances']]")"
+check "values above the threshold, near 0.97" python3 -c "
 import json; j = json.load(open('$REC/1.json'))
-assert all(0.9 < i['value'] < 1.0 for i in j['instances']), [i['value'] for i in j['instances']]"
+assert all(0.85 < i['value'] <= 1.0 for i in j['instances']), [i['value'] for i in j['instances']]"
 check "env: CHOKEPOINT_COUNT=6" grep -qx CHOKEPOINT_COUNT=6 "$REC/1.env"
 check "bottlenecks: a saturated core uplink ranks first" python3 -c "
 import json, urllib.request
