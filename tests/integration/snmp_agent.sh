@@ -1,0 +1,94 @@
+#!/bin/sh
+# The real agent (build/chokepoint run) polling the project's simulated
+# switches and server: /metrics (rates, utilisation, status), RRD files,
+# events and inventory in SQLite; traps (snmptrap) become events and
+# entConfigChange re-polls the inventory; a pulled PSU gives one hot-swap
+# event; a simulator restart (device reboot) gives one reboot event and no
+# rate above line rate.
+. "$(dirname "$0")/lib_snmp.sh"
+
+PORT=$(free_port)
+TPORT=$(free_port)
+WPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$T/sim"
+cp "$FIX"/core52.snmprec "$FIX"/access48.snmprec "$FIX"/db1.snmprec "$T/sim/"
+sim_start "$PORT" "$T/sim" core52 || { nok "snmpsimd starts"; finish; }
+cat > "$T/c.yaml" <<EOC
+agent:
+  data_dir: $T/data
+  interval: 2s
+  plugin_dir: $B/collectors
+web:
+  listen: 127.0.0.1:$WPORT
+collectors:
+  snmp_trap: {listen: "127.0.0.1:$TPORT"}
+devices:
+  - {name: core1, role: core, address: "127.0.0.1:$PORT", snmp: {version: 2c, community: core52}}
+  - {name: access1, role: l2, address: "127.0.0.1:$PORT", snmp: {version: 2c, community: access48}}
+  - {name: db1, role: db, address: "127.0.0.1:$PORT", snmp: {version: 2c, community: db1}}
+EOC
+"$B/chokepoint" check -c "$T/c.yaml" > "$T/check.out" 2>&1
+check "chokepoint check accepts the SNMP config" test $? -eq 0
+"$B/chokepoint" run -c "$T/c.yaml" > "$T/agent.log" 2>&1 &
+AGENT=$!
+PIDS="$PIDS $AGENT"
+M="$T/metrics"
+fetch() { curl -s -m 5 "http://127.0.0.1:$WPORT/metrics" > "$M"; }
+metric() { grep -F "chokepoint_$1{" "$M" | grep -F "$2" | head -1 | awk '{print $NF}'; }
+i=0
+while [ $i -lt 30 ]; do
+	sleep 1
+	fetch
+	grep -q 'chokepoint_if_in_util_ratio{target="core1"' "$M" && break
+	i=$((i + 1))
+done
+check "agent serves SNMP metrics" grep -q 'chokepoint_if_in_util_ratio{target="core1"' "$M"
+r=$(metric if_in_octets_per_second 'target="core1",ifindex="1",ifname="Te1/0/1"')
+check "core1 Te1/0/1 in rate 50 MB/s (400 Mbit/s) ($r)" sh -c "echo '$r' | awk '\$1<4.9e7||\$1>5.1e7{exit 1}'"
+u=$(metric if_in_util_ratio 'target="core1",ifindex="1",ifname="Te1/0/1"')
+check "core1 Te1/0/1 utilisation 0.04 ($u)" sh -c "echo '$u' | awk '\$1<0.039||\$1>0.041{exit 1}'"
+check "snmp_up for every device" test "$(grep -c '^chokepoint_snmp_up{target="[a-z0-9]*",collector="snmp_if"} 1' "$M")" -eq 3
+check "db1 memory over SNMP" grep -q '^chokepoint_memory_used_ratio{target="db1"}' "$M"
+check "db1 disk read rate over SNMP" grep -q '^chokepoint_disk_read_bytes_per_second{target="db1",disk="sda"}' "$M"
+i=0
+until ls "$T"/data/rrd/core1/if_in_octets_per_second/1-Te1_0_1_*.rrd >/dev/null 2>&1 || [ $i -ge 20 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+check "RRD file for a port's rate (after ${i}s)" sh -c "ls '$T'/data/rrd/core1/if_in_octets_per_second/1-Te1_0_1_*.rrd >/dev/null 2>&1"
+DB="$T/data/chokepoint.db"
+check "entity inventory stored in SQLite" test "$(sqlite3 "$DB" "select count(*) from inventory where target='access1' and kind='entity'")" -eq 8
+check "firmware inventory stored" sh -c "sqlite3 '$DB' \"select attrs from inventory where target='core1' and kind='firmware' and key='os'\" | grep -q '17.9.4a'"
+
+# Traps
+before=$(sqlite3 "$DB" "select max(updated_ms) from inventory where target='access1' and kind='entity'")
+snmptrap -v2c -c core52 127.0.0.1:$TPORT '' 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.3 i 3 1.3.6.1.2.1.2.2.1.2.3 s TenGigabitEthernet1/0/3
+snmptrap -v2c -c access48 127.0.0.1:$TPORT '' 1.3.6.1.2.1.47.2.0.1
+sleep 5
+check "linkDown trap stored as an event of core1" test "$(sqlite3 "$DB" "select count(*) from events where target='core1' and kind='trap' and after='linkDown'")" -eq 1
+check "entConfigChange trap stored" test "$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='trap' and after='entConfigChange'")" -eq 1
+after=$(sqlite3 "$DB" "select max(updated_ms) from inventory where target='access1' and kind='entity'")
+check "entConfigChange re-polled access1's inventory ($before -> $after)" test "$after" -gt "$before"
+
+# Hot-swap: PSU 2 pulled (entLastChangeTime moves)
+REC="$T/sim/access48.snmprec"
+grep -v -E '^1\.3\.6\.1\.2\.1\.(47\.1\.1\.1\.1|131\.1\.1\.1)\.[0-9]+\.7\|' "$REC" | sed 's/^1\.3\.6\.1\.2\.1\.47\.1\.4\.1\.0|67|.*/1.3.6.1.2.1.47.1.4.1.0|67|9000/' > "$REC.new"
+chmod a+r "$REC.new" && mv "$REC.new" "$REC"
+sleep 6
+check "PSU pulled: exactly one hotswap event" test "$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='hotswap'")" -eq 1
+
+# Reboot: restart the simulator (counters and uptime start lower)
+stop_pid "$SIM_PID"
+sim_start "$PORT" "$T/sim" core52
+sleep 8
+fetch
+check "one reboot event per device" test "$(sqlite3 "$DB" "select count(*) from events where kind='reboot'")" -eq 3
+r=$(metric if_in_octets_per_second 'target="core1",ifindex="1",ifname="Te1/0/1"')
+check "rate after the reboot is the real one, no spike ($r)" sh -c "echo '$r' | awk '\$1<4.9e7||\$1>5.1e7{exit 1}'"
+check "no utilisation above 1" sh -c "grep '^chokepoint_if_.*_util_ratio' '$M' | awk '\$NF>1{exit 1}'"
+check "no port rate above line rate in the RRD of Te1/0/1 (max <= 1.25e9)" sh -c "rrdtool fetch '$T'/data/rrd/core1/if_in_octets_per_second/1-Te1_0_1_*.rrd MAX -s -120 | awk 'NR>2 && \$2!~/nan/ {if (\$2+0 > 1.25e9) exit 1}'"
+check "core1 up again" grep -q '^chokepoint_snmp_up{target="core1",collector="snmp_if"} 1' "$M"
+check "agent still running" kill -0 $AGENT
+stop_pid $AGENT
+check "no secrets or errors of ours in the log" sh -c "! grep -qi 'snmp.*error' '$T/agent.log'"
+finish
