@@ -148,8 +148,11 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 		    !after(s, "Application Software Version", out->version,
 			sizeof(out->version)))
 			field(s, 1, out->version, sizeof(out->version));
-		if ((p = find(s, "PowerConnect ")) != NULL ||
-		    (p = find(s, "Networking ")) != NULL)
+		if (!after(s, "System Type", out->hardware,
+			sizeof(out->hardware)) &&
+		    ((p = find(s, "PowerConnect ")) != NULL ||
+			(p = find(s, "Networking ")) != NULL) &&
+		    strncmp(strchr(p, ' ') + 1, "OS", 2) != 0)
 			copy_tok(out->hardware, sizeof(out->hardware),
 			    strchr(p, ' ') + 1, " ,");
 	} else if (!strncmp(s, "EdgeSwitch", 10)) {
