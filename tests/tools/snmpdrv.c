@@ -8,6 +8,11 @@
  * sink (printing) and the fd loop (poll) are this file's.
  *
  *   snmpdrv -c CONFIG [-n RUNS] [-i INTERVAL_MS] [-q] [-w WAIT_MS] PLUGIN.so...
+ *   snmpdrv -c CONFIG -F DIR [-q] PLUGIN.so...
+ *
+ * -F: benchmark server: after a first (warm-up) run, one run per line
+ * written to the FIFO DIR/go ("quit" ends), answered on DIR/done with
+ * "wall_s cpu_s" of that run (this process's own rusage).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,7 +189,7 @@ cpu_s(void)
 int
 main(int argc, char **argv)
 {
-	const char *cfgpath = NULL;
+	const char *cfgpath = NULL, *fifo_dir = NULL;
 	int runs = 1, opt;
 	int64_t interval = 10000, wait_ms = 0;
 	struct cfg_errs errs;
@@ -196,8 +202,11 @@ main(int argc, char **argv)
 	void *states[8];
 	int np = 0, rc = 0;
 
-	while ((opt = getopt(argc, argv, "c:n:i:qw:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:i:qw:F:")) != -1) {
 		switch (opt) {
+		case 'F':
+			fifo_dir = optarg;
+			break;
 		case 'c':
 			cfgpath = optarg;
 			break;
@@ -280,6 +289,38 @@ main(int argc, char **argv)
 	}
 	if (wait_ms > 0)
 		serve_until(mono_ms() + wait_ms);
+	if (fifo_dir) {
+		char go[4096], done[4096], line[64];
+		snprintf(go, sizeof(go), "%s/go", fifo_dir);
+		snprintf(done, sizeof(done), "%s/done", fifo_dir);
+		mkfifo(go, 0600);
+		mkfifo(done, 0600);
+		for (;;) {
+			FILE *in = fopen(go, "re"), *out;
+			int64_t t0;
+			double c0;
+			if (!in || !fgets(line, sizeof(line), in)) {
+				if (in)
+					fclose(in);
+				continue;
+			}
+			fclose(in);
+			if (!strncmp(line, "quit", 4))
+				break;
+			t0 = mono_ns();
+			c0 = cpu_s();
+			for (int i = 0; i < np; i++) {
+				ctx_set_now(ctxs[i], now_ms());
+				pl[i]->desc->collect(ctxs[i], states[i]);
+			}
+			out = fopen(done, "we");
+			if (out) {
+				fprintf(out, "%.4f %.4f\n",
+				    (double)(mono_ns() - t0) / 1e9, cpu_s() - c0);
+				fclose(out);
+			}
+		}
+	}
 	for (int i = 0; i < np; i++) {
 		pl[i]->desc->stop(states[i]);
 		ctx_free(ctxs[i]);
