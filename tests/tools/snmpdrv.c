@@ -200,7 +200,7 @@ main(int argc, char **argv)
 	struct cp_ctx *ctxs[8];
 	struct plugin *pl[8];
 	void *states[8];
-	int np = 0, rc = 0;
+	int np = 0, rc = 0, interval_set = 0;
 
 	while ((opt = getopt(argc, argv, "c:n:i:qw:F:")) != -1) {
 		switch (opt) {
@@ -215,6 +215,7 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			interval = strtoll(optarg, NULL, 10);
+			interval_set = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -252,7 +253,8 @@ main(int argc, char **argv)
 		}
 		cc = config_collector(cfg, pl[np]->desc->name);
 		ctxs[np] = ctx_new(pl[np], NULL, &env, &sink,
-		    cc && cc->interval_ms ? cc->interval_ms : interval);
+		    cc && cc->interval_ms && !interval_set ? cc->interval_ms
+							   : interval);
 		if (ctx_configure(ctxs[np], cc ? cc->node : NULL, &states[np]) <
 		    0) {
 			cfg_errs_print(&errs, stderr);
