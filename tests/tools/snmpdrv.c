@@ -195,7 +195,7 @@ main(int argc, char **argv)
 	struct cfg_errs errs;
 	struct config *cfg;
 	struct ctx_sink sink = {on_sample, on_event, on_inventory, on_status,
-	    on_watch, on_unwatch, NULL};
+	    on_watch, on_unwatch, NULL, NULL};
 	struct ctx_env env = {0};
 	struct cp_ctx *ctxs[8];
 	struct plugin *pl[8];
