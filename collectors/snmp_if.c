@@ -69,39 +69,37 @@ enum {
 enum { L_IN_OCT, L_IN_UC, L_OUT_OCT, L_OUT_UC, L_SPEED, L_N };
 
 struct ctr_def {
-	int col;     /* C_* (HC) */
-	int col32;   /* L_* fallback or -1 */
-	int is_ifx;  /* the 32-bit fallback of mcast/bcast: none */
+	int col;    /* C_* (HC) */
+	int col32;  /* L_* fallback or -1 */
+	int is_ifx; /* the 32-bit fallback of mcast/bcast: none */
 	const char *metric;
 	const char *help;
 	int octets; /* scale 8, line-rate limit in octets */
 };
 
 static const struct ctr_def ctrs[] = {
-	{C_HC_IN_OCT, L_IN_OCT, 1, "if_in_octets_total",
-	    "Octets received (ifHCInOctets, else ifInOctets)", 1},
-	{C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_octets_total",
-	    "Octets sent (ifHCOutOctets, else ifOutOctets)", 1},
-	{C_HC_IN_UC, L_IN_UC, 1, "if_in_ucast_pkts_total",
-	    "Unicast packets received", 0},
-	{C_HC_OUT_UC, L_OUT_UC, 1, "if_out_ucast_pkts_total",
-	    "Unicast packets sent", 0},
-	{C_HC_IN_MC, -1, 1, "if_in_mcast_pkts_total",
-	    "Multicast packets received", 0},
-	{C_HC_OUT_MC, -1, 1, "if_out_mcast_pkts_total",
-	    "Multicast packets sent", 0},
-	{C_HC_IN_BC, -1, 1, "if_in_bcast_pkts_total",
-	    "Broadcast packets received", 0},
-	{C_HC_OUT_BC, -1, 1, "if_out_bcast_pkts_total",
-	    "Broadcast packets sent", 0},
-	{C_IN_ERR, -1, 0, "if_in_errors_total", "Inbound packets with errors",
-	    0},
-	{C_OUT_ERR, -1, 0, "if_out_errors_total",
-	    "Outbound packets with errors", 0},
-	{C_IN_DISC, -1, 0, "if_in_discards_total",
-	    "Inbound packets discarded", 0},
-	{C_OUT_DISC, -1, 0, "if_out_discards_total",
-	    "Outbound packets discarded", 0},
+    {C_HC_IN_OCT, L_IN_OCT, 1, "if_in_octets_total",
+        "Octets received (ifHCInOctets, else ifInOctets)", 1},
+    {C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_octets_total",
+        "Octets sent (ifHCOutOctets, else ifOutOctets)", 1},
+    {C_HC_IN_UC, L_IN_UC, 1, "if_in_ucast_pkts_total",
+        "Unicast packets received", 0},
+    {C_HC_OUT_UC, L_OUT_UC, 1, "if_out_ucast_pkts_total",
+        "Unicast packets sent", 0},
+    {C_HC_IN_MC, -1, 1, "if_in_mcast_pkts_total", "Multicast packets received",
+        0},
+    {C_HC_OUT_MC, -1, 1, "if_out_mcast_pkts_total", "Multicast packets sent",
+        0},
+    {C_HC_IN_BC, -1, 1, "if_in_bcast_pkts_total", "Broadcast packets received",
+        0},
+    {C_HC_OUT_BC, -1, 1, "if_out_bcast_pkts_total", "Broadcast packets sent",
+        0},
+    {C_IN_ERR, -1, 0, "if_in_errors_total", "Inbound packets with errors", 0},
+    {C_OUT_ERR, -1, 0, "if_out_errors_total", "Outbound packets with errors",
+        0},
+    {C_IN_DISC, -1, 0, "if_in_discards_total", "Inbound packets discarded", 0},
+    {C_OUT_DISC, -1, 0, "if_out_discards_total", "Outbound packets discarded",
+        0},
 };
 
 struct port {
@@ -112,9 +110,9 @@ struct port {
 	char *alias, *descr;
 	int type;
 	int excluded;
-	int seen; /* in this poll's counter walk */
+	int seen;        /* in this poll's counter walk */
 	int oper, admin; /* last seen; 0 unknown */
-	uint64_t speed;	 /* bit/s last seen; 0 unknown */
+	uint64_t speed;  /* bit/s last seen; 0 unknown */
 	int speed_known;
 	/* Previous octet counters for utilisation (same delta as the
 	 * pipeline's rate). */
@@ -200,8 +198,8 @@ str_list(const struct cp_cfg *n, const char *key, char ***out, size_t *nout)
 	for (size_t i = 0; i < len; i++) {
 		const char *s = cp_cfg_scalar(cp_cfg_seq_at(l, i));
 		if (!s) {
-			cp_cfg_error(cp_cfg_seq_at(l, i),
-			    "%s: expected a string", key);
+			cp_cfg_error(
+			    cp_cfg_seq_at(l, i), "%s: expected a string", key);
 			return -EINVAL;
 		}
 		(*out)[(*nout)++] = s_strdup(s);
@@ -262,7 +260,8 @@ dev_ports_cfg(struct dev *d)
 				rc = -EINVAL;
 				continue;
 			}
-			d->spd[d->nspd].pattern = s_strdup(cp_cfg_map_key(sp, i));
+			d->spd[d->nspd].pattern =
+			    s_strdup(cp_cfg_map_key(sp, i));
 			d->spd[d->nspd++].bps = bps;
 		}
 	}
@@ -318,11 +317,11 @@ if_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	st->deadline_ms = 0;
 	if (cfg) {
 		if (cp_cfg_int(cfg, "max_in_flight", 1, 100000,
-			&st->max_inflight) == -EINVAL ||
+		        &st->max_inflight) == -EINVAL ||
 		    cp_cfg_duration(cfg, "meta_interval", &st->meta_ms) ==
-			-EINVAL ||
+		        -EINVAL ||
 		    cp_cfg_duration(cfg, "deadline", &st->deadline_ms) ==
-			-EINVAL ||
+		        -EINVAL ||
 		    cp_cfg_double(cfg, "rate_margin", &st->margin) == -EINVAL)
 			rc = -EINVAL;
 		if (st->margin < 1.0 || st->margin > 100) {
@@ -407,7 +406,7 @@ on_scalars(struct se_dev *sd, void *arg)
 		int64_t boot = up->t_ms - (int64_t)cs * 10;
 		if (d->have_uptime &&
 		    (cs < d->uptime_cs ||
-			llabs(boot - d->boot_ms) > BOOT_TOLERANCE_MS))
+		        llabs(boot - d->boot_ms) > BOOT_TOLERANCE_MS))
 			d->dev_disc = 1 + (cs < d->uptime_cs);
 	}
 	if (d->dev_disc)
@@ -622,7 +621,8 @@ util(struct state *st, struct dev *d, struct port *pt, const char *metric,
     uint64_t prev, uint64_t cur, int hc, int64_t dt_ms,
     const struct cp_label *l, int64_t t)
 {
-	uint64_t delta = hc ? cur - prev : (uint32_t)((uint32_t)cur - (uint32_t)prev);
+	uint64_t delta =
+	    hc ? cur - prev : (uint32_t)((uint32_t)cur - (uint32_t)prev);
 	double bps, r;
 
 	if (dt_ms <= 0 || pt->speed == 0)
@@ -659,8 +659,9 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 		    "5 dormant, 6 notPresent, 7 lowerLayerDown)",
 		    l, 2, (double)n, t);
 		if (pt->oper && pt->oper != (int)n) {
-			snprintf(msg, sizeof(msg), "%s: link %s -> %s", pt->name,
-			    status_name(pt->oper), status_name((int)n));
+			snprintf(msg, sizeof(msg), "%s: link %s -> %s",
+			    pt->name, status_name(pt->oper),
+			    status_name((int)n));
 			event(st, d, "link", pt->name,
 			    n == 1 ? CP_SEV_INFO : CP_SEV_WARNING,
 			    status_name(pt->oper), status_name((int)n), msg);
@@ -698,7 +699,8 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 				fmt_bps(pt->speed, b1, sizeof(b1));
 				fmt_bps(speed, b2, sizeof(b2));
 				snprintf(msg, sizeof(msg),
-				    "%s: speed %s -> %s bit/s", pt->name, b1, b2);
+				    "%s: speed %s -> %s bit/s", pt->name, b1,
+				    b2);
 				event(st, d, "speed", pt->name, CP_SEV_INFO, b1,
 				    b2, msg);
 			}
@@ -811,15 +813,16 @@ self_metrics(struct state *st, struct dev *d, const struct se_poll *p)
 	struct cp_label l[1] = {{"collector", "snmp_if"}};
 	struct cp_sample s = {0};
 	uint64_t req, tmo, err;
-	static const char *names[3] = {"snmp_requests_total",
-	    "snmp_timeouts_total", "snmp_errors_total"};
+	static const char *names[3] = {
+	    "snmp_requests_total", "snmp_timeouts_total", "snmp_errors_total"};
 	static const char *helps[3] = {"SNMP requests sent",
-	    "SNMP requests that timed out", "SNMP errors (error status, "
-					    "broken tables, send failures)"};
+	    "SNMP requests that timed out",
+	    "SNMP errors (error status, "
+	    "broken tables, send failures)"};
 	uint64_t vals[3];
 
-	emit(st, d, "snmp_up", "1 when the device answered the last poll", l,
-	    1, p->up ? 1 : 0, 0);
+	emit(st, d, "snmp_up", "1 when the device answered the last poll", l, 1,
+	    p->up ? 1 : 0, 0);
 	emit(st, d, "snmp_poll_seconds", "Duration of the last poll", l, 1,
 	    p->seconds, 0);
 	if (d->last_success_ms)
@@ -985,7 +988,8 @@ if_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div = d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
+		int64_t div =
+		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
 		/* A device with a longer interval than ours: every k-th tick
 		 * (10% slack for tick jitter). */
 		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
@@ -1005,8 +1009,9 @@ if_collect(struct cp_ctx *ctx, void *state)
 			}
 	}
 	if (st->dropped) {
-		cp_log_debug(ctx, "%" PRIu64 " utilisation deltas above line "
-				  "rate dropped so far",
+		cp_log_debug(ctx,
+		    "%" PRIu64 " utilisation deltas above line "
+		    "rate dropped so far",
 		    st->dropped);
 	}
 	free(run);
@@ -1020,10 +1025,10 @@ if_stop(void *state)
 }
 
 CP_EXPORT const struct cp_collector cp_collector = {
-	.abi = CP_ABI_VERSION,
-	.name = "snmp_if",
-	.configure = if_configure,
-	.start = if_start,
-	.collect = if_collect,
-	.stop = if_stop,
+    .abi = CP_ABI_VERSION,
+    .name = "snmp_if",
+    .configure = if_configure,
+    .start = if_start,
+    .collect = if_collect,
+    .stop = if_stop,
 };

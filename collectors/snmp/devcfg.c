@@ -106,8 +106,8 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 		rc = -EINVAL;
 	}
 	if (!addr) {
-		cp_cfg_error(d, "device %s: missing address",
-		    c->name ? c->name : "?");
+		cp_cfg_error(
+		    d, "device %s: missing address", c->name ? c->name : "?");
 		rc = -EINVAL;
 	} else if (!(c->peer = sdev_peername(addr, 161))) {
 		cp_cfg_error(d, "device %s: bad address \"%s\" (host[:port])",
@@ -157,8 +157,10 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 		    c->name ? c->name : "?");
 		rc = -EINVAL;
 	}
-	if (c->version == 3 && c->priv_proto && (!c->priv_pass || !c->auth_proto)) {
-		cp_cfg_error(priv, "device %s: priv needs a passphrase and auth",
+	if (c->version == 3 && c->priv_proto &&
+	    (!c->priv_pass || !c->auth_proto)) {
+		cp_cfg_error(priv,
+		    "device %s: priv needs a passphrase and auth",
 		    c->name ? c->name : "?");
 		rc = -EINVAL;
 	}

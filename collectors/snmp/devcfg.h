@@ -15,9 +15,9 @@
 
 struct sdev_cfg {
 	char *name;
-	char *role;   /* core l2 web db other */
-	char *peer;   /* net-snmp peername, e.g. "udp:127.0.0.1:161" */
-	int version;  /* 1, 2 (v2c) or 3 */
+	char *role;  /* core l2 web db other */
+	char *peer;  /* net-snmp peername, e.g. "udp:127.0.0.1:161" */
+	int version; /* 1, 2 (v2c) or 3 */
 	char *community;
 	char *user;
 	char *auth_proto; /* NULL: noAuth */

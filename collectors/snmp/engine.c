@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 
 #include "collectors/snmp/engine.h"
 #include "collectors/snmp/sutil.h"
@@ -32,16 +32,16 @@ struct se_dev {
 	void *sess; /* snmp_sess_open handle; NULL until opened */
 	struct se_poll poll;
 	int phase;
-	size_t walk;	  /* current walk group */
-	int reqid;	  /* outstanding request; 0 none */
-	int attempt;	  /* retries used for the current request */
-	int maxrep;	  /* for the current walk request */
-	size_t max_vbs;	  /* learned: the most varbinds a response carried */
+	size_t walk;    /* current walk group */
+	int reqid;      /* outstanding request; 0 none */
+	int attempt;    /* retries used for the current request */
+	int maxrep;     /* for the current walk request */
+	size_t max_vbs; /* learned: the most varbinds a response carried */
 	size_t sent[SENT_MAX]; /* columns (or scalars) of the request */
-	int64_t due_ns; /* when the outstanding request times out */
-	int bulk;	/* the outstanding walk request is a GETBULK */
+	int64_t due_ns;        /* when the outstanding request times out */
+	int bulk;              /* the outstanding walk request is a GETBULK */
 	size_t nsent;
-	int down;	  /* last poll failed */
+	int down; /* last poll failed */
 	int64_t t0_ns;
 	uint64_t tot_req, tot_tmo, tot_err;
 	int get_skip[64]; /* v1: scalars dropped after noSuchName */
@@ -66,16 +66,16 @@ se_lib_init(void)
 	 * state written under /var/lib. */
 	setenv("MIBS", "", 1);
 	setenv("MIBDIRS", "/nonexistent", 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_QUICK_PRINT, 1);
-	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OID_OUTPUT_FORMAT,
-	    NETSNMP_OID_OUTPUT_NUMERIC);
+	netsnmp_ds_set_boolean(
+	    NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(
+	    NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(
+	    NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	netsnmp_ds_set_boolean(
+	    NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 1);
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_OID_OUTPUT_FORMAT, NETSNMP_OID_OUTPUT_NUMERIC);
 	netsnmp_disable_this_loghandler(NULL);
 	snmp_disable_log();
 	init_snmp("chokepoint");
@@ -146,7 +146,7 @@ sv_from_vb(struct sv *v, const netsnmp_variable_list *vb, int64_t t_ms)
 	case ASN_COUNTER64:
 		v->kind = SV_COUNTER64;
 		v->u = ((uint64_t)vb->val.counter64->high << 32) |
-		    (uint32_t)vb->val.counter64->low;
+		       (uint32_t)vb->val.counter64->low;
 		break;
 	case ASN_OCTET_STR:
 	case ASN_OPAQUE:
@@ -161,7 +161,8 @@ sv_from_vb(struct sv *v, const netsnmp_variable_list *vb, int64_t t_ms)
 		size_t n = vb->val_len / sizeof(oid);
 		for (size_t i = 0; i < n && i < SE_OID_MAX; i++)
 			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-			    "%s%lu", i ? "." : "", (unsigned long)vb->val.objid[i]);
+			    "%s%lu", i ? "." : "",
+			    (unsigned long)vb->val.objid[i]);
 		v->kind = SV_OID;
 		v->s = s_strndup(buf, off);
 		v->len = (uint32_t)off;
@@ -290,7 +291,8 @@ poll_reset(struct se_poll *p)
 			col->nrows = 0;
 			col->state = SE_COL_ACTIVE;
 			col->loops = 0;
-			memcpy(col->cur, col->base, col->base_len * sizeof(oid));
+			memcpy(
+			    col->cur, col->base, col->base_len * sizeof(oid));
 			col->cur_len = col->base_len;
 		}
 	}
@@ -374,16 +376,16 @@ se_dev_down(const struct se_dev *d)
 }
 
 void
-se_dev_totals(const struct se_dev *d, uint64_t *req, uint64_t *tmo,
-    uint64_t *err)
+se_dev_totals(
+    const struct se_dev *d, uint64_t *req, uint64_t *tmo, uint64_t *err)
 {
 	*req = d->tot_req;
 	*tmo = d->tot_tmo;
 	*err = d->tot_err;
 }
 
-static int dev_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
-    void *magic);
+static int dev_cb(
+    int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic);
 
 static const oid *
 auth_proto(const char *name, size_t *len)
@@ -457,16 +459,17 @@ dev_open(struct se_dev *d)
 		if (c->auth_proto) {
 			if (!(p = auth_proto(c->auth_proto, &plen))) {
 				snprintf(d->poll.reason, sizeof(d->poll.reason),
-				    "unsupported auth protocol %s", c->auth_proto);
+				    "unsupported auth protocol %s",
+				    c->auth_proto);
 				return -1;
 			}
 			s.securityAuthProto = (oid *)p;
 			s.securityAuthProtoLen = plen;
 			s.securityAuthKeyLen = USM_AUTH_KU_LEN;
 			if (generate_Ku(p, (u_int)plen,
-				(const u_char *)c->auth_pass,
-				strlen(c->auth_pass), s.securityAuthKey,
-				&s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
+			        (const u_char *)c->auth_pass,
+			        strlen(c->auth_pass), s.securityAuthKey,
+			        &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
 				snprintf(d->poll.reason, sizeof(d->poll.reason),
 				    "cannot derive the auth key (passphrase "
 				    "shorter than 8 characters?)");
@@ -478,16 +481,17 @@ dev_open(struct se_dev *d)
 			const oid *ap = s.securityAuthProto;
 			if (!(p = priv_proto(c->priv_proto, &plen))) {
 				snprintf(d->poll.reason, sizeof(d->poll.reason),
-				    "unsupported priv protocol %s", c->priv_proto);
+				    "unsupported priv protocol %s",
+				    c->priv_proto);
 				return -1;
 			}
 			s.securityPrivProto = (oid *)p;
 			s.securityPrivProtoLen = plen;
 			s.securityPrivKeyLen = USM_PRIV_KU_LEN;
 			if (generate_Ku(ap, (u_int)s.securityAuthProtoLen,
-				(const u_char *)c->priv_pass,
-				strlen(c->priv_pass), s.securityPrivKey,
-				&s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
+			        (const u_char *)c->priv_pass,
+			        strlen(c->priv_pass), s.securityPrivKey,
+			        &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
 				snprintf(d->poll.reason, sizeof(d->poll.reason),
 				    "cannot derive the priv key");
 				return -1;
@@ -555,7 +559,8 @@ dev_send(struct se_dev *d, netsnmp_pdu *pdu)
 		return -1;
 	}
 	d->reqid = id;
-	d->due_ns = s_mono_ns() + (int64_t)dev_timeout_ms(d) * 1000000 + 1000000;
+	d->due_ns =
+	    s_mono_ns() + (int64_t)dev_timeout_ms(d) * 1000000 + 1000000;
 	return 0;
 }
 
@@ -612,8 +617,8 @@ send_walk(struct se_dev *d)
 {
 	struct se_walk *w = &d->poll.walks[d->walk];
 	int bulk = d->cfg->version != 1 && !w->getnext;
-	netsnmp_pdu *pdu = snmp_pdu_create(bulk ? SNMP_MSG_GETBULK
-						: SNMP_MSG_GETNEXT);
+	netsnmp_pdu *pdu =
+	    snmp_pdu_create(bulk ? SNMP_MSG_GETBULK : SNMP_MSG_GETNEXT);
 
 	d->nsent = 0;
 	for (size_t c = 0; c < w->ncols && d->nsent < SENT_MAX; c++) {
@@ -662,13 +667,14 @@ append_unfinished(struct se_dev *d)
 			if (col->state == SE_COL_DONE)
 				continue;
 			if (off + 40 >= sizeof(p->reason)) {
-				snprintf(p->reason + off, sizeof(p->reason) - off,
-				    ", ...");
+				snprintf(p->reason + off,
+				    sizeof(p->reason) - off, ", ...");
 				return;
 			}
 			off += (size_t)snprintf(p->reason + off,
 			    sizeof(p->reason) - off, "%s%s",
-			    any ? ", " : (off ? "; unfinished: " : "unfinished: "),
+			    any ? ", "
+			        : (off ? "; unfinished: " : "unfinished: "),
 			    col->name ? col->name : "?");
 			any = 1;
 		}
@@ -792,13 +798,14 @@ walk_response(struct se_dev *d, netsnmp_pdu *pdu, int64_t t_ms)
 			d->max_vbs = d->max_vbs / 2 > n ? d->max_vbs / 2 : n;
 			if (d->maxrep == 1)
 				for (i = 0; i < n; i++)
-					col_fail(d, &w->cols[d->sent[i]],
-					    "tooBig");
+					col_fail(
+					    d, &w->cols[d->sent[i]], "tooBig");
 		} else {
 			d->poll.errors++;
 			d->tot_err++;
 			for (i = 0; i < n; i++)
-				if (ei < 1 || (size_t)ei > n || (size_t)ei == i + 1)
+				if (ei < 1 || (size_t)ei > n ||
+				    (size_t)ei == i + 1)
 					col_fail(d, &w->cols[d->sent[i]],
 					    snmp_errstring((int)pdu->errstat));
 		}
@@ -818,12 +825,12 @@ walk_response(struct se_dev *d, netsnmp_pdu *pdu, int64_t t_ms)
 		    vb->name_length <= col->base_len ||
 		    vb->name_length > SE_OID_MAX ||
 		    snmp_oidtree_compare(col->base, col->base_len, vb->name,
-			vb->name_length) != 0) {
+		        vb->name_length) != 0) {
 			col->state = SE_COL_DONE;
 			continue;
 		}
 		if (snmp_oid_compare(vb->name, vb->name_length, col->cur,
-			col->cur_len) <= 0) {
+		        col->cur_len) <= 0) {
 			/* The agent went backwards: a broken table. */
 			stop[k] = 1;
 			col->loops++;
@@ -926,7 +933,7 @@ dev_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 	 */
 	if (d && reqid == 0 && d->reqid &&
 	    (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
-		(pdu && pdu->command == SNMP_MSG_REPORT)))
+	        (pdu && pdu->command == SNMP_MSG_REPORT)))
 		reqid = d->reqid;
 	if (!d || reqid != d->reqid || d->phase == PH_DONE ||
 	    d->phase == PH_IDLE)
@@ -942,10 +949,10 @@ dev_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 		d->tot_err++;
 		snprintf(d->poll.reason, sizeof(d->poll.reason), "%s",
 		    op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
-			    (pdu && pdu->command == SNMP_MSG_REPORT)
-			? "SNMPv3 security error (user, auth or priv "
-			  "settings rejected)"
-			: "send failed");
+		            (pdu && pdu->command == SNMP_MSG_REPORT)
+		        ? "SNMPv3 security error (user, auth or priv "
+		          "settings rejected)"
+		        : "send failed");
 		if (d->phase == PH_GET)
 			d->poll.up = 0;
 		else
@@ -995,8 +1002,9 @@ dev_abort(struct se_dev *d, const char *why)
 	if (d->phase == PH_DONE)
 		return;
 	snprintf(p->reason, sizeof(p->reason), "%s during %s", why,
-	    d->phase == PH_GET ? "the first request"
-			       : p->walks[d->walk < p->nwalks ? d->walk : 0].name);
+	    d->phase == PH_GET
+	        ? "the first request"
+	        : p->walks[d->walk < p->nwalks ? d->walk : 0].name);
 	if (d->phase == PH_GET)
 		p->up = 0;
 	for (size_t w = 0; w < p->nwalks; w++)
@@ -1044,8 +1052,8 @@ se_run(struct se *e, struct se_dev **devs, size_t n, int64_t deadline_ns)
 			/* net-snmp's clock may be a hair behind ours. */
 			if (d->due_ns - now < wait_ns)
 				wait_ns = d->due_ns - now > 1000000
-				    ? d->due_ns - now
-				    : 1000000;
+				              ? d->due_ns - now
+				              : 1000000;
 		}
 		if (na == 0 && next >= n && e->inflight == 0)
 			break;

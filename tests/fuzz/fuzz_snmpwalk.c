@@ -8,9 +8,9 @@
  * Invariants: no crash, rows of every column strictly increasing (the
  * binary search of se_col_get relies on it), the poll always ends.
  */
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 
 static netsnmp_session fz_sess;
 static int fz_reqid;
@@ -47,7 +47,8 @@ setup(void)
 	se_walk_col(&fz_d.poll, 0, "ifOperStatus", "1.3.6.1.2.1.2.2.1.8");
 	se_walk_col(&fz_d.poll, 0, "ifHCInOctets", "1.3.6.1.2.1.31.1.1.1.6");
 	se_poll_walk(&fz_d.poll, "b");
-	se_walk_col(&fz_d.poll, 1, "entPhysicalClass", "1.3.6.1.2.1.47.1.1.1.1.5");
+	se_walk_col(
+	    &fz_d.poll, 1, "entPhysicalClass", "1.3.6.1.2.1.47.1.1.1.1.5");
 }
 
 struct rd {
@@ -71,7 +72,8 @@ add_vb(netsnmp_pdu *pdu, struct rd *r)
 	    ASN_TIMETICKS, ASN_COUNTER64, ASN_OCTET_STR, ASN_OBJECT_ID,
 	    ASN_IPADDRESS, SNMP_NOSUCHOBJECT, SNMP_NOSUCHINSTANCE,
 	    SNMP_ENDOFMIBVIEW, ASN_NULL, ASN_OPAQUE};
-	const struct se_walk *w = &fz_d.poll.walks[fz_d.walk < 2 ? fz_d.walk : 0];
+	const struct se_walk *w =
+	    &fz_d.poll.walks[fz_d.walk < 2 ? fz_d.walk : 0];
 	oid name[SE_OID_MAX + 4];
 	size_t len;
 	unsigned sel = byte(r);
@@ -161,8 +163,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned op = byte(&r);
 		netsnmp_pdu *pdu;
 		if (r.n == 0 || op == 0xff) {
-			dev_cb(NETSNMP_CALLBACK_OP_TIMED_OUT, NULL, fz_d.reqid, NULL,
-			    &fz_d);
+			dev_cb(NETSNMP_CALLBACK_OP_TIMED_OUT, NULL, fz_d.reqid,
+			    NULL, &fz_d);
 			continue;
 		}
 		pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
@@ -172,8 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (unsigned k = byte(&r) % 24; k > 0; k--)
 			add_vb(pdu, &r);
-		dev_cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, NULL, fz_d.reqid, pdu,
-		    &fz_d);
+		dev_cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, NULL, fz_d.reqid,
+		    pdu, &fz_d);
 		snmp_free_pdu(pdu);
 	}
 	/* Give up like the deadline would. */

@@ -70,7 +70,8 @@ on_sample(void *arg, struct cp_ctx *ctx, const struct cp_sample *s)
 			printf(" counter%d %" PRIu64 " scale=%g max_rate=%.17g "
 			       "disc=%d t=%" PRId64,
 			    s->kind == CP_COUNTER32 ? 32 : 64, s->counter,
-			    s->scale, s->max_rate, s->discontinuity, s->time_ms);
+			    s->scale, s->max_rate, s->discontinuity,
+			    s->time_ms);
 		putchar('\n');
 	}
 	pthread_mutex_unlock(&out_mu);
@@ -183,7 +184,7 @@ cpu_s(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 int
@@ -225,7 +226,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: snmpdrv -c CONFIG [-n RUNS] "
-					"[-i MS] [-q] [-w MS] PLUGIN.so...\n");
+			                "[-i MS] [-q] [-w MS] PLUGIN.so...\n");
 			return 2;
 		}
 	}
@@ -254,7 +255,7 @@ main(int argc, char **argv)
 		cc = config_collector(cfg, pl[np]->desc->name);
 		ctxs[np] = ctx_new(pl[np], NULL, &env, &sink,
 		    cc && cc->interval_ms && !interval_set ? cc->interval_ms
-							   : interval);
+		                                           : interval);
 		if (ctx_configure(ctxs[np], cc ? cc->node : NULL, &states[np]) <
 		    0) {
 			cfg_errs_print(&errs, stderr);
@@ -282,8 +283,8 @@ main(int argc, char **argv)
 		pthread_mutex_lock(&out_mu);
 		printf("R %d wall=%.4f cpu=%.4f samples=%" PRIu64
 		       " events=%" PRIu64 " inventory=%" PRIu64 "\n",
-		    r, (double)(mono_ms() - t0) / 1000.0, cpu_s() - c0, nsamples,
-		    nevents, ninv);
+		    r, (double)(mono_ms() - t0) / 1000.0, cpu_s() - c0,
+		    nsamples, nevents, ninv);
 		fflush(stdout);
 		pthread_mutex_unlock(&out_mu);
 		if (r + 1 < runs)
@@ -318,7 +319,8 @@ main(int argc, char **argv)
 			out = fopen(done, "we");
 			if (out) {
 				fprintf(out, "%.4f %.4f\n",
-				    (double)(mono_ns() - t0) / 1e9, cpu_s() - c0);
+				    (double)(mono_ns() - t0) / 1e9,
+				    cpu_s() - c0);
 				fclose(out);
 			}
 		}
