@@ -73,7 +73,12 @@ check "v3 authPriv trap accepted (linkUp, from the local host's address)" test "
 check "v3 trap with a wrong key dropped" test "$(sqlite3 "$DB" "select count(*) from events where kind='trap' and after='linkDown'")" -eq 1
 check "linkDown trap stored as an event of core1" test "$(sqlite3 "$DB" "select count(*) from events where target='core1' and kind='trap' and after='linkDown'")" -eq 1
 check "entConfigChange trap stored" test "$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='trap' and after='entConfigChange'")" -eq 1
-after=$(sqlite3 "$DB" "select max(updated_ms) from inventory where target='access1' and kind='entity'")
+i=0
+while :; do
+	after=$(sqlite3 "$DB" "select max(updated_ms) from inventory where target='access1' and kind='entity'")
+	[ "$after" -gt "$before" ] || [ $i -ge 15 ] || { sleep 1; i=$((i + 1)); continue; }
+	break
+done
 check "entConfigChange re-polled access1's inventory ($before -> $after)" test "$after" -gt "$before"
 
 # Hot-swap: PSU 2 pulled (entLastChangeTime moves)
