@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the engine code that turns SNMP responses into tables
- * (collectors/snmp/engine.c: walk_response, get_response, the callback).
+ * (collectors/snmp/walk.c: walk_response, get_response, the callback).
  * The input is read as a sequence of responses to the walk's requests
  * (error status, varbinds with OIDs near the walked columns, any type and
  * value, timeouts); nothing is sent: the session calls are replaced here.
@@ -17,7 +17,7 @@ static int fz_reqid;
 #define snmp_sess_session(x) (&fz_sess)
 #define snmp_sess_async_send(s, pdu, cb, m) (snmp_free_pdu(pdu), ++fz_reqid)
 
-#include "collectors/snmp/engine.c"
+#include "collectors/snmp/walk.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -152,7 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fz_d.max_vbs = 1 + byte(&r) * 8;
 	fz_cfg.version = byte(&r) % 3 == 0 ? 1 : 2;
-	poll_reset(&fz_d.poll);
+	se_poll_reset(&fz_d.poll);
 	fz_d.down = 0;
 	fz_d.phase = PH_GET;
 	fz_d.attempt = 0;
@@ -163,8 +163,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned op = byte(&r);
 		netsnmp_pdu *pdu;
 		if (r.n == 0 || op == 0xff) {
-			dev_cb(NETSNMP_CALLBACK_OP_TIMED_OUT, NULL, fz_d.reqid,
-			    NULL, &fz_d);
+			se_dev_cb(NETSNMP_CALLBACK_OP_TIMED_OUT, NULL,
+			    fz_d.reqid, NULL, &fz_d);
 			continue;
 		}
 		pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
@@ -174,13 +174,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (unsigned k = byte(&r) % 24; k > 0; k--)
 			add_vb(pdu, &r);
-		dev_cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, NULL, fz_d.reqid,
-		    pdu, &fz_d);
+		se_dev_cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, NULL,
+		    fz_d.reqid, pdu, &fz_d);
 		snmp_free_pdu(pdu);
 	}
 	/* Give up like the deadline would. */
 	if (fz_d.phase != PH_DONE)
-		dev_abort(&fz_d, "fuzz deadline");
+		se_dev_abort(&fz_d, "fuzz deadline");
 	for (size_t w = 0; w < fz_d.poll.nwalks; w++)
 		for (size_t c = 0; c < fz_d.poll.walks[w].ncols; c++) {
 			const struct se_col *col = &fz_d.poll.walks[w].cols[c];
