@@ -31,15 +31,15 @@ str_list(const struct cp_cfg *n, const char *key, char ***out, size_t *nout)
 		return 0;
 	}
 	if (len == 0) {
-		cp_cfg_error(l, "%s: expected a list of patterns", key);
+		cp_cfg_error(l, "ports.%s: expected a list of patterns", key);
 		return -EINVAL;
 	}
 	*out = s_calloc(len, sizeof(char *));
 	for (size_t i = 0; i < len; i++) {
 		const char *s = cp_cfg_scalar(cp_cfg_seq_at(l, i));
 		if (!s) {
-			cp_cfg_error(
-			    cp_cfg_seq_at(l, i), "%s: expected a string", key);
+			cp_cfg_error(cp_cfg_seq_at(l, i),
+			    "ports.%s: expected a string", key);
 			return -EINVAL;
 		}
 		(*out)[(*nout)++] = s_strdup(s);
@@ -64,7 +64,7 @@ int_list(const struct cp_cfg *n, const char *key, int64_t **out, size_t *nout)
 		long v = s ? strtol(s, &end, 10) : 0;
 		if (!s || *end || v < 1 || v > 1000) {
 			cp_cfg_error(cp_cfg_seq_at(l, i),
-			    "%s: expected an IANA ifType number", key);
+			    "ports.%s: expected an IANA ifType number", key);
 			return -EINVAL;
 		}
 		(*out)[(*nout)++] = v;
