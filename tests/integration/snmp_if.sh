@@ -71,6 +71,51 @@ check "first counters after the reboot flagged discontinuity" sh -c "grep -F 'S 
 check "no utilisation spike across the reboot (Te1/0/1 stays 0.04)" sh -c "grep -F 'S core1 if_in_util_ratio{ifname=\"Te1/0/1\"' \"$T/o2\" | awk '{print \$5}' | awk '\$1<0.032||\$1>0.048{exit 1}'"
 check "no utilisation above 1 anywhere" sh -c "grep 'util_ratio' \"$T/o2\" | awk '{print \$5}' | awk '\$1>1{exit 1}'"
 
+# ------------------------------------------------- selection, flaps, speed
+# A copy of core52 under another community, with port selection and a
+# capacity override; between polls port 1 goes down and port 2 drops to 1G.
+cp "$T/sim/core52.snmprec" "$T/sim/flap.snmprec"
+stop_pid "$SIM_PID" # snmpsimd indexes its data files at start
+sim_start "$PORT" "$T/sim" flap
+cat > "$T/c5.yaml" <<EOC
+agent: {data_dir: $T/data5}
+devices:
+  - name: flap
+    role: core
+    address: "127.0.0.1:$PORT"
+    snmp: {version: 2c, community: flap}
+    ports: {exclude: ["Te1/0/1?"], exclude_types: [24], speed: {"Hu1/0/49": 40G}}
+EOC
+drv "$T/c5.yaml" 4 2000 snmp_if > "$T/o5" 2> "$T/e5" &
+DRV=$!
+PIDS="$PIDS $DRV"
+sleep 3
+python3 - "$T/sim/flap.snmprec" <<'EOP'
+import sys
+p = sys.argv[1]
+out = []
+for line in open(p):
+    oid = line.split("|", 1)[0]
+    if oid == "1.3.6.1.2.1.2.2.1.8.1":
+        line = oid + "|2|2\n"
+    if oid == "1.3.6.1.2.1.31.1.1.1.15.2":
+        line = oid + "|66|1000\n"
+    out.append(line)
+open(p + ".new", "w").writelines(out)
+EOP
+chmod a+r "$T/sim/flap.snmprec.new" && mv "$T/sim/flap.snmprec.new" "$T/sim/flap.snmprec"
+wait $DRV
+check "excluded ports (Te1/0/1?) not reported" sh -c "! grep -qF 'ifname=\"Te1/0/15\"' '$T/o5'"
+check "excluded type (softwareLoopback, Lo0) not reported" sh -c "! grep -qF 'ifname=\"Lo0\"' '$T/o5'"
+check "other ports reported (Te1/0/20)" grep -qF 'S flap if_in_octets_total{ifname="Te1/0/20"' "$T/o5"
+check "speed override: Hu1/0/49 at 40G" sh -c "grep -F 'S flap if_speed_bps{ifname=\"Hu1/0/49\"' '$T/o5' | tail -1 | grep -q 'gauge 40000000000\$'"
+check "speed override drives the line-rate limit" sh -c "grep -F 'S flap if_in_octets_total{ifname=\"Hu1/0/49\"' '$T/o5' | tail -1 | grep -q 'max_rate=7500000000 '"
+nl=$(grep -c '^E flap link component="Te1/0/1" sev=1 before="up" after="down"' "$T/o5")
+check "port 1 went down: exactly one link event ($nl)" test "$nl" -eq 1
+ns=$(grep -c '^E flap speed component="Te1/0/2" sev=0 before="10G" after="1G"' "$T/o5")
+check "port 2 10G -> 1G: exactly one speed event ($ns)" test "$ns" -eq 1
+check "no other events" test "$(grep -c '^E ' "$T/o5")" -eq 2
+
 # -------------------------------------------------------------- faults
 # A broken device: no sysUpTime (noSuchObject), wrong value types, a
 # truncated column, and the MIB ending inside ifXTable (endOfMibView).
