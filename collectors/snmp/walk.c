@@ -359,6 +359,16 @@ walk_response(struct se_dev *d, netsnmp_pdu *pdu, int64_t t_ms)
 		walk_check_done(d);
 		return;
 	}
+	/*
+	 * A smaller request got through after a bigger one was lost (a path
+	 * that drops large datagrams, IP fragments...): remember the size,
+	 * for this walk and the next polls, instead of timing out again.
+	 */
+	if (d->attempt > 0) {
+		size_t sz = bulk ? n * (size_t)d->maxrep : n;
+		if (sz < d->max_vbs)
+			d->max_vbs = sz;
+	}
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
 		long ei = pdu->errindex;
 		if (pdu->errstat == SNMP_ERR_NOSUCHNAME && ei >= 1 &&

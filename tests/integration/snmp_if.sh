@@ -166,6 +166,23 @@ check "device that stops mid-walk: down with the reason" grep -q '^T stalls up=0
 check "... and what it did answer is kept" grep -q '^S stalls ' "$T/o3"
 stop_pid "$PROXY"
 
+# A path that loses every response above 1,400 bytes: big GETBULKs time
+# out, smaller ones (then GETNEXT) get through and the size is learnt.
+SPORT=$(free_port)
+python3 "$TOP/tests/tools/udpfault.py" "$SPORT" "$PORT" 1000000 1400 > "$T/proxy2.log" 2>&1 &
+PIDS="$PIDS $!"
+cat > "$T/c6.yaml" <<EOC
+agent: {data_dir: $T/data6}
+devices:
+  - {name: lossy, role: core, address: "127.0.0.1:$SPORT", timeout: 300ms, retries: 2, snmp: {version: 2c, community: core52}}
+EOC
+drv "$T/c6.yaml" 2 8000 snmp_if > "$T/o6" 2> "$T/e6"
+check "big responses lost: the poll still completes" sh -c "grep '^T lossy ' '$T/o6' | head -1 | grep -q 'up=1 .*reason=\"\"'"
+check "... with all 55 interfaces" test "$(grep -F 'S lossy if_info{' "$T/o6" | sed -n 's/.*ifname="\([^"]*\)".*/\1/p' | sort -u | wc -l)" -eq 55
+t1=$(grep -F 'S lossy snmp_timeouts_total{' "$T/o6" | head -1 | awk '{print $5}')
+t2=$(grep -F 'S lossy snmp_timeouts_total{' "$T/o6" | tail -1 | awk '{print $5}')
+check "timeouts in the first poll ($t1), none in the second (size learnt: $t2)" sh -c "[ '$t1' -gt 0 ] && [ '$t1' = '$t2' ]"
+
 # ------------------------------------------------------- 2,000 ports
 python3 "$FIX/gen.py" "$T/sim" --ports 2000 big
 stop_pid "$SIM_PID"
