@@ -197,4 +197,17 @@ nb=$(grep -cF 'S big if_info{' "$T/o4")
 check "2,000-port table: 2000 interfaces ($nb)" test "$nb" -eq 2000
 check "2,000-port poll complete" grep -q '^T big up=1 .*reason=""' "$T/o4"
 diag "$(grep '^T big' "$T/o4" | sed 's/reason.*//')"
+# The same table against a whole-poll deadline far too short for it: the
+# run ends on time, keeps what it got and names what is missing.
+cat > "$T/c7.yaml" <<EOC
+agent: {data_dir: $T/data7}
+collectors: {snmp_if: {deadline: 700ms}}
+devices:
+  - {name: big, role: l2, address: "127.0.0.1:$PORT", snmp: {version: 2c, community: big}}
+EOC
+drv "$T/c7.yaml" 1 120000 snmp_if > "$T/o7" 2> "$T/e7"
+w=$(sed -n 's/^R 0 wall=\([0-9.]*\).*/\1/p' "$T/o7")
+check "deadline 700 ms: the run ends on time ($w s)" sh -c "echo '$w' | awk '\$1>1.5{exit 1}'"
+check "... the status names the deadline and the unfinished columns" grep -q '^T big .*reason="poll deadline reached during .*unfinished: ' "$T/o7"
+diag "$(grep '^T big' "$T/o7" | cut -c1-200)"
 finish
