@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the benchmarks compare against: host.sh (collectd's
 # plugins, node_exporter); rrd.sh needs rrdcached, which `make deps` has.
-PKGS="collectd-core prometheus-node-exporter"
+PKGS="collectd-core prometheus-node-exporter prometheus-snmp-exporter tcpdump tshark wrk"
 
 missing=
 for p in $PKGS; do
