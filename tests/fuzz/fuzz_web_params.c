@@ -56,8 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		param_metric(s);
 		param_time(s, 1700000000, &v);
 		param_int(s, -1000, 1000, &v);
-		if (param_labels(s, l, PARAM_MAX_LABELS, &n, lbuf,
-			sizeof(lbuf)) == 0)
+		if (param_labels(
+		        s, l, PARAM_MAX_LABELS, &n, lbuf, sizeof(lbuf)) == 0)
 			for (size_t j = 1; j < n; j++)
 				if (strcmp(l[j - 1].key, l[j].key) >= 0)
 					abort();
@@ -65,7 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (param_static_path(s) == 0 &&
 		    (s[0] == '.' || s[0] == '/' || strstr(s, "/.")))
 			abort();
-		if (param_graph_path(s, t, sizeof(t), m, sizeof(m), &svg) == 0 &&
+		if (param_graph_path(s, t, sizeof(t), m, sizeof(m), &svg) ==
+		        0 &&
 		    (param_target(t) || param_metric(m)))
 			abort();
 		auth_b64_decode(s, out, sizeof(out));
