@@ -20,6 +20,10 @@ endif
 
 PKGS := netsnmp libmicrohttpd libpcap librrd sqlite3 libfyaml jansson
 TEST_PKGS := cmocka
+# Optional make fragments (extra sources, packages); included before
+# AGENT_PKGS is expanded so that AGENT_EXTRA_PKGS takes effect.
+-include $(wildcard collectors/*.mk)
+-include $(wildcard agent/*.mk web/*.mk firmware/*.mk tests/*.mk)
 # The agent itself links everything but net-snmp (only the SNMP collectors
 # need it) and libpcap (only the pcap collector and `chokepoint pcap`).
 AGENT_PKGS := libmicrohttpd librrd sqlite3 libfyaml jansson $(AGENT_EXTRA_PKGS)
@@ -38,10 +42,6 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 CFLAGS += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
-
-# Optional per-collector make fragments (extra sources, packages).
--include $(wildcard collectors/*.mk)
--include $(wildcard agent/*.mk web/*.mk firmware/*.mk tests/*.mk)
 
 AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c web/*.c firmware/*.c)) $(AGENT_EXTRA_SRCS)
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
@@ -99,7 +99,8 @@ $(BUILD)/tools/%: bench/%.c $(BUILD)/libagent.a
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS)
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libagent.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap) \
+		-Wl,--export-dynamic-symbol='cp_*'
 
 # ------------------------------------------------------------ unit tests
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagent.a $(TEST_HELPER_OBJS)

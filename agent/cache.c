@@ -374,6 +374,7 @@ cache_put(struct cache *c, const struct cp_sample *smp, int64_t step_ms)
 
 	s->value_u64 = smp->kind == CP_COUNTER32 ? smp->counter & 0xffffffffu
 						 : smp->counter;
+	s->scale = smp->scale > 0 ? smp->scale : 1;
 	s->time_ms = smp->time_ms;
 	s->step_ms = step_ms;
 	s->has_value = 1;
@@ -434,7 +435,7 @@ view(const struct series *s, struct cache_series *v)
 	v->labels = s->labels;
 	v->nlabels = s->nlabels;
 	v->is_counter = s->is_counter;
-	v->value = s->is_counter ? (double)s->value_u64 : s->value;
+	v->value = s->is_counter ? (double)s->value_u64 * s->scale : s->value;
 	v->value_u64 = s->value_u64;
 	v->time_ms = s->time_ms;
 	v->step_ms = s->step_ms;
@@ -499,7 +500,8 @@ cache_get(struct cache *c, const char *target, const char *metric,
 	struct series *s = *slot(c, hash_bytes(key, len, 0), key, len);
 
 	if (s && s->has_value) {
-		*value = s->is_counter ? (double)s->value_u64 : s->value;
+		*value = s->is_counter ? (double)s->value_u64 * s->scale
+				       : s->value;
 		if (time_ms)
 			*time_ms = s->time_ms;
 		ret = 0;
@@ -614,9 +616,16 @@ put_value(struct sbuf *b, const struct series *s)
 	char num[40];
 	int n;
 
-	if (s->is_counter)
+	/*
+	 * A raw counter prints exactly as an integer; one with a unit scale
+	 * (microseconds counted, seconds published) as its scaled value.
+	 */
+	if (s->is_counter && s->scale == 1)
 		n = snprintf(num, sizeof(num), "%llu",
 		    (unsigned long long)s->value_u64);
+	else if (s->is_counter)
+		n = snprintf(num, sizeof(num), "%.15g",
+		    (double)s->value_u64 * s->scale);
 	else if (s->value != s->value)
 		n = snprintf(num, sizeof(num), "NaN");
 	else

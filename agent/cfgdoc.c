@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <libfyaml.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,8 @@ cfg_errs_print(const struct cfg_errs *e, FILE *fp)
 	char buf[1024];
 
 	/* Stable order by position reads best; qsort is fine (ties rare). */
-	qsort(e->v, e->n, sizeof(*e->v), err_cmp);
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof(*e->v), err_cmp);
 	for (size_t i = 0; i < e->n; i++)
 		fprintf(fp, "%s\n", err_format(&e->v[i], buf, sizeof(buf)));
 }
@@ -306,6 +308,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 		case FYET_SEQUENCE_END:
 			if (depth > 0) {
 				node = stack[--depth];
+				node_free(keys[depth]);
+				keys[depth] = NULL;
 				if (depth > 0)
 					attach(d, stack[depth - 1],
 					    &keys[depth - 1], node);
@@ -340,6 +344,9 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 	while (depth > 0) {
 		struct cp_cfg *n = stack[--depth];
 
+		node_free(keys[depth]); /* a key still waiting for its value */
+		keys[depth] = NULL;
+
 		if (depth > 0)
 			attach(d, stack[depth - 1], &keys[depth - 1], n);
 		else if (root == NULL)
@@ -363,10 +370,80 @@ diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
 	(void)len;
 }
 
+/*
+ * A config is UTF-8 text. Anything else (NUL, control bytes, invalid
+ * sequences) is rejected before libfyaml sees it: it is always a mistake
+ * (a binary file, a wrong encoding), and libfyaml 0.7 can spin on some
+ * invalid sequences inside directives. Returns 0 or fills line/col.
+ */
+static int
+text_check(const unsigned char *p, size_t len, int *line, int *col,
+    const char **what)
+{
+	int l = 1, c = 1;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char b = p[i];
+		size_t n = 1;
+
+		if (b == '\n') {
+			l++;
+			c = 1;
+			i++;
+			continue;
+		}
+		if (b < 0x20 && b != '\t' && b != '\r') {
+			*what = "a control character";
+			goto bad;
+		}
+		if (b >= 0x80) {
+			uint32_t cp;
+
+			if (b >= 0xc2 && b <= 0xdf)
+				n = 2, cp = b & 0x1f;
+			else if (b >= 0xe0 && b <= 0xef)
+				n = 3, cp = b & 0x0f;
+			else if (b >= 0xf0 && b <= 0xf4)
+				n = 4, cp = b & 0x07;
+			else
+				goto utf8;
+			if (i + n > len)
+				goto utf8;
+			for (size_t k = 1; k < n; k++) {
+				if ((p[i + k] & 0xc0) != 0x80)
+					goto utf8;
+				cp = (cp << 6) | (p[i + k] & 0x3f);
+			}
+			if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+			    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+				goto utf8;
+		}
+		i += n;
+		c++;
+	}
+	return 0;
+utf8:
+	*what = "invalid UTF-8";
+bad:
+	*line = l;
+	*col = c;
+	return -1;
+}
+
 struct cfgdoc *
 cfgdoc_parse(const char *file, const char *text, size_t len,
     struct cfg_errs *errs)
 {
+	int bline, bcol;
+	const char *what;
+
+	if (len <= CFG_MAX_TEXT &&
+	    text_check((const unsigned char *)text, len, &bline, &bcol,
+		&what) < 0) {
+		cfg_errs_add(errs, file, bline, bcol,
+		    "%s: a config must be UTF-8 text", what);
+		return NULL;
+	}
 	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg pcfg;
 	struct fy_diag *diag;
@@ -528,7 +605,7 @@ cfg_node_clear_used(const struct cp_cfg *n)
 {
 	if (n == NULL)
 		return;
-	if (n->type == CFG_MAP)
+	if (n->type == CFG_MAP && n->n)
 		memset(n->used, 0, n->n);
 	for (size_t i = 0; i < n->n; i++)
 		cfg_node_clear_used(n->vals[i]);

@@ -758,9 +758,9 @@ default_hostname(void)
 	return xstrdup(buf);
 }
 
-struct config *
-config_parse(const char *file, const char *text, size_t len,
-    struct cfg_errs *errs)
+static struct config *
+parse(const char *file, const char *text, size_t len, struct cfg_errs *errs,
+    int lenient)
 {
 	struct config *c;
 	const struct cp_cfg *root, *n;
@@ -807,10 +807,11 @@ config_parse(const char *file, const char *text, size_t len,
 	bad |= devices_read(c, root);
 	bad |= alerts_read(c, root);
 	bad |= hooks_read(c, root);
+	bad |= alert_cfg_read(c, root);
 	/* Sections whose keys are all fixed: anything else is unknown. */
 	cfg_node_report_unused(cp_cfg_child(root, "agent"), "agent");
 	cfg_node_report_unused(cp_cfg_child(root, "storage"), "storage");
-	if (bad || errs->n > nerr) {
+	if ((bad || errs->n > nerr) && !lenient) {
 		config_free(c);
 		return NULL;
 	}
@@ -818,24 +819,43 @@ config_parse(const char *file, const char *text, size_t len,
 }
 
 struct config *
-config_load(const char *path, struct cfg_errs *errs)
+config_parse(const char *file, const char *text, size_t len,
+    struct cfg_errs *errs)
+{
+	return parse(file, text, len, errs, 0);
+}
+
+static struct config *
+load(const char *path, struct cfg_errs *errs, int lenient)
 {
 	struct config *c;
 	size_t len;
 	char *text;
 
 	if (path == NULL)
-		return config_parse(NULL, config_default_yaml,
-		    strlen(config_default_yaml), errs);
+		return parse(NULL, config_default_yaml,
+		    strlen(config_default_yaml), errs, lenient);
 	text = file_read(path, 4u << 20, &len);
 	if (text == NULL) {
 		cfg_errs_add(errs, path, 0, 0, "cannot read: %s",
 		    strerror(errno));
 		return NULL;
 	}
-	c = config_parse(path, text, len, errs);
+	c = parse(path, text, len, errs, lenient);
 	free(text);
 	return c;
+}
+
+struct config *
+config_load_lenient(const char *path, struct cfg_errs *errs)
+{
+	return load(path, errs, 1);
+}
+
+struct config *
+config_load(const char *path, struct cfg_errs *errs)
+{
+	return load(path, errs, 0);
 }
 
 const struct collector_cfg *
@@ -859,6 +879,7 @@ config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
+	alert_cfg_free(c);
 	free(c->path);
 	free(c->agent.name);
 	free(c->agent.hostname);

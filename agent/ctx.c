@@ -219,6 +219,18 @@ cp_inventory_put(struct cp_ctx *c, const char *target, const char *kind,
 }
 
 int
+cp_inventory_get(struct cp_ctx *c, const char *target, const char *kind,
+    cp_inventory_cb cb, void *arg)
+{
+	if (kind == NULL || cb == NULL)
+		return -EINVAL;
+	if (c->sink.inventory_get == NULL)
+		return -ENOTSUP;
+	return c->sink.inventory_get(c->sink.arg, c,
+	    target ? target : c->env.hostname, kind, cb, arg);
+}
+
+int
 cp_target_status(struct cp_ctx *c, const struct cp_target_status *st)
 {
 	if (st == NULL || st->target == NULL)

@@ -29,6 +29,9 @@ struct ctx_sink {
 	    cp_fd_cb cb, void *cbarg);
 	void (*unwatch)(void *arg, struct cp_ctx *ctx, int fd);
 	void *arg;
+	/* cp_inventory_get (target resolved); NULL: -ENOTSUP. */
+	int (*inventory_get)(void *arg, struct cp_ctx *ctx, const char *target,
+	    const char *kind, cp_inventory_cb cb, void *cbarg);
 };
 
 /* The host environment a context reports against. Strings are borrowed and

@@ -46,15 +46,24 @@ struct db_event_filter {
 	size_t limit;	    /* 0: 100 */
 };
 
-/* Newest first; cb returns non-zero to stop. Strings valid during cb. */
+/*
+ * Newest first (by time, then id); cb returns non-zero to stop. Strings valid
+ * during cb. Callbacks here and in db_inventory_get() run with the database
+ * lock held: they must not call db_* functions. Strings stored from outside
+ * are cut at 8 KB.
+ */
 int db_events_query(struct db *db, const struct db_event_filter *f,
     int (*cb)(const struct db_event *, void *), void *arg);
 
-/* Replace the inventory of (target, kind) with items, in one transaction. */
+/* Replace the inventory of (target, kind) with items, in one transaction
+ * (on failure the previous set stays). A key given twice: the last wins.
+ * Attributes are stored as a JSON object (inventory.attrs). */
 int db_inventory_put(struct db *db, const char *target, const char *kind,
     const struct cp_inventory_item *items, size_t nitems);
 
-/* Items of (target, kind); kind NULL: every kind. Attrs valid during cb. */
+/* Items of (target, kind), ordered by target, kind, key; target NULL: every
+ * target, kind NULL: every kind. Attrs valid during cb (a NULL value is an
+ * attribute stored without one). */
 int db_inventory_get(struct db *db, const char *target, const char *kind,
     int (*cb)(const char *target, const char *kind, const char *key,
 	const struct cp_label *attrs, size_t nattrs, void *arg),

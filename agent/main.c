@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "agent.h"
+#include "firmware/firmware.h"
 #include "auth.h"
 #include "log.h"
+#include "pcap_cmd.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -26,7 +28,13 @@ static const char usage[] =
     "                       http://127.0.0.1:8080/\n"
     "  check -c FILE        validate a config; every error as FILE:LINE:COL\n"
     "                       (exit 0 valid, 1 invalid)\n"
+    "  firmware [-c FILE] [--json]\n"
+    "                       print the firmware inventory, baseline drift\n"
+    "                       and recent changes\n"
     "  defaults             print the embedded default config\n"
+    "  pcap FILE [-c FILE] [--json]\n"
+    "                       analyse a capture file (TCP health, response\n"
+    "                       times, top talkers; `pcap --help` for more)\n"
     "  passwd NAME [--role read|admin]\n"
     "                       read a password on standard input and print\n"
     "                       its salted hash for web.auth.users\n"
@@ -111,6 +119,10 @@ main(int argc, char **argv)
 		}
 		return agent_check(config, stdout);
 	}
+	if (strcmp(cmd, "firmware") == 0)
+		return firmware_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "pcap") == 0)
+		return pcap_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
 		return auth_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {

@@ -140,6 +140,19 @@ int cp_inventory_put(struct cp_ctx *, const char *target, const char *kind,
     const struct cp_inventory_item *items, size_t nitems);
 
 /*
+ * Read back the stored inventory of `kind` on `target` (NULL: local host) as
+ * last put, e.g. to compare a fresh scan with what was there before the
+ * agent restarted. cb runs once per item (strings valid during the call)
+ * and returns non-zero to stop early. Returns 0, -ENOTSUP when the agent
+ * has no store, or a negative errno. Thread-safe. (Additive: a plugin that
+ * does not call it works with an agent that lacks it.)
+ */
+typedef int (*cp_inventory_cb)(const struct cp_inventory_item *item,
+    void *arg);
+int cp_inventory_get(struct cp_ctx *, const char *target, const char *kind,
+    cp_inventory_cb cb, void *arg);
+
+/*
  * The state of a polled target (an SNMP device), for /api/v1/targets and
  * the dashboard: up or down with the reason, the last poll, and descriptive
  * info (sysDescr, sysName, version...). Replaces the previous status of

@@ -7,6 +7,21 @@
  * demand (to a temporary name, then renamed, so a crash never leaves a
  * half-written file). Every RRD holds one GAUGE data source "value" (the
  * pipeline already turned counters into rates) with AVERAGE and MAX RRAs.
+ *
+ * Layout: the RRD step is the series' step in whole seconds (at least 1 s),
+ * fixed when the file is created; heartbeat 2 x step (at least step + 2 s),
+ * min and max unknown. Each store_rra becomes AVERAGE and MAX RRAs of the
+ * nearest whole number of steps (an RRA finer than the series' step merges
+ * into full resolution, keeping the longer keep_ms) and keep_ms / that many
+ * rows, rounded up.
+ *
+ * rrdcached: with "unix:/path" the daemon shares our filesystem, so files are
+ * still created here (temporary name + rename) and only updates go through
+ * rrdc_update; with "host:port" the daemon owns the files: they are named
+ * relative to its -b directory (TARGET/GROUP/INSTANCE.rrd) and created with
+ * rrdc_create (start it with -R so it may create the subdirectories). When
+ * the daemon is unreachable values stay queued (within max_pending) and the
+ * writer reconnects with a backoff of 1 s doubling to 60 s.
  */
 #ifndef CHOKEPOINT_RRD_H
 #define CHOKEPOINT_RRD_H
@@ -62,7 +77,12 @@ int store_start(struct store *st);
  * Queue one value for the series whose relative path is rel
  * ("TARGET/GROUP/INSTANCE", components already sanitised with
  * store_relpath()), step in ms (the series' interval). Thread-safe,
- * never blocks on I/O.
+ * never blocks on I/O. -EINVAL for a rel that is not such a path (absolute,
+ * "..", empty components, other characters), step <= 0 or time <= 0.
+ * Returns 0 for values it drops and counts: one at or before the newest
+ * second already accepted for the file (stale_total), one over max_pending
+ * (the oldest queued value goes, dropped_overflow); a second value in the
+ * same second replaces the first (replaced_total).
  */
 int store_update(struct store *st, const char *rel, int64_t step_ms,
     int64_t time_ms, double value);
@@ -75,9 +95,11 @@ const char *store_relpath(const char *target, const char *group,
 /* Absolute path of the .rrd file for rel into buf; returns buf. */
 const char *store_file(
     const struct store *st, const char *rel, char *buf, size_t size);
-/* Write everything pending for this file now (before reading it). */
+/* Write everything pending for this file now (before reading it); with
+ * rrdcached also has the daemon write it (FLUSH). */
 int store_flush_file(struct store *st, const char *rel);
-/* Write everything pending now; returns when done. */
+/* Write everything pending now (to rrdcached: send it); returns when done,
+ * -ENOTCONN if rrdcached is unreachable (values stay queued). */
 int store_flush_all(struct store *st);
 void store_get_stats(struct store *st, struct store_stats *out);
 /* Flushes everything, stops the thread, frees. Takes NULL. */

@@ -5,6 +5,8 @@
 # rrd_update_r loop (one value per call), rrdc_update through a real rrdcached
 # (one value per call) and the store via rrdcached. Everything lives in a
 # temp dir (page cache); rrdcached is started here and killed by pid.
+# Last, store-bounded: the store with max_pending = N (one value per file)
+# fed 10 per file, to show the memory bound and what it costs.
 #   usage: sh bench/rrd.sh [N] [ROUNDS]      (BUILD=build-dir, default build)
 set -eu
 N=${1:-10000}
@@ -44,6 +46,7 @@ for K in 1 10; do
 	run cached $K
 	run store-cached $K
 done
+run store-bounded 10
 du -sh "$W/data/rrd" | awk '{print "size on disk: " $1}'
 echo "rrdcached peak RSS: $(awk '/VmHWM/{print $2}' /proc/$RPID/status) kB"
 echo

@@ -3,6 +3,7 @@
 # failure) with the build directory in BUILD, and sums up.
 BUILD=${BUILD:-build}
 export BUILD
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 top=$(cd "$(dirname "$0")/.." && pwd)
 export TOP="$top"
 pass=0 fail=0 failed=""

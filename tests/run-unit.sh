@@ -3,6 +3,7 @@
 # valgrind's memcheck. Prints a summary line and fails if any test failed.
 BUILD=${BUILD:-build}
 export BUILD
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 pass=0 fail=0 failed=""
 for t in "$@"; do
 	name=$(basename "$t")

@@ -1092,15 +1092,15 @@ void
 api_register(void)
 {
 	static const struct http_route v[] = {
-	    {"/api/v1/targets", h_targets},
-	    {"/api/v1/devices/", h_device},
-	    {"/api/v1/metrics", h_metrics_list},
-	    {"/api/v1/series", h_series},
-	    {"/api/v1/events", h_events},
-	    {"/api/v1/firmware", h_firmware},
-	    {"/api/v1/overview", h_overview},
-	    {"/api/v1/whoami", h_whoami},
-	    {"/api/v1/admin/stats", h_admin_stats},
+	    {"/api/v1/targets", h_targets, 0},
+	    {"/api/v1/devices/", h_device, 0},
+	    {"/api/v1/metrics", h_metrics_list, 0},
+	    {"/api/v1/series", h_series, 0},
+	    {"/api/v1/events", h_events, 0},
+	    {"/api/v1/firmware", h_firmware, 0},
+	    {"/api/v1/overview", h_overview, 0},
+	    {"/api/v1/whoami", h_whoami, 0},
+	    {"/api/v1/admin/stats", h_admin_stats, 0},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)

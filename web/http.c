@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libmicrohttpd server: accepts GET/HEAD only, checks limits and
- * authentication, then dispatches on the path through a route table (exact
+ * libmicrohttpd server: accepts GET/HEAD (POST/DELETE with a capped body
+ * on routes registered with http_route_add_rw, admin role when auth is on),
+ * checks limits and authentication, then dispatches on the path through a route table (exact
  * paths first, then the longest prefix) and serves /healthz and /metrics
  * itself. /metrics is the cache's pre-rendered exposition, shared by
  * reference between concurrent requests (rendered at most once per change).
@@ -47,10 +48,43 @@ http_route_add(const char *path, http_handler fn)
 {
 	if (nroutes < MAX_ROUTES) {
 		routes[nroutes].path = path;
+		routes[nroutes].rw = 0;
 		routes[nroutes++].fn = fn;
 	} else {
 		log_warnx("http: route table full, %s not served", path);
 	}
+}
+
+void
+http_route_add_rw(const char *path, http_handler fn)
+{
+	if (nroutes < MAX_ROUTES) {
+		routes[nroutes].path = path;
+		routes[nroutes].rw = 1;
+		routes[nroutes++].fn = fn;
+	}
+}
+
+/* Per-connection request state: the body of a POST/DELETE. */
+struct reqstate {
+	struct sbuf body;
+	int too_big;
+};
+
+static void
+request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct reqstate *rs = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rs && rs != (void *)1) {
+		sbuf_fini(&rs->body);
+		free(rs);
+	}
+	*con_cls = NULL;
 }
 
 int
@@ -323,8 +357,9 @@ count_arg(
 	return ++*(int *)cls > MAX_ARGS ? MHD_NO : MHD_YES;
 }
 
+/* Exact path first, then the longest prefix; write: rw routes only. */
 static http_handler
-route_of(const char *url)
+route_of(const char *url, int write)
 {
 	http_handler best = NULL;
 	size_t bestlen = 0;
@@ -332,6 +367,8 @@ route_of(const char *url)
 	for (size_t i = 0; i < nroutes; i++) {
 		size_t n = strlen(routes[i].path);
 
+		if (write && !routes[i].rw)
+			continue;
 		if (strcmp(url, routes[i].path) == 0)
 			return routes[i].fn;
 		if (n && routes[i].path[n - 1] == '/' &&
@@ -349,24 +386,32 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps, AUTH_ADMIN, NULL};
+	struct http_req r = {conn, method, url, &h->deps, AUTH_ADMIN, NULL,
+	    NULL, 0};
+	struct reqstate *rs = *con_cls;
+	int write = strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
 	http_handler fn;
 	int nargs = 0;
 
 	(void)version;
-	(void)upload_data;
-	if (*con_cls == NULL) {
-		/* First call: headers only. Answer on the second. */
-		*con_cls = (void *)1;
+	if (rs == NULL) {
+		/* First call: headers only. Answer on the last. */
+		*con_cls = xcalloc(1, sizeof(*rs));
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		*upload_data_size = 0; /* bodies are not accepted */
+		/* Bodies: capped, and only kept for POST/DELETE. */
+		if (!write || rs->body.len + *upload_data_size > HTTP_BODY_MAX)
+			rs->too_big = 1;
+		else
+			sbuf_add(&rs->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return (enum MHD_Result)http_error(
-		    &r, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "only GET and HEAD");
+	if (!write && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return (enum MHD_Result)http_error(&r,
+		    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+		    "only GET, HEAD, POST and DELETE");
 	if (strlen(url) > MAX_PATH_LEN)
 		return (enum MHD_Result)http_error(&r, MHD_HTTP_URI_TOO_LONG,
 		    "path", "path longer than 1024 bytes");
@@ -383,9 +428,27 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 		if (r.role == AUTH_NONE)
 			return (enum MHD_Result)unauthorized(&r);
 	}
+	if (write) {
+		/* Changes (silences...) need the admin role when auth is on. */
+		fn = route_of(url, 1);
+		if (fn == NULL)
+			return (enum MHD_Result)http_error(&r,
+			    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+			    "this path takes only GET and HEAD");
+		if (h->cfg.auth && r.role != AUTH_ADMIN)
+			return (enum MHD_Result)http_error(&r, MHD_HTTP_FORBIDDEN,
+			    NULL, "this needs the admin role");
+		if (rs->too_big)
+			return (enum MHD_Result)http_error(&r, 413, NULL,
+			    "request body too large (max 64 KiB)");
+		sbuf_add(&rs->body, "", 0);
+		r.body = rs->body.s ? rs->body.s : "";
+		r.body_len = rs->body.len;
+		return (enum MHD_Result)fn(&r);
+	}
 	if (strcmp(url, "/metrics") == 0)
 		return (enum MHD_Result)h_metrics(&r);
-	fn = route_of(url);
+	fn = route_of(url, 0);
 	if (fn)
 		return (enum MHD_Result)fn(&r);
 	return (enum MHD_Result)http_error(
@@ -399,9 +462,9 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps, 0, NULL};
-	const char *host =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	struct http_req r = {conn, method, url, &h->deps, 0, NULL, NULL, 0};
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Host");
 	char loc[2048], hostbuf[256];
 	struct MHD_Response *resp;
 
@@ -513,8 +576,10 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
 	struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
 
 	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, cb, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-	    ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->cfg.threads,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->cfg.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg.conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)h->cfg.per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(h->cfg.timeout_ms / 1000),

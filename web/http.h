@@ -34,7 +34,12 @@ struct http_req {
 	const struct http_deps *deps;
 	int role;         /* enum auth_role; AUTH_ADMIN when auth is off */
 	const char *user; /* authenticated name or NULL */
+	const char *body; /* POST/DELETE of rw routes: NUL-terminated */
+	size_t body_len;
 };
+
+/* Largest request body accepted (rw routes only). */
+#define HTTP_BODY_MAX (64 * 1024)
 
 /* The web: section beyond listen (webcfg.c). */
 struct auth;
@@ -98,10 +103,14 @@ typedef int (*http_handler)(struct http_req *r);
 struct http_route {
 	const char *path; /* exact, or a prefix when it ends in '/' */
 	http_handler fn;
+	int rw; /* also gets POST and DELETE (with the body) */
 };
 
 /* Routes of other modules (web/api.c...) register before http_start. */
 void http_route_add(const char *path, http_handler fn);
+/* Same, for a route that also takes POST and DELETE (r->method says
+ * which); bodies over HTTP_BODY_MAX get 413 before the handler runs. */
+void http_route_add_rw(const char *path, http_handler fn);
 /* Whether a route for exactly this path is registered. */
 int http_route_exists(const char *path);
 

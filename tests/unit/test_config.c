@@ -168,7 +168,8 @@ static void
 unknown_agent_key(void **st)
 {
 	(void)st;
-	assert_string_equal(errors_of("agent:\n  interval: 10s\n  intervall: 5s\n"),
+	assert_string_equal(
+	    errors_of("agent:\n  interval: 10s\n  intervall: 5s\n"),
 	    "t.yaml:3:3: unknown key 'intervall' in agent");
 }
 
@@ -178,8 +179,8 @@ wrong_type(void **st)
 	(void)st;
 	assert_string_equal(errors_of("agent:\n  data_dir: [a, b]\n"),
 	    "t.yaml:2:13: 'data_dir': expected a string, found a list");
-	assert_string_equal(errors_of("agent: 5\n"),
-	    "t.yaml:1:8: 'agent' must be a mapping");
+	assert_string_equal(
+	    errors_of("agent: 5\n"), "t.yaml:1:8: 'agent' must be a mapping");
 }
 
 static void
@@ -201,7 +202,8 @@ bad_address(void **st)
 	    "t.yaml:2:11: 'listen' must be host:port or [IPv6]:port, not "
 	    "'127.0.0.1:99999'");
 	assert_string_equal(
-	    errors_of("devices:\n  - {name: a, role: core, address: '::1:161'}\n"),
+	    errors_of(
+	        "devices:\n  - {name: a, role: core, address: '::1:161'}\n"),
 	    "t.yaml:2:37: 'address' must be host[:port] or [IPv6]:port, not "
 	    "'::1:161'");
 }
@@ -210,7 +212,8 @@ static void
 missing_required(void **st)
 {
 	(void)st;
-	assert_string_equal(errors_of("devices:\n  - name: sw1\n    role: l2\n"),
+	assert_string_equal(
+	    errors_of("devices:\n  - name: sw1\n    role: l2\n"),
 	    "t.yaml:2:5: device 'sw1' needs an 'address'");
 	assert_string_equal(
 	    errors_of("hooks:\n  - name: p\n    exec: [page]\n"),
@@ -222,12 +225,13 @@ snmp_v3_rules(void **st)
 {
 	(void)st;
 	assert_string_equal(
-	    errors_of("devices:\n  - name: a\n    address: h\n    snmp: "
-		      "{version: 3, auth: {protocol: SHA, passphrase: short}}\n"),
+	    errors_of(
+	        "devices:\n  - name: a\n    address: h\n    snmp: "
+	        "{version: 3, auth: {protocol: SHA, passphrase: short}}\n"),
 	    "t.yaml:4:58: 'auth.passphrase' must be at least 8 characters\n"
 	    "t.yaml:4:11: SNMPv3 needs 'user'");
 	assert_string_equal(errors_of("devices:\n  - name: a\n    address: h\n"
-				      "    snmp: {version: 4}\n"),
+	                              "    snmp: {version: 4}\n"),
 	    "t.yaml:4:21: 'snmp.version' must be 1, 2c or 3, not '4'");
 }
 
@@ -235,10 +239,11 @@ static void
 duplicate_keys_and_devices(void **st)
 {
 	(void)st;
-	assert_string_equal(errors_of("agent:\n  interval: 1s\n  interval: 2s\n"),
+	assert_string_equal(
+	    errors_of("agent:\n  interval: 1s\n  interval: 2s\n"),
 	    "t.yaml:3:3: duplicate key 'interval'");
 	assert_string_equal(errors_of("devices:\n  - {name: a, address: h}\n"
-				      "  - {name: a, address: h}\n"),
+	                              "  - {name: a, address: h}\n"),
 	    "t.yaml:3:12: duplicate device name 'a'");
 }
 
@@ -247,7 +252,8 @@ alert_hysteresis_is_checked(void **st)
 {
 	(void)st;
 	assert_string_equal(
-	    errors_of("alerts:\n  - {name: x, metric: m, above: 0.8, clear: 0.9}\n"),
+	    errors_of(
+	        "alerts:\n  - {name: x, metric: m, above: 0.8, clear: 0.9}\n"),
 	    "t.yaml:2:45: 'clear' must not be above 'above' (hysteresis)");
 }
 
@@ -258,7 +264,7 @@ every_error_is_reported(void **st)
 
 	(void)st;
 	r = errors_of("agent:\n  interval: x\n  data_dir: [1]\nweb:\n  listen: "
-		      "':'\nbogus: 1\n");
+	              "':'\nbogus: 1\n");
 	assert_non_null(strstr(r, "t.yaml:2:13"));
 	assert_non_null(strstr(r, "t.yaml:3:13"));
 	assert_non_null(strstr(r, "t.yaml:5:12"));
@@ -272,8 +278,9 @@ anchors_and_aliases(void **st)
 	(void)st;
 	/* x-snmp is an unknown top-level key: still reported, alias resolved */
 	assert_non_null(strstr(errors_of(y), "unknown top-level key 'x-snmp'"));
-	const char *ok = "devices:\n  - {name: a, address: h, snmp: &s {community: c1}}\n"
-			 "  - {name: b, address: h, snmp: *s}\n";
+	const char *ok =
+	    "devices:\n  - {name: a, address: h, snmp: &s {community: c1}}\n"
+	    "  - {name: b, address: h, snmp: *s}\n";
 	struct cfg_errs e;
 	struct config *c;
 
@@ -322,11 +329,11 @@ sanitised_names_never_escape(void **st)
 	assert_string_equal(name_sanitize("..", b, sizeof(b)), "__");
 	assert_string_equal(name_sanitize(".", b, sizeof(b)), "_");
 	assert_string_equal(name_sanitize("", b, sizeof(b)), "_");
-	assert_string_equal(name_sanitize("../etc/passwd", b, sizeof(b)),
-	    ".._etc_passwd");
+	assert_string_equal(
+	    name_sanitize("../etc/passwd", b, sizeof(b)), ".._etc_passwd");
 	assert_string_equal(name_sanitize("Gi1/0/1", b, sizeof(b)), "Gi1_0_1");
-	assert_string_equal(name_sanitize("core-1.site_a", b, sizeof(b)),
-	    "core-1.site_a");
+	assert_string_equal(
+	    name_sanitize("core-1.site_a", b, sizeof(b)), "core-1.site_a");
 	char longs[400];
 
 	memset(longs, 'a', sizeof(longs) - 1);

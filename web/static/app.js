@@ -170,6 +170,21 @@ async function pageOverview(main) {
         x.resource || x.metric || '', ' ', x.summary || x.message || (x.value !== undefined ? fmtNum(x.value) : '')))));
     }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
   }
+  if (ov.alerts_api) {
+    const card = el('div', { class: 'card', id: 'alerts' }, el('h2', null, 'Active alerts'));
+    grid.append(card);
+    api('/api/v1/alerts?limit=0').then((a) => {
+      const list = (a.alerts || []).filter((x) => x.status !== 'ok' && x.status !== 'resolved');
+      if (!list.length) { card.append(el('p', { class: 'muted' }, 'No alert firing.')); return; }
+      card.append(table([{ label: 'target' }, { label: 'rule' }, { label: 'state' }, { label: 'value', num: true }, { label: 'since', narrow: true }],
+        list.slice(0, 20).map((x) => el('tr', null,
+          el('td', null, el('a', { href: link({ page: 'device', name: x.target }) }, x.target)),
+          el('td', { class: 'sev-' + x.severity }, x.rule, ' ', el('span', { class: 'muted' }, labelStr(x.labels))),
+          el('td', null, x.status),
+          el('td', { class: 'num' }, fmtNum(x.value), el('div', { class: 'muted' }, 'limit ' + fmtNum(x.threshold))),
+          el('td', { class: 'hide-narrow' }, fmtTime(x.since_ms))))));
+    }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
+  }
   grid.append(el('div', { class: 'card', id: 'top-ports' }, el('h2', null, 'Most utilised ports'),
     ov.ports.length ? table([{ label: 'device' }, { label: 'port' }, { label: 'in' }, { label: 'out' }],
       ov.ports.map((p) => el('tr', null,

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `devices:` section as the SNMP collectors see it: read through the
+ * cp_cfg accessors of plugin.h from cp_cfg_root(ctx, "devices"). The agent's
+ * config.c validates the common keys; this reads them again (plugins have
+ * no access to the agent's structs) and the per-device extras.
+ */
+#ifndef CHOKEPOINT_SNMP_DEVCFG_H
+#define CHOKEPOINT_SNMP_DEVCFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin.h"
+
+struct sdev_cfg {
+	char *name;
+	char *role;   /* core l2 web db other */
+	char *peer;   /* net-snmp peername, e.g. "udp:127.0.0.1:161" */
+	int version;  /* 1, 2 (v2c) or 3 */
+	char *community;
+	char *user;
+	char *auth_proto; /* NULL: noAuth */
+	char *auth_pass;
+	char *priv_proto; /* NULL: noPriv */
+	char *priv_pass;
+	char *context;
+	int64_t interval_ms; /* 0: the collector's */
+	int64_t timeout_ms;
+	int retries;
+	int max_repetitions;
+	const struct cp_cfg *node; /* the device mapping, for extras */
+};
+
+/*
+ * Read every device of the config (none: *n = 0). Errors are recorded with
+ * cp_cfg_error() at the offending node; returns 0 or -EINVAL.
+ */
+int sdev_load(struct cp_ctx *ctx, struct sdev_cfg **out, size_t *n);
+void sdev_free(struct sdev_cfg *v, size_t n);
+
+/* "host", "host:port", "[v6]:port" -> net-snmp peername; NULL if bad. */
+char *sdev_peername(const char *address, int default_port);
+
+#endif

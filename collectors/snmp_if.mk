@@ -1,0 +1,2 @@
+snmp_if_SRCS := collectors/snmp/engine.c collectors/snmp/devcfg.c collectors/snmp/sutil.c collectors/snmp/sysdescr.c collectors/snmp/selfm.c
+snmp_if_PKGS := netsnmp

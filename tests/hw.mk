@@ -1,0 +1,2 @@
+# Fuzz targets of the hardware collectors: extra sources not in libagent.
+FUZZ_EXTRA_uevent := collectors/hw/uevent.c

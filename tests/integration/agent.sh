@@ -1,0 +1,235 @@
+#!/bin/sh
+# The built agent end to end: CLI, config errors, a run at a 1 s interval
+# against a fixture procfs/sysfs tree and against the real /proc, /metrics
+# through promtool, RRD files readable with rrdtool, SIGTERM flush, SIGHUP
+# with a broken and a good config, exit codes, plugin refusal, a slow
+# collector skipped without delaying the others.
+. "$(dirname "$0")/lib.sh"
+
+FIX="$TOP/tests/fixtures/host/linux-6.8-two-snapshots"
+
+# ---------------------------------------------------------------- CLI
+check "--help exits 0" "$CP" --help
+"$CP" --version | grep -q '^chokepoint [0-9]' && ok "--version" || not_ok "--version"
+"$CP" bogus >/dev/null 2>&1
+[ $? -eq 2 ] && ok "unknown command exits 2" || not_ok "unknown command exits 2"
+
+# ------------------------------------------------------------- check
+cat > "$T/bad.yaml" <<EOC
+agent:
+  interval: 10 seconds
+  plugin_dir: $PLUGINS
+collectors:
+  cpu: {}
+  nosuch: {}
+  memory: {bogus_option: 1}
+EOC
+"$CP" check -c "$T/bad.yaml" > "$T/check.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && ok "check: invalid config exits 1" || not_ok "check: invalid config exits 1 (got $rc)"
+grep -q "bad.yaml:2:13: 'interval': expected a duration" "$T/check.out" &&
+	ok "check: bad duration at 2:13" || { not_ok "check: bad duration at 2:13"; sed 's/^/# /' "$T/check.out"; }
+grep -q "bad.yaml:6:11: unknown collector 'nosuch'" "$T/check.out" &&
+	ok "check: unknown collector at 6:11" || not_ok "check: unknown collector at 6:11"
+grep -q "bad.yaml:7:12: unknown key 'bogus_option' in collector 'memory'" "$T/check.out" &&
+	ok "check: unknown collector option at 7:12" || not_ok "check: unknown collector option at 7:12"
+printf 'agent: {plugin_dir: %s}\ncollectors: {cpu: {}}\n' "$PLUGINS" > "$T/good.yaml"
+check "check: valid config exits 0" "$CP" check -c "$T/good.yaml"
+"$CP" run -c "$T/bad.yaml" > "$T/run-bad.out" 2>&1
+[ $? -eq 1 ] && grep -q "not starting" "$T/run-bad.out" &&
+	ok "run refuses an invalid config (exit 1)" || not_ok "run refuses an invalid config"
+
+# ------------------------------------------------- environment errors
+PORT=$(free_port)
+printf 'agent: {plugin_dir: %s, data_dir: /dev/null/x}\nweb: {listen: 127.0.0.1:%s}\ncollectors: {}\n' \
+	"$PLUGINS" "$PORT" > "$T/nodir.yaml"
+"$CP" run -c "$T/nodir.yaml" > "$T/nodir.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < "$T/nodir.out")" -eq 1 ] && grep -q "data directory" "$T/nodir.out" &&
+	ok "unusable data dir: one line, exit 2" || { not_ok "unusable data dir: one line, exit 2 (rc $rc)"; sed 's/^/# /' "$T/nodir.out"; }
+printf 'agent: {plugin_dir: %s/none, data_dir: %s/d0}\nweb: {listen: 127.0.0.1:%s}\ncollectors: {}\n' \
+	"$T" "$T" "$PORT" > "$T/noplug.yaml"
+"$CP" run -c "$T/noplug.yaml" > "$T/noplug.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "plugin directory" "$T/noplug.out" &&
+	ok "missing plugin dir: exit 2" || not_ok "missing plugin dir: exit 2 (rc $rc)"
+python3 -c 'import socket,time,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$PORT" &
+BUSY=$!
+track $BUSY
+wait_for sh -c "ss -ltn | grep -q ':$PORT '"
+printf 'agent: {plugin_dir: %s, data_dir: %s/d1}\nweb: {listen: 127.0.0.1:%s}\ncollectors: {}\n' \
+	"$PLUGINS" "$T" "$PORT" > "$T/busy.yaml"
+"$CP" run -c "$T/busy.yaml" > "$T/busy.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "cannot listen on 127.0.0.1:$PORT" "$T/busy.out" &&
+	ok "port in use: exit 2" || { not_ok "port in use: exit 2 (rc $rc)"; sed 's/^/# /' "$T/busy.out"; }
+kill $BUSY 2>/dev/null
+
+# ------------------------------------ a run against a fixture tree
+mkdir -p "$T/root" "$T/plugins"
+cp -R "$FIX/t0/." "$T/root/"
+cp "$PLUGINS"/*.so "$T/plugins/"
+cc -std=c11 -fPIC -shared -fvisibility=hidden -I"$TOP/agent" -o "$T/plugins/badabi.so" "$TOP/tests/plugins/badabi.c"
+cc -std=c11 -fPIC -shared -fvisibility=hidden -I"$TOP/agent" -o "$T/plugins/slow.so" "$TOP/tests/plugins/slow.c"
+PORT=$(free_port)
+cat > "$T/fix.yaml" <<EOC
+agent:
+  name: it-site
+  hostname: fixhost
+  data_dir: $T/data
+  interval: 1s
+  procfs: $T/root/proc
+  sysfs: $T/root/sys
+  plugin_dir: $T/plugins
+web:
+  listen: 127.0.0.1:$PORT
+storage:
+  flush_interval: 1h
+collectors:
+  cpu: {}
+  memory: {processes: {web: [nginx, php-fpm], db: [postgres]}}
+  diskio: {}
+  badabi: {}
+  slow: {sleep: 2500ms}
+EOC
+"$CP" run -c "$T/fix.yaml" > "$T/agent.log" 2>&1 &
+AGENT=$!
+track $AGENT
+if wait_http "http://127.0.0.1:$PORT/healthz"; then ok "agent serves /healthz"; else not_ok "agent serves /healthz"; fi
+grep -q "collector 'badabi' refused: .*ABI 999.*this agent has ABI 1" "$T/agent.log" &&
+	ok "wrong-ABI plugin refused with a clear line, agent runs" || { not_ok "wrong-ABI plugin refused"; sed 's/^/# /' "$T/agent.log"; }
+sleep 2.2
+cp -R "$FIX/t1/." "$T/root/"
+sleep 3.5
+curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m1.txt"
+for m in cpu_ratio cpu_busy_ratio load1 memory_total_bytes memory_used_ratio \
+	process_rss_bytes disk_util_ratio disk_read_bytes_per_second; do
+	grep -q "^chokepoint_$m{target=\"fixhost\"" "$T/m1.txt" && ok "/metrics has $m" || not_ok "/metrics has $m"
+done
+v=$(metric_value memory_total_bytes 'target="fixhost"' "$T/m1.txt")
+exp=$(awk '/^MemTotal:/ {printf "%.0f", $2 * 1024}' "$FIX/t1/proc/meminfo")
+[ "$v" = "$exp" ] && ok "memory_total_bytes = MemTotal of the fixture ($exp)" || not_ok "memory_total_bytes $v != $exp"
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$T/m1.txt" > "$T/promtool.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && ok "promtool check metrics passes" || { not_ok "promtool check metrics (rc $rc)"; head -20 "$T/promtool.out" | sed 's/^/# /'; }
+else
+	not_ok "promtool missing (make deps installs prometheus)"
+fi
+grep -q '^# HELP chokepoint_cpu_ratio ' "$T/m1.txt" && grep -q '^# TYPE chokepoint_cpu_ratio gauge' "$T/m1.txt" &&
+	grep -q '^# TYPE chokepoint_context_switches_total counter' "$T/m1.txt" &&
+	ok "HELP and TYPE lines" || not_ok "HELP and TYPE lines"
+
+# The slow collector: skipped ticks counted, the others kept their pace.
+skipped=$(metric_value collector_skipped_total 'collector="slow"' "$T/m1.txt")
+cpu_runs=$(metric_value collector_runs_total 'collector="cpu"' "$T/m1.txt")
+slow_runs=$(metric_value collector_runs_total 'collector="slow"' "$T/m1.txt")
+diag "after ~6 s: cpu runs $cpu_runs, slow runs $slow_runs, slow skipped $skipped"
+[ "${skipped:-0}" -ge 1 ] && ok "slow collector's overlapping ticks are skipped and counted" || not_ok "skipped ticks counted ($skipped)"
+[ "${cpu_runs:-0}" -ge 5 ] && ok "other collectors keep their 1 s pace ($cpu_runs runs)" || not_ok "cpu kept its pace ($cpu_runs runs)"
+
+# SIGHUP with a broken config: keeps running with the old one.
+cp "$T/fix.yaml" "$T/fix.good"
+printf 'agent: [\n' >> "$T/fix.yaml"
+kill -HUP $AGENT
+sleep 1
+grep -q "new config is invalid; keeping the running one" "$T/agent.log" && kill -0 $AGENT &&
+	curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null &&
+	ok "SIGHUP with a broken config keeps running" || not_ok "SIGHUP with a broken config keeps running"
+grep -q "config: $T/fix.yaml:[0-9]*:[0-9]*: " "$T/agent.log" &&
+	ok "the reload error names FILE:LINE:COL" || not_ok "the reload error names FILE:LINE:COL"
+# SIGHUP with a good config: reloaded (slow collector dropped).
+sed '/slow:/d; /badabi:/d' "$T/fix.good" > "$T/fix.yaml"
+kill -HUP $AGENT
+wait_for grep -q "agent: reloaded: 3 collectors" "$T/agent.log" &&
+	ok "SIGHUP with a valid config reloads" || not_ok "SIGHUP with a valid config reloads"
+
+# SIGTERM flushes: flush_interval is 1h, so nothing is on disk before it.
+n_before=$(find "$T/data/rrd" -name '*.rrd' 2>/dev/null | wc -l)
+kill -TERM $AGENT
+i=0
+while kill -0 $AGENT 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $AGENT 2>/dev/null && not_ok "agent exits on SIGTERM" || ok "agent exits on SIGTERM"
+wait $AGENT
+rc=$?
+[ $rc -eq 0 ] && ok "exit status 0 after SIGTERM" || not_ok "exit status 0 after SIGTERM ($rc)"
+f="$T/data/rrd/fixhost/memory_total_bytes/value.rrd"
+if [ -f "$f" ]; then
+	ok "RRD file at DATA_DIR/rrd/TARGET/METRIC/INSTANCE.rrd"
+	last=$(rrdtool lastupdate "$f" | tail -1 | awk '{print $2}')
+	[ "$(printf '%.0f' "$last")" = "$exp" ] && ok "SIGTERM flushed: lastupdate = $exp" || not_ok "lastupdate $last != $exp"
+	rrdtool fetch "$f" AVERAGE -s -2min | grep -qE '^[0-9]+: [0-9]' &&
+		ok "rrdtool fetch AVERAGE shows values" || not_ok "rrdtool fetch AVERAGE shows values"
+	rrdtool fetch "$f" MAX -s -2min | grep -qE '^[0-9]+: [0-9]' &&
+		ok "rrdtool fetch MAX shows values" || not_ok "rrdtool fetch MAX shows values"
+	rrdtool info "$f" | grep -q 'rra\[0\].cf = "AVERAGE"' && rrdtool info "$f" | grep -q '"MAX"' &&
+		ok "RRAs keep AVERAGE and MAX" || not_ok "RRAs keep AVERAGE and MAX"
+else
+	not_ok "RRD file at DATA_DIR/rrd/TARGET/METRIC/INSTANCE.rrd"
+fi
+diag "rrd files before SIGTERM: $n_before, after: $(find "$T/data/rrd" -name '*.rrd' | wc -l)"
+ls "$T/data/rrd/fixhost/disk_read_bytes_per_second/" 2>/dev/null | grep -q '\.rrd$' &&
+	ok "counter rates stored as RRD series" || not_ok "counter rates stored as RRD series"
+[ -f "$T/data/chokepoint.db" ] && [ "$(sqlite3 "$T/data/chokepoint.db" 'PRAGMA user_version')" -ge 1 ] &&
+	ok "SQLite store created with a schema version" || not_ok "SQLite store created with a schema version"
+
+# --------------------------------------------- against the real /proc
+PORT=$(free_port)
+cat > "$T/real.yaml" <<EOC
+agent: {data_dir: $T/data2, interval: 1s, plugin_dir: $PLUGINS, hostname: realhost}
+web: {listen: 127.0.0.1:$PORT}
+collectors: {cpu: {}, memory: {processes: {self: [chokepoint]}}, diskio: {}}
+EOC
+"$CP" run -c "$T/real.yaml" > "$T/real.log" 2>&1 &
+REAL=$!
+track $REAL
+wait_http "http://127.0.0.1:$PORT/healthz"
+sleep 3.2
+curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m2.txt"
+busy=$(metric_value cpu_busy_ratio 'cpu="total"' "$T/m2.txt")
+awk -v b="$busy" 'BEGIN {exit !(b != "" && b >= 0 && b <= 1)}' &&
+	ok "real /proc: cpu_busy_ratio total in 0..1 ($busy)" || not_ok "real /proc: cpu_busy_ratio ($busy)"
+n=$(metric_value process_instances 'group="self"' "$T/m2.txt")
+[ "${n:-0}" -ge 1 ] && ok "real /proc: process group finds the agent itself ($n)" || not_ok "real /proc: process group self ($n)"
+promtool check metrics < "$T/m2.txt" >/dev/null 2>&1 && ok "real /proc: promtool passes" || not_ok "real /proc: promtool passes"
+grep -qi "warning" "$T/real.log" && { diag "warnings:"; grep -i warning "$T/real.log" | head -5 | sed 's/^/# /'; }
+kill -TERM $REAL
+wait $REAL
+# ------------------------------- kill -9 never leaves an unreadable RRD
+PORT=$(free_port)
+cat > "$T/k9.yaml" <<EOC
+agent: {data_dir: $T/data3, interval: 1s, plugin_dir: $PLUGINS, hostname: k9host}
+web: {listen: 127.0.0.1:$PORT}
+storage: {flush_interval: 1s}
+collectors: {cpu: {interval: 500ms}, memory: {interval: 500ms}, diskio: {interval: 500ms}}
+EOC
+"$CP" run -c "$T/k9.yaml" > "$T/k9.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz"
+sleep 3.3
+kill -9 $K9
+wait $K9 2>/dev/null
+bad=0
+total=0
+for f in $(find "$T/data3/rrd" -name '*.rrd'); do
+	total=$((total + 1))
+	rrdtool info "$f" >/dev/null 2>&1 || { bad=$((bad + 1)); diag "unreadable: $f"; }
+done
+[ $total -gt 0 ] && [ $bad -eq 0 ] && ok "after kill -9 all $total RRD files are readable" ||
+	not_ok "after kill -9: $bad of $total RRD files unreadable"
+left=$(find "$T/data3/rrd" -name '*.tmp*' | wc -l)
+diag "temporary files left by the kill: $left"
+"$CP" run -c "$T/k9.yaml" > "$T/k9b.log" 2>&1 &
+K9=$!
+track $K9
+wait_http "http://127.0.0.1:$PORT/healthz" && sleep 2.5 &&
+	curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -q '^chokepoint_cpu_ratio{target="k9host"' &&
+	ok "restart after kill -9 collects again" || not_ok "restart after kill -9 collects again"
+kill -TERM $K9
+wait $K9
+[ $? -eq 0 ] && ok "clean exit after the restart" || not_ok "clean exit after the restart"
+if grep -qi "corrupt" "$T/k9b.log"; then diag "$(grep -i corrupt "$T/k9b.log" | head -3)"; fi
+finish
