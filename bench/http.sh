@@ -112,7 +112,7 @@ bench() { # bench NAME PID URL [wrk args]
 bench metrics "$APID" "$U/metrics"
 bench node "$NPID" "http://127.0.0.1:$NP/metrics"
 bench device "$APID" "$U/api/v1/devices/sw1"
-G="$U/graph/sw1/if_in_bits_per_second.png?labels=ifindex=1&from=-1d"
+G="$U/graph/sw1/if_in_octets_per_second.png?labels=ifindex=1&from=-1d"
 bench graph-cached "$APID" "$G"
 bench graph-cold "$APID" "$G" -s "$W/cold.lua"
 echo "agent: VmHWM $(awk '/VmHWM/{print $2}' /proc/$APID/status) kB, series $(curl -s "$U/metrics" | awk '/^chokepoint_agent_series[ {]/{print $NF}')"

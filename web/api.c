@@ -328,6 +328,9 @@ static const struct {
     {"if_speed_bps", "speed_bps", 1},
     {"if_admin_status", "admin_status", 1},
     {"if_oper_status", "oper_status", 1},
+    /* snmp_if publishes octets (bytes/s); bits kept for other sources */
+    {"if_in_octets_per_second", "in_bps", 8},
+    {"if_out_octets_per_second", "out_bps", 8},
     {"if_in_bits_per_second", "in_bps", 1},
     {"if_out_bits_per_second", "out_bps", 1},
     {"if_in_util_ratio", "in_util", 1},

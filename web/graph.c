@@ -128,8 +128,11 @@ capacity_of(struct cache *c, const struct gopts *o, double *cap)
 		*cap = 1;
 		return 0;
 	}
+	/* Port traffic: the line rate (bit/s; octets are drawn as bits). */
 	if (strcmp(o->metric, "if_in_bits_per_second") != 0 &&
-	    strcmp(o->metric, "if_out_bits_per_second") != 0)
+	    strcmp(o->metric, "if_out_bits_per_second") != 0 &&
+	    strcmp(o->metric, "if_in_octets_per_second") != 0 &&
+	    strcmp(o->metric, "if_out_octets_per_second") != 0)
 		return -ENOENT;
 	for (size_t i = 0; i < o->nlabels; i++)
 		if (strcmp(o->labels[i].key, "ifindex") == 0) {
@@ -174,13 +177,16 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	long long gv[6] = {0};
 	char(*a)[4400] = xcalloc(64, sizeof(*a));
 	char *argv[64], title[512], ep[4300], nowbuf[32];
-	int n = 0, ratio;
+	int n = 0, ratio, octets, scale;
 	size_t ml = strlen(o->metric);
 	rrd_info_t *info, *i;
 	char *out = NULL;
 
 #define ARG(...) snprintf(a[n], sizeof(a[n]), __VA_ARGS__), n++
 	ratio = ml > 6 && strcmp(o->metric + ml - 6, "_ratio") == 0;
+	/* Ratios in %, octet rates in bit/s as operators read them. */
+	octets = strstr(o->metric, "octets_per_second") != NULL;
+	scale = ratio ? 100 : octets ? 8 : 1;
 	def_path(path, ep, sizeof(ep));
 	snprintf(title, sizeof(title), "%s %s", o->target, o->metric);
 	for (size_t k = 0; k < o->nlabels; k++) {
@@ -208,7 +214,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 		ARG("--vertical-label=%%");
 		ARG("--units-exponent=0");
 	} else {
-		ARG("--vertical-label=%s", strstr(o->metric, "bits") ? "bit/s"
+		ARG("--vertical-label=%s",
+		    strstr(o->metric, "bits") || octets ? "bit/s"
 		                           : strstr(o->metric, "bytes")
 		                               ? "bytes"
 		                               : o->metric);
@@ -234,8 +241,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	}
 	ARG("DEF:ra=%s:value:AVERAGE", ep);
 	ARG("DEF:rm=%s:value:MAX", ep);
-	ARG("CDEF:avg=ra,%d,*", ratio ? 100 : 1);
-	ARG("CDEF:max=rm,%d,*", ratio ? 100 : 1);
+	ARG("CDEF:avg=ra,%d,*", scale);
+	ARG("CDEF:max=rm,%d,*", scale);
 	ARG("VDEF:p95=%s,95,PERCENTNAN", o->cf == 1 ? "avg" : "max");
 	if (o->cf != 2)
 		ARG("AREA:avg#2f81f780:average");
@@ -251,7 +258,7 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 		ARG("--upper-limit=%.6g", o->capacity * (ratio ? 100 : 1));
 	/* "now" is the cache's value: what the pages show. */
 	ARG("COMMENT:now %s",
-	    si(o->current * (ratio ? 100 : 1), nowbuf, sizeof(nowbuf)));
+	    si(o->current * scale, nowbuf, sizeof(nowbuf)));
 #undef ARG
 	for (int k = 0; k < n; k++)
 		argv[k] = a[k];

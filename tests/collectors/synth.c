@@ -3,7 +3,7 @@
  * synth: a test-only collector (built into BUILD/test-collectors, never
  * loaded by default) that feeds the agent through the real plugin ABI with
  * deterministic data: a simulated switch (ports with speeds, status,
- * utilisation, bit and error counters, entity inventory, firmware, a link
+ * utilisation, octet and error counters, entity inventory, firmware, a link
  * event), pressure signals for the local host, and N plain gauges for the
  * /metrics benchmark. Values follow known formulas of time, so tests can
  * check what the API and graphs show.
@@ -166,12 +166,13 @@ device(struct cp_ctx *ctx, struct synth *s, double t)
 		gauge(ctx, dev, "if_oper_status", l, 2, down ? 2 : 1);
 		gauge(ctx, dev, "if_in_util_ratio", l, 2, down ? 0 : ui);
 		gauge(ctx, dev, "if_out_util_ratio", l, 2, down ? 0 : uo);
-		/* Octet counters (scale 8: the rate is in bit/s): the integral
-		 * of a constant base rate, exact whatever the interval. */
-		counter(ctx, dev, "if_in_bits_total", l, 2,
-		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 8);
-		counter(ctx, dev, "if_out_bits_total", l, 2,
-		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 8);
+		/* Octet counters as snmp_if has them (rates in bytes/s): the
+		 * integral of a constant base rate, exact whatever the
+		 * interval. */
+		counter(ctx, dev, "if_in_octets_total", l, 2,
+		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 1);
+		counter(ctx, dev, "if_out_octets_total", l, 2,
+		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 1);
 		/* Milli-errors, scaled back: exactly i errors per second. */
 		counter(ctx, dev, "if_in_errors_total", l, 2, tms * (uint64_t)i,
 		    0.001);

@@ -55,8 +55,8 @@ code=$(curl -s -o "$W/body" -w '%{http_code}' "$U/api/v1/devices/nosuch")
 
 jqcheck "metrics list: every series of sw1, sorted, with kind and history" "/api/v1/metrics?target=sw1" \
     '(.series | length) == 144 and (.series | all(.target == "sw1")) and
-     (.series | map(select(.metric == "if_in_bits_total" and .kind == "counter" and .history == false)) | length) == 8 and
-     (.series | map(select(.metric == "if_in_bits_per_second" and .history)) | length) == 8 and
+     (.series | map(select(.metric == "if_in_octets_total" and .kind == "counter" and .history == false)) | length) == 8 and
+     (.series | map(select(.metric == "if_in_octets_per_second" and .history)) | length) == 8 and
      ([.series[].metric] == ([.series[].metric] | sort))'
 jqcheck "metrics list: prefix filter" "/api/v1/metrics?target=sw1&metric=if_speed*" \
     '(.series | length) == 8 and (.series | all(.metric == "if_speed_bps"))'
@@ -82,7 +82,7 @@ jqcheck "series: labels pick the one series (ifname works too)" \
     '.labels.ifindex == "1" and .current.value == 1e10'
 
 # Graphs: PNG and SVG, valid, cached with an ETag.
-G="/graph/sw1/if_in_bits_per_second.png?labels=ifindex=1&from=-1h&w=500&h=150"
+G="/graph/sw1/if_in_octets_per_second.png?labels=ifindex=1&from=-1h&w=500&h=150"
 curl -sf -D "$W/gh" -o "$W/g.png" "$U$G"
 check "graph: a PNG of the requested size (plus rrdtool's margins)" python3 -c '
 import struct, sys
@@ -107,7 +107,7 @@ check "graph: the SVG renders (rsvg-convert) and has the p95 and capacity lines"
     rsvg-convert '$W/g.svg' -o '$W/svg.png' && head -c 8 '$W/svg.png' | grep -q PNG &&
     grep -q 'stroke-dasharray' '$W/g.svg' && grep -q 'rgb(97.254902%,31.764706%,28.627451%)' '$W/g.svg' &&
     grep -q 'rgb(82.352941%,60%,13.333333%)' '$W/g.svg'"
-code=$(curl -s -o "$W/body" -w '%{http_code}' "$U/graph/sw1/if_in_bits_total.png?labels=ifindex=1")
+code=$(curl -s -o "$W/body" -w '%{http_code}' "$U/graph/sw1/if_in_octets_total.png?labels=ifindex=1")
 [ "$code" = 404 ] && jq -e '.param == "metric"' "$W/body" >/dev/null &&
     ok "graph: a raw counter has no history: JSON 404" || nok "graph: raw counter" "$code $(cat "$W/body")"
 

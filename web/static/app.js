@@ -79,6 +79,13 @@ function fmtNum(v, unit) {
   return (Number.isInteger(v) ? String(v) : v.toFixed(a < 1 ? 3 : 2)) + (unit ? ' ' + unit : '');
 }
 
+// A firmware item: its version, or the revisions an entity reports.
+function fwVersion(f) {
+  if (f.version) return f.version;
+  return [f.firmware_rev && 'FW ' + f.firmware_rev, f.software_rev && 'SW ' + f.software_rev,
+    f.hardware_rev && 'HW ' + f.hardware_rev].filter(Boolean).join(' · ');
+}
+
 function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
 
 function bar(ratio) {
@@ -265,7 +272,7 @@ async function pageDevice(main) {
         ['uptime', sys.uptime_s === null ? '–' : (sys.uptime_s / 86400).toFixed(1) + ' days'], ['version', sys.version]]
         .map(([k, v]) => el('tr', null, el('td', { class: 'muted' }, k), el('td', null, v === null || v === undefined ? '–' : v))))),
     el('div', { class: 'card', id: 'firmware' }, el('h2', null, 'Firmware'),
-      d.firmware.length ? el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + (f.version || '')))) : el('p', { class: 'muted' }, 'none reported'))));
+      d.firmware.length ? el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + fwVersion(f)))) : el('p', { class: 'muted' }, 'none reported'))));
   const sortKey = q.get('sort') || 'util';
   const filter = (q.get('filter') || '').toLowerCase();
   const val = (p, k) => k === 'util' ? Math.max(p.in_util || 0, p.out_util || 0)
@@ -295,9 +302,12 @@ async function pageDevice(main) {
       el('td', { class: 'num' }, fmtNum((p.in_discards_ps || 0) + (p.out_discards_ps || 0)))));
     if (String(p.ifindex) === openPort) {
       const l = 'ifindex=' + p.ifindex;
+      // Only series that exist (a port without counters has no rate yet).
+      const gs = [['in_bps', 'if_in_octets_per_second'], ['out_bps', 'if_out_octets_per_second'],
+        ['in_util', 'if_in_util_ratio'], ['out_util', 'if_out_util_ratio']]
+        .filter(([f]) => p[f] !== null && p[f] !== undefined).map(([, m]) => graph(name, m, l));
       rows.push(el('tr', { class: 'open' }, el('td', { colspan: 9 }, el('div', { class: 'graphs', id: 'port-graphs' },
-        graph(name, 'if_in_bits_per_second', l), graph(name, 'if_out_bits_per_second', l),
-        graph(name, 'if_in_util_ratio', l), graph(name, 'if_out_util_ratio', l)))));
+        gs.length ? gs : el('p', { class: 'muted' }, 'No traffic series for this port yet.')))));
     }
   }
   main.append(el('h2', null, 'Interfaces ', el('span', { class: 'muted' }, d.interfaces.length + ' ports')), fin,
@@ -359,8 +369,9 @@ async function pageFirmware(main) {
   const rows = [];
   for (const t of f.targets) for (const it of t.items) {
     rows.push(el('tr', null, el('td', null, el('a', { href: link({ page: 'device', name: t.target }) }, t.target)),
-      el('td', null, it.component || it.key), el('td', null, it.version || ''), el('td', { class: 'muted' },
-        Object.entries(it).filter(([k]) => !['key', 'component', 'version'].includes(k)).map(([k, v]) => k + '=' + v).join(' '))));
+      el('td', null, it.component || it.key), el('td', null, fwVersion(it)), el('td', { class: 'muted' },
+        Object.entries(it).filter(([k, v]) => v && !['key', 'component', 'version', 'firmware_rev', 'software_rev', 'hardware_rev'].includes(k))
+          .map(([k, v]) => k + '=' + v).join(' '))));
   }
   main.append(el('div', { id: 'firmware-table' }, rows.length ? table([{ label: 'target' }, { label: 'component' }, { label: 'version' }, { label: 'details' }], rows) : el('p', { class: 'muted' }, 'No firmware reported yet.')));
   main.append(el('h2', null, 'Changes'), eventsTable(f.changes));
