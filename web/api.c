@@ -8,10 +8,10 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <rrd.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -423,7 +423,7 @@ ports_array(json_t *ports)
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *p;
 	const char *key;
 
-	json_object_foreach(ports, key, p) v[k++] = p;
+	json_object_foreach(ports, key, p) { v[k++] = p; }
 	qsort(v, k, sizeof(*v), port_cmp);
 	for (size_t i = 0; i < k; i++)
 		json_array_append(arr, v[i]);
@@ -693,7 +693,7 @@ h_metrics_list(struct http_req *r)
 	cache_foreach(r->deps->cache, target, metric, list_cb, &l);
 	return jcache_reply(r, key, gen,
 	    json_pack("{s:o,s:b}", "series", sorted(l.arr), "truncated",
-		l.truncated));
+	        l.truncated));
 }
 
 /* ---------------------------------------------------------------- series */
@@ -914,8 +914,11 @@ h_firmware(struct http_req *r)
 		f.limit = 200;
 		db_events_query(r->deps->db, &f, event_cb, changes);
 	}
-	json_object_foreach(by, t, items) json_array_append_new(
-	    arr, json_pack("{s:s,s:O}", "target", t, "items", items));
+	json_object_foreach(by, t, items)
+	{
+		json_array_append_new(
+		    arr, json_pack("{s:s,s:O}", "target", t, "items", items));
+	}
 	json_decref(by);
 	return web_json(r, MHD_HTTP_OK,
 	    json_pack("{s:o,s:o}", "targets", arr, "changes", changes));
@@ -1022,7 +1025,10 @@ top(json_t *obj, int (*cmp)(const void *, const void *), size_t max)
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *p;
 	const char *key;
 
-	json_object_foreach(obj, key, p) v[k++] = p;
+	json_object_foreach(obj, key, p)
+	{
+		v[k++] = p;
+	}
 	qsort(v, k, sizeof(*v), cmp);
 	for (size_t i = 0; i < k && i < max; i++)
 		json_array_append(arr, v[i]);
