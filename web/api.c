@@ -1025,10 +1025,7 @@ top(json_t *obj, int (*cmp)(const void *, const void *), size_t max)
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *p;
 	const char *key;
 
-	json_object_foreach(obj, key, p)
-	{
-		v[k++] = p;
-	}
+	json_object_foreach(obj, key, p) { v[k++] = p; }
 	qsort(v, k, sizeof(*v), cmp);
 	for (size_t i = 0; i < k && i < max; i++)
 		json_array_append(arr, v[i]);
