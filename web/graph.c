@@ -69,9 +69,10 @@ gcache_get(const char *key, int64_t series_ms)
 	pthread_mutex_lock(&gmu);
 	g = gcache[h % GCACHE_SLOTS];
 	if (g && strcmp(g->key, key) == 0 &&
-	    (series_ms < 0 ? now < g->series_ms + g->step_ms
-			   : g->series_ms == series_ms &&
-			    mono_ms() - g->made_ms < 2 * g->step_ms + 1000))
+	    (series_ms < 0
+	            ? now < g->series_ms + g->step_ms
+	            : g->series_ms == series_ms &&
+	                  mono_ms() - g->made_ms < 2 * g->step_ms + 1000))
 		atomic_fetch_add(&g->refs, 1);
 	else
 		g = NULL;
@@ -216,9 +217,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	} else {
 		ARG("--vertical-label=%s",
 		    strstr(o->metric, "bits") || octets ? "bit/s"
-		                           : strstr(o->metric, "bytes")
-		                               ? "bytes"
-		                               : o->metric);
+		    : strstr(o->metric, "bytes")        ? "bytes"
+		                                        : o->metric);
 	}
 	if (o->dark) {
 		ARG("--color=BACK#0d1117");
@@ -257,8 +257,7 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	if (isfinite(o->capacity))
 		ARG("--upper-limit=%.6g", o->capacity * (ratio ? 100 : 1));
 	/* "now" is the cache's value: what the pages show. */
-	ARG("COMMENT:now %s",
-	    si(o->current * scale, nowbuf, sizeof(nowbuf)));
+	ARG("COMMENT:now %s", si(o->current * scale, nowbuf, sizeof(nowbuf)));
 #undef ARG
 	for (int k = 0; k < n; k++)
 		argv[k] = a[k];

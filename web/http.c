@@ -2,9 +2,9 @@
 /*
  * libmicrohttpd server: accepts GET/HEAD (POST/DELETE with a capped body
  * on routes registered with http_route_add_rw, admin role when auth is on),
- * checks limits and authentication, then dispatches on the path through a route table (exact
- * paths first, then the longest prefix) and serves /healthz and /metrics
- * itself. /metrics is the cache's pre-rendered exposition, shared by
+ * checks limits and authentication, then dispatches on the path through a route
+ * table (exact paths first, then the longest prefix) and serves /healthz and
+ * /metrics itself. /metrics is the cache's pre-rendered exposition, shared by
  * reference between concurrent requests (rendered at most once per change).
  */
 #include <arpa/inet.h>
@@ -386,10 +386,11 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps, AUTH_ADMIN, NULL,
-	    NULL, 0};
+	struct http_req r = {
+	    conn, method, url, &h->deps, AUTH_ADMIN, NULL, NULL, 0};
 	struct reqstate *rs = *con_cls;
-	int write = strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
+	int write =
+	    strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
 	http_handler fn;
 	int nargs = 0;
 
@@ -436,8 +437,9 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 			    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
 			    "this path takes only GET and HEAD");
 		if (h->cfg.auth && r.role != AUTH_ADMIN)
-			return (enum MHD_Result)http_error(&r, MHD_HTTP_FORBIDDEN,
-			    NULL, "this needs the admin role");
+			return (enum MHD_Result)http_error(&r,
+			    MHD_HTTP_FORBIDDEN, NULL,
+			    "this needs the admin role");
 		if (rs->too_big)
 			return (enum MHD_Result)http_error(&r, 413, NULL,
 			    "request body too large (max 64 KiB)");
@@ -463,8 +465,8 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct http_req r = {conn, method, url, &h->deps, 0, NULL, NULL, 0};
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Host");
+	const char *host =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	char loc[2048], hostbuf[256];
 	struct MHD_Response *resp;
 
@@ -578,11 +580,11 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
 	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, cb, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->cfg.threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg.conn_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)h->cfg.per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(h->cfg.timeout_ms / 1000),
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)h->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)h->cfg.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)h->cfg.per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(h->cfg.timeout_ms / 1000),
 	    /* Caps the request line and headers: larger ones get 414/431. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
