@@ -48,7 +48,9 @@ write_config() {
 		    "$W/data-$name" "$W/plugins"
 		printf 'web:\n  listen: %s\n' "${LISTEN:-127.0.0.1:$port}"
 		for l in "$@"; do printf '  %s\n' "$l"; done
+		# Values wait up to 30 s in the store: reads must flush first.
 		printf 'storage:\n  flush_interval: 30s\n'
+		[ -n "${RRDCACHED:-}" ] && printf '  rrdcached: %s\n' "$RRDCACHED"
 		printf 'collectors:\n  synth: {device: sw1, ports: 8, host: true}\n'
 	} > "$W/$name.yaml"
 }
