@@ -37,6 +37,7 @@
  */
 struct jresp {
 	atomic_int refs;
+	int64_t building_ms; /* since when a newer page is built (jmu) */
 	char *key;
 	uint64_t gen;
 	char *data;
@@ -79,12 +80,27 @@ jcache_serve(struct http_req *r, const char *key, uint64_t gen, int *ret)
 	uint64_t h = hash_bytes(key, strlen(key), 0) % JCACHE_SLOTS;
 	struct jresp *j;
 
+	/*
+	 * A page of the current generation, or, while another request builds
+	 * that one, the previous page (one collection run old at most): the
+	 * clients of a busy page must not all rebuild it at once.
+	 */
 	pthread_mutex_lock(&jmu);
 	j = jcache[h];
-	if (j && j->gen == gen && strcmp(j->key, key) == 0)
-		atomic_fetch_add(&j->refs, 1);
-	else
+	if (j && strcmp(j->key, key) == 0) {
+		int64_t now = mono_ms();
+
+		/* A builder that gave up (an error page) is forgotten in 1 s.
+		 */
+		if (j->gen == gen || now - j->building_ms < 1000) {
+			atomic_fetch_add(&j->refs, 1);
+		} else {
+			j->building_ms = now;
+			j = NULL;
+		}
+	} else {
 		j = NULL;
+	}
 	pthread_mutex_unlock(&jmu);
 	if (j == NULL)
 		return 0;

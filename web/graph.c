@@ -27,6 +27,7 @@
 
 struct gimg {
 	atomic_int refs;
+	int64_t rendering_ms; /* since when a newer one is drawn (gmu) */
 	char *key;
 	char *data;
 	size_t len;
@@ -78,6 +79,51 @@ gcache_get(const char *key, int64_t series_ms)
 		g = NULL;
 	pthread_mutex_unlock(&gmu);
 	return g;
+}
+
+/*
+ * When the cached image for key is out of date: if another request is
+ * already drawing its successor, return the old one (one step stale at
+ * most) instead of drawing it again: a page of 32 clients must not queue
+ * 32 identical renders. Otherwise claim the drawing and return NULL.
+ */
+static struct gimg *
+gcache_stale_or_claim(const char *key)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0);
+	struct gimg *g;
+
+	pthread_mutex_lock(&gmu);
+	g = gcache[h % GCACHE_SLOTS];
+	if (g && strcmp(g->key, key) == 0) {
+		int64_t now = mono_ms();
+
+		/* A drawing that takes over 5 s is given up on. */
+		if (now - g->rendering_ms < 5000) {
+			atomic_fetch_add(&g->refs, 1);
+		} else {
+			g->rendering_ms = now;
+			g = NULL;
+		}
+	} else {
+		g = NULL;
+	}
+	pthread_mutex_unlock(&gmu);
+	return g;
+}
+
+/* The drawing claimed for key failed: let the next request try. */
+static void
+gcache_unclaim(const char *key)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0);
+	struct gimg *g;
+
+	pthread_mutex_lock(&gmu);
+	g = gcache[h % GCACHE_SLOTS];
+	if (g && strcmp(g->key, key) == 0)
+		g->rendering_ms = 0;
+	pthread_mutex_unlock(&gmu);
 }
 
 static void
@@ -378,6 +424,8 @@ h_graph(struct http_req *r)
 	o.capacity = NAN;
 	capacity_of(r->deps->cache, &o, &o.capacity);
 	g = gcache_get(key, ws.time_ms);
+	if (g == NULL)
+		g = gcache_stale_or_claim(key);
 	if (g == NULL) {
 		store_flush_file(r->deps->store, ws.rrd);
 		store_file(r->deps->store, ws.rrd, path, sizeof(path));
@@ -385,6 +433,7 @@ h_graph(struct http_req *r)
 		g->data = render(path, &o, &g->len, g->area, err, sizeof(err));
 		if (g->data == NULL) {
 			free(g);
+			gcache_unclaim(key);
 			return http_error(r, MHD_HTTP_NOT_FOUND, "metric", err);
 		}
 		atomic_init(&g->refs, 1);
@@ -398,6 +447,8 @@ h_graph(struct http_req *r)
 	}
 send:
 	left = (g->series_ms + g->step_ms - now_ms()) / 1000;
+	if (left < 0)
+		left = 0;
 	b.data = g->data;
 	b.len = g->len;
 	b.release = gimg_unref;
