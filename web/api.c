@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "firmware/report.h"
 #include "params.h"
 #include "rrd.h"
 #include "targets.h"
@@ -921,7 +922,8 @@ h_firmware(struct http_req *r)
 	struct db_event_filter f = {0};
 	json_t *by = json_object(), *changes = json_array(),
 	       *arr = json_array();
-	json_t *items;
+	json_t *items, *report;
+	const struct config *cfg;
 	const char *t;
 
 	if (r->deps->db) {
@@ -936,8 +938,14 @@ h_firmware(struct http_req *r)
 		    arr, json_pack("{s:s,s:O}", "target", t, "items", items));
 	}
 	json_decref(by);
+	/* firmware/: per component baseline status (ok, drift, unchecked),
+	 * first-seen times and the change log. */
+	cfg = r->deps->agent ? agent_config(r->deps->agent) : NULL;
+	report =
+	    r->deps->db ? firmware_api_report(r->deps->db, cfg, NULL) : NULL;
 	return web_json(r, MHD_HTTP_OK,
-	    json_pack("{s:o,s:o}", "targets", arr, "changes", changes));
+	    json_pack("{s:o,s:o,s:o}", "targets", arr, "changes", changes,
+	        "baseline", report ? report : json_null()));
 }
 
 /* -------------------------------------------------------------- overview */
