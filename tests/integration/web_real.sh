@@ -51,6 +51,10 @@ agent:
   plugin_dir: $TOP/$BUILD/collectors
 web:
   listen: 127.0.0.1:$P
+storage:
+  rra:
+    - {step: full, keep: 1h}
+    - {step: 1m, keep: 2d}
 collectors:
   cpu: {}
   memory: {processes: {web: [nginx, php-fpm], db: [postgres]}}
@@ -107,7 +111,7 @@ jqcheck "host: process groups listed" "/api/v1/metrics?target=testhost&metric=pr
 jqcheck "overview: access1 ports and testhost pressure" /api/v1/overview \
     '(.ports | length) > 0 and (.ports | all(.target == "access1")) and (.hosts | map(.target) | index("testhost") != null)'
 code=$(curl -s -o "$W/g.png" -w '%{http_code}' "$U/graph/testhost/memory_used_ratio.png?from=-10m")
-[ "$code" = 200 ] && head -c 8 "$W/g.png" | grep -q PNG && ok "graph of a host series" || nok "graph of a host series" "$code"
+[ "$code" = 200 ] && head -c 8 "$W/g.png" | grep -q PNG && ok "graph of a host series" || nok "graph of a host series" "$code $(head -c 300 "$W/g.png"; tail -5 "$W/real.log")"
 
 # The pages in Chromium, when the browser test's tools are there.
 NODE_DIR="$TOP/$BUILD/node"

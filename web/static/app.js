@@ -365,16 +365,37 @@ async function pageMetrics(main) {
 
 async function pageFirmware(main) {
   const f = await api('/api/v1/firmware');
-  main.append(el('h1', null, 'Firmware'));
-  const rows = [];
-  for (const t of f.targets) for (const it of t.items) {
-    rows.push(el('tr', null, el('td', null, el('a', { href: link({ page: 'device', name: t.target }) }, t.target)),
-      el('td', null, it.component || it.key), el('td', null, fwVersion(it)), el('td', { class: 'muted' },
-        Object.entries(it).filter(([k, v]) => v && !['key', 'component', 'version', 'firmware_rev', 'software_rev', 'hardware_rev'].includes(k))
-          .map(([k, v]) => k + '=' + v).join(' '))));
+  const b = f.baseline;
+  main.append(el('h1', null, 'Firmware ', b ? el('span', { class: b.drift ? 'pill down' : 'pill up' },
+    b.drift ? b.drift + ' drifting from the baseline' : 'no drift') : null));
+  if (b && b.components && b.components.length) {
+    // The firmware module's report: every component with its baseline status.
+    main.append(el('div', { id: 'firmware-table' }, table(
+      [{ label: 'target' }, { label: 'component' }, { label: 'model', narrow: true }, { label: 'version' },
+        { label: 'status' }, { label: 'first seen', narrow: true }],
+      b.components.map((c) => el('tr', null,
+        el('td', null, el('a', { href: link({ page: 'device', name: c.target }) }, c.target)),
+        el('td', null, c.name || c.key, ' ', el('span', { class: 'muted' }, c.kind || '')),
+        el('td', { class: 'hide-narrow' }, c.model || ''),
+        el('td', null, c.version || fwVersion(c)),
+        el('td', { class: c.status === 'drift' ? 'sev-critical' : '' }, c.status || '', c.expected ? ' (expected ' + c.expected + ')' : ''),
+        el('td', { class: 'hide-narrow' }, fmtTime(c.first_seen_ms)))))));
+    main.append(el('h2', null, 'Version changes'), b.changes.length ? table(
+      [{ label: 'seen' }, { label: 'target' }, { label: 'component' }, { label: 'from' }, { label: 'to' }],
+      b.changes.map((c) => el('tr', null, el('td', null, fmtTime(c.first_seen_ms)), el('td', null, c.target),
+        el('td', null, c.name || c.key), el('td', null, c.old_version), el('td', null, c.new_version))))
+      : el('p', { class: 'muted' }, 'No version change recorded.'));
+  } else {
+    const rows = [];
+    for (const t of f.targets) for (const it of t.items) {
+      rows.push(el('tr', null, el('td', null, el('a', { href: link({ page: 'device', name: t.target }) }, t.target)),
+        el('td', null, it.component || it.key), el('td', null, fwVersion(it)), el('td', { class: 'muted' },
+          Object.entries(it).filter(([k, v]) => v && !['key', 'component', 'version', 'firmware_rev', 'software_rev', 'hardware_rev'].includes(k))
+            .map(([k, v]) => k + '=' + v).join(' '))));
+    }
+    main.append(el('div', { id: 'firmware-table' }, rows.length ? table([{ label: 'target' }, { label: 'component' }, { label: 'version' }, { label: 'details' }], rows) : el('p', { class: 'muted' }, 'No firmware reported yet.')));
   }
-  main.append(el('div', { id: 'firmware-table' }, rows.length ? table([{ label: 'target' }, { label: 'component' }, { label: 'version' }, { label: 'details' }], rows) : el('p', { class: 'muted' }, 'No firmware reported yet.')));
-  main.append(el('h2', null, 'Changes'), eventsTable(f.changes));
+  main.append(el('h2', null, 'Firmware events'), eventsTable(f.changes));
 }
 
 async function pageEvents(main) {
