@@ -96,6 +96,11 @@ function bar(ratio) {
 
 function pill(state) { return el('span', { class: 'pill ' + state }, state); }
 
+// For display: wraps, and leaves out what the row already says.
+function labelText(labels, skip) {
+  return Object.entries(labels || {}).filter(([k]) => !(skip || []).includes(k)).map(([k, v]) => k + '=' + v).join(' ');
+}
+
 function labelStr(labels) {
   return Object.entries(labels || {}).map(([k, v]) => k + '=' + v).join(',');
 }
@@ -186,7 +191,7 @@ async function pageOverview(main) {
       card.append(table([{ label: 'target' }, { label: 'rule' }, { label: 'state' }, { label: 'value', num: true }, { label: 'since', narrow: true }],
         list.slice(0, 20).map((x) => el('tr', null,
           el('td', null, el('a', { href: link({ page: 'device', name: x.target }) }, x.target)),
-          el('td', { class: 'sev-' + x.severity }, x.rule, ' ', el('span', { class: 'muted' }, labelStr(x.labels))),
+          el('td', { class: 'sev-' + x.severity }, x.rule, ' ', el('span', { class: 'muted' }, labelText(x.labels, ['metric', 'target', 'role']))),
           el('td', null, x.status),
           el('td', { class: 'num' }, fmtNum(x.value), el('div', { class: 'muted' }, 'limit ' + fmtNum(x.threshold))),
           el('td', { class: 'hide-narrow' }, fmtTime(x.since_ms))))));
