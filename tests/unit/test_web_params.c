@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "http.h"
 #include "params.h"
 
 static void
@@ -202,6 +203,25 @@ choices(void **st)
 	assert_int_equal(param_choice(NULL, c), -EINVAL);
 }
 
+static void
+unescape_keeps_nul_out(void **st)
+{
+	char a[] = "%2e%2e/%2E%2e", b[] = "app.js%00.png", c[] = "%zz%4%",
+	     d[] = "a+b%20c";
+
+	(void)st;
+	assert_int_equal(http_unescape(a), 5);
+	assert_string_equal(a, "../..");
+	/* A NUL would cut the path short: it becomes DEL, refused later. */
+	assert_int_equal(http_unescape(b), 11);
+	assert_string_equal(b, "app.js\x7f.png");
+	assert_int_equal(param_static_path(b), -EINVAL);
+	assert_int_equal(http_unescape(c), 6);
+	assert_string_equal(c, "%zz%4%");
+	http_unescape(d);
+	assert_string_equal(d, "a+b c");
+}
+
 int
 main(void)
 {
@@ -214,6 +234,7 @@ main(void)
 	    cmocka_unit_test(static_paths_never_escape),
 	    cmocka_unit_test(graph_paths),
 	    cmocka_unit_test(choices),
+	    cmocka_unit_test(unescape_keeps_nul_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
