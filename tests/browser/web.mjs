@@ -132,6 +132,25 @@ try {
   await graphsLoaded(4);
   ok(problems.length === 0, 'range changes: no console errors or failed requests', problems.join('\n'));
 
+  // Dark theme: the toggle redraws the graphs with rrdtool's dark colours.
+  problems = [];
+  await page.goto(BASE + `/?page=device&name=${DEVICE}&port=2`, { waitUntil: 'networkidle' });
+  await graphsLoaded(4);
+  await page.click('#theme');
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('.graph img')];
+    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=dark') && i.dataset.loaded === '1');
+  }, null, { timeout: 15000 });
+  const dark = await page.$$eval('.graph img', (i) => i.map((x) => x.dataset.src));
+  await page.screenshot({ path: join(ART, 'web-device-dark.png'), fullPage: true });
+  ok(dark.length === 4 && dark.every((s) => s.includes('theme=dark')) && problems.length === 0,
+    'theme toggle: graphs redrawn dark, no errors', dark.join('\n') + problems.join('\n'));
+  await page.click('#theme');
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('.graph img')];
+    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=light') && i.dataset.loaded === '1');
+  }, null, { timeout: 15000 });
+
   await visit('host', `page=host&name=${HOST}`, async () => {
     await page.waitForSelector('#group-cpu .graph');
     await graphsLoaded(3);
