@@ -67,7 +67,9 @@ async function realPages() {
   });
   await visit('real-host', `page=host&name=${HOST}`, async () => {
     await page.waitForSelector('#group-memory .graph');
-    await graphsLoaded(2);
+    await page.waitForSelector('#group-disk-i-o .graph');
+    await page.waitForSelector('#group-process-groups .graph');
+    await graphsLoaded(4);
   });
   await visit('real-overview', 'page=overview', async () => {
     await page.waitForSelector('#top-ports tbody tr');

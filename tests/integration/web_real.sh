@@ -58,6 +58,7 @@ storage:
 collectors:
   cpu: {}
   memory: {processes: {web: [nginx, php-fpm], db: [postgres]}}
+  diskio: {}
 devices:
   - {name: access1, role: l2, address: "127.0.0.1:$SP", snmp: {version: 2c, community: access48}, interval: 2s}
 YAML
