@@ -55,8 +55,7 @@ glob_eq(const char *pat, const char *s)
 
 int
 alert_match(const struct match_cfg *m, const char *target, const char *role,
-    const struct cp_label *l, size_t n, const char *rule,
-    const char *severity)
+    const struct cp_label *l, size_t n, const char *rule, const char *severity)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const char *k = m->keys[i], *v = NULL;
@@ -105,6 +104,7 @@ labels_from_json(struct inst *in, const char *s)
 		json_decref(o);
 		return;
 	}
+	free(in->labels); /* inst_add's empty array */
 	in->labels = xcalloc(json_object_size(o) + 1, sizeof(*in->labels));
 	json_object_foreach(o, k, v)
 	{
@@ -218,8 +218,8 @@ key_build(struct sbuf *b, const char *rule, const char *target,
 /* ---------------------------------------------------------- transitions */
 
 static void
-trans_add(struct alerts *a, struct inst *in, int from, int from_sev,
-    int notify, const char *reason, int repeat)
+trans_add(struct alerts *a, struct inst *in, int from, int from_sev, int notify,
+    const char *reason, int repeat)
 {
 	struct trans *t;
 
@@ -244,8 +244,8 @@ trans_add(struct alerts *a, struct inst *in, int from, int from_sev,
 
 /* Why a notification of in is held back now, or NULL. */
 static const char *
-suppressed_why(struct alerts *a, struct inst *in, int64_t now, char *buf,
-    size_t size)
+suppressed_why(
+    struct alerts *a, struct inst *in, int64_t now, char *buf, size_t size)
 {
 	const char *role = alerts_role_of(a, in->target);
 	const char *sev = alert_severity_name(in->severity);
@@ -292,8 +292,7 @@ go_firing(struct alerts *a, struct inst *in, int64_t now)
 }
 
 static void
-go_resolved(struct alerts *a, struct inst *in, int64_t now,
-    const char *reason)
+go_resolved(struct alerts *a, struct inst *in, int64_t now, const char *reason)
 {
 	int from = in->state;
 
@@ -308,8 +307,8 @@ go_resolved(struct alerts *a, struct inst *in, int64_t now,
 		else
 			trans_add(a, in, from, in->severity, 0,
 			    reason ? reason
-				   : "firing was never notified (silenced or "
-				     "flapping)",
+			           : "firing was never notified (silenced or "
+			             "flapping)",
 			    0);
 	}
 	in->resolved_ms = now;
@@ -463,6 +462,11 @@ persist(struct alerts *a, int64_t now)
 			free(lj);
 		}
 	}
+	/* Retention: the log 90 days, hook runs and old silences 30. */
+	if (now - a->pruned_ms >= 3600000) {
+		a->pruned_ms = now;
+		alertdb_prune(h, now, 90 * 86400000LL, 30 * 86400000LL);
+	}
 	if (a->event_cursor_dirty) {
 		alertdb_meta_put(h, "event_cursor", a->event_cursor);
 		a->event_cursor_dirty = 0;
@@ -526,8 +530,8 @@ static int
 same_group(const struct trans *x, const struct trans *y)
 {
 	return strcmp(x->in->rule, y->in->rule) == 0 &&
-	    strcmp(x->in->target, y->in->target) == 0 && x->to == y->to &&
-	    x->sev == y->sev && x->repeat == y->repeat;
+	       strcmp(x->in->target, y->in->target) == 0 && x->to == y->to &&
+	       x->sev == y->sev && x->repeat == y->repeat;
 }
 
 /* Grouped: one call per rule, target, status and severity. */
@@ -545,7 +549,7 @@ notify_all(struct alerts *a, int64_t now)
 		size_t j = i;
 
 		while (j < a->ntrans && a->trans[j].notify &&
-		    same_group(&a->trans[i], &a->trans[j])) {
+		       same_group(&a->trans[i], &a->trans[j])) {
 			const struct alert_cfg *c =
 			    alerts_rule_cfg(a, a->trans[j].in->rule);
 
@@ -658,8 +662,8 @@ alerts_new(const struct config *cfg, const struct alerts_env *env, char *err,
 		r = alertdb_init(h);
 		if (r == 0) {
 			alertdb_state_load(h, restore_one, a);
-			if (alertdb_meta_get(h, "event_cursor",
-				&a->event_cursor) < 0) {
+			if (alertdb_meta_get(
+			        h, "event_cursor", &a->event_cursor) < 0) {
 				a->event_cursor = -1; /* start at the newest */
 			}
 		}
@@ -700,7 +704,7 @@ eval_thread(void *arg)
 	while (!a->stop) {
 		int64_t now = now_ms();
 		int64_t next = (now / a->interval_ms + 1) * a->interval_ms +
-		    a->interval_ms / 2;
+		               a->interval_ms / 2;
 		struct timespec ts = {next / 1000, (next % 1000) * 1000000};
 
 		if (now % a->interval_ms < a->interval_ms / 2)
@@ -787,8 +791,8 @@ alerts_inst_get(struct alerts *a, struct sbuf *kb, const char *rule,
 }
 
 void
-alerts_inst_resolve(struct alerts *a, struct inst *in, int64_t now,
-    const char *reason)
+alerts_inst_resolve(
+    struct alerts *a, struct inst *in, int64_t now, const char *reason)
 {
 	if (in->state == ALERT_PENDING || in->state == ALERT_FIRING)
 		go_resolved(a, in, now, reason);

@@ -35,8 +35,8 @@ const char *alert_severity_name(int severity);
 
 /* One alert instance in a notification (strings valid during the call). */
 struct alert_view {
-	const char *id;		/* unique per firing episode */
-	int64_t transition_id;	/* its row in the alert log */
+	const char *id;        /* unique per firing episode */
+	int64_t transition_id; /* its row in the alert log */
 	int state, prev_state;
 	int severity, prev_severity;
 	const char *rule;
@@ -45,10 +45,10 @@ struct alert_view {
 	const struct cp_label *labels;
 	size_t nlabels;
 	double value, threshold;
-	int64_t started_ms;	/* when it started firing (pending: began) */
-	int64_t time_ms;	/* of this transition */
-	int repeat;		/* a re-notification of a firing alert */
-	int64_t repeat_ms;	/* the rule's repeat (-1: the hook decides) */
+	int64_t started_ms; /* when it started firing (pending: began) */
+	int64_t time_ms;    /* of this transition */
+	int repeat;         /* a re-notification of a firing alert */
+	int64_t repeat_ms;  /* the rule's repeat (-1: the hook decides) */
 	const char *summary;
 };
 
@@ -56,15 +56,15 @@ struct alert_view {
  * One notification: n instances of one rule on one target with the same
  * status. Called on the engine's thread; must not block.
  */
-typedef void (*alert_notify_cb)(const struct alert_view *v, size_t n,
-    void *arg);
+typedef void (*alert_notify_cb)(
+    const struct alert_view *v, size_t n, void *arg);
 
 struct alerts_env {
 	struct cache *cache;
-	struct db *db;		  /* NULL: no persistence, no log */
-	struct targets *targets;  /* NULL: no target rules */
-	const char *hostname;	  /* the local host's target name */
-	const char *host_role;	  /* its role (bottlenecks.host_role) */
+	struct db *db;             /* NULL: no persistence, no log */
+	struct targets *targets;   /* NULL: no target rules */
+	const char *hostname;      /* the local host's target name */
+	const char *host_role;     /* its role (bottlenecks.host_role) */
 	const char *dashboard_url; /* NULL: none */
 };
 
@@ -108,13 +108,11 @@ char *alerts_json(struct alerts *a, int64_t now_ms, size_t log_limit);
  * why. Returns its id (> 0) or -errno. Delete by id: 0 or -ENOENT.
  */
 int64_t alerts_silence_add(struct alerts *a, const struct match_cfg *m,
-    int64_t start_ms, int64_t end_ms, const char *author,
-    const char *comment);
+    int64_t start_ms, int64_t end_ms, const char *author, const char *comment);
 int alerts_silence_del(struct alerts *a, int64_t id);
 
 /* Label matching shared with the bottleneck engine: value is a glob. */
-int alert_match(const struct match_cfg *m, const char *target,
-    const char *role, const struct cp_label *l, size_t n, const char *rule,
-    const char *severity);
+int alert_match(const struct match_cfg *m, const char *target, const char *role,
+    const struct cp_label *l, size_t n, const char *rule, const char *severity);
 
 #endif

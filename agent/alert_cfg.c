@@ -91,8 +91,8 @@ matchers_free(struct match_cfg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static const char *const event_kinds[] = {"hotswap", "ecc", "firmware",
-    "link", "reboot", NULL};
+static const char *const event_kinds[] = {
+    "hotswap", "ecc", "firmware", "drift", "link", "reboot", NULL};
 
 static int
 rule_read(struct alert_cfg *a)
@@ -106,6 +106,13 @@ rule_read(struct alert_cfg *a)
 	a->hold_ms = 15 * 60000;
 	if (cp_cfg_bool(an, "enabled", &a->enabled) == -EINVAL)
 		bad = 1;
+	/* `{name: X, enabled: false}` switches a built-in off: no metric. */
+	if (a->enabled && a->metric == NULL && !cp_cfg_child(an, "event") &&
+	    !cp_cfg_child(an, "absent") && cp_cfg_child(an, "enabled")) {
+		cp_cfg_error(
+		    an, "alert '%s' needs a 'metric'", a->name ? a->name : "?");
+		bad = 1;
+	}
 	r = cp_cfg_double(an, "critical", &a->critical);
 	bad |= r == -EINVAL;
 	a->has_critical = r == 0;
@@ -117,15 +124,15 @@ rule_read(struct alert_cfg *a)
 		if (a->has_clear && a->has_below)
 			a->critical_clear = a->critical + (a->clear - a->below);
 	}
-	bad |= cp_cfg_double(an, "critical_clear", &a->critical_clear) ==
-	    -EINVAL;
+	bad |=
+	    cp_cfg_double(an, "critical_clear", &a->critical_clear) == -EINVAL;
 	if (a->has_critical && !a->has_above && !a->has_below) {
 		cp_cfg_error(cp_cfg_child(an, "critical"),
 		    "'critical' needs 'above' or 'below'");
 		bad = 1;
 	}
 	if (a->has_critical && ((a->has_above && a->critical < a->above) ||
-	    (a->has_below && a->critical > a->below))) {
+	                           (a->has_below && a->critical > a->below))) {
 		cp_cfg_error(cp_cfg_child(an, "critical"),
 		    "'critical' must be beyond the '%s' level",
 		    a->has_above ? "above" : "below");
@@ -145,8 +152,9 @@ rule_read(struct alert_cfg *a)
 		} else if (t && *t && *end == '\0' && n >= 1 && n <= 1000000) {
 			a->absent_intervals = (int)n;
 			if (a->metric == NULL) {
-				cp_cfg_error(an, "alert '%s': 'absent: N' "
-						 "needs a 'metric'",
+				cp_cfg_error(an,
+				    "alert '%s': 'absent: N' "
+				    "needs a 'metric'",
 				    a->name ? a->name : "?");
 				bad = 1;
 			}
@@ -165,8 +173,8 @@ rule_read(struct alert_cfg *a)
 				break;
 		if (event_kinds[i] == NULL) {
 			cp_cfg_error(cp_cfg_child(an, "event"),
-			    "'event' must be hotswap, ecc, firmware, link or "
-			    "reboot, not '%s'",
+			    "'event' must be hotswap, ecc, firmware, drift, "
+			    "link or reboot, not '%s'",
 			    s);
 			bad = 1;
 		}
@@ -179,16 +187,19 @@ rule_read(struct alert_cfg *a)
 	if (cp_cfg_duration(an, "repeat", &a->repeat_ms) == -EINVAL)
 		bad = 1;
 	if ((a->event != NULL) + a->absent_target + (a->absent_intervals > 0) +
-		(a->change_ms > 0) > 1) {
-		cp_cfg_error(an, "alert '%s': use one of 'event', 'absent' or "
-				 "'change'",
+	        (a->change_ms > 0) >
+	    1) {
+		cp_cfg_error(an,
+		    "alert '%s': use one of 'event', 'absent' or "
+		    "'change'",
 		    a->name ? a->name : "?");
 		bad = 1;
 	}
 	if (a->metric && !a->absent_intervals && !a->has_above &&
 	    !a->has_below && a->event == NULL && !a->absent_target) {
-		cp_cfg_error(an, "alert '%s' needs 'above' or 'below' (or "
-				 "'absent')",
+		cp_cfg_error(an,
+		    "alert '%s' needs 'above' or 'below' (or "
+		    "'absent')",
 		    a->name ? a->name : "?");
 		bad = 1;
 	}
@@ -229,28 +240,28 @@ hook_read(struct hook_cfg *h)
 		else
 			bad = 1;
 	} else if (rp && cfg_node_is_map(rp)) {
-		bad |= cp_cfg_duration(rp, "warning", &h->repeat_ms[1]) ==
-		    -EINVAL;
+		bad |=
+		    cp_cfg_duration(rp, "warning", &h->repeat_ms[1]) == -EINVAL;
 		bad |= cp_cfg_duration(rp, "critical", &h->repeat_ms[2]) ==
-		    -EINVAL;
+		       -EINVAL;
 		cfg_node_report_unused(rp, "a hook's repeat");
 	} else if (rp) {
 		cp_cfg_error(rp, "'repeat' must be a duration or {warning: D, "
-				 "critical: D}");
+		                 "critical: D}");
 		bad = 1;
 	}
 	if (h->timeout_ms < 100 || h->timeout_ms > 3600000) {
-		cp_cfg_error(cp_cfg_child(hn, "timeout") ? cp_cfg_child(hn,
-							       "timeout")
-							 : hn,
+		cp_cfg_error(cp_cfg_child(hn, "timeout")
+		                 ? cp_cfg_child(hn, "timeout")
+		                 : hn,
 		    "hook 'timeout' must be between 100ms and 1h");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
 }
 
-static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu",
-    "fri", "sat"};
+static const char *const day_names[] = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 static int
 hhmm_parse(const char *s, int *min)
@@ -284,7 +295,8 @@ window_read(const struct cp_cfg *n, struct window_cfg *w, int weekly)
 		w->comment = xstrdup(s);
 	bad |= matchers_read(n, "match", &w->match);
 	if (w->match.n == 0) {
-		cp_cfg_error(n, "a %s needs 'match' (label: value, at least one)",
+		cp_cfg_error(n,
+		    "a %s needs 'match' (label: value, at least one)",
 		    weekly ? "maintenance window" : "silence");
 		bad = 1;
 	}
@@ -340,7 +352,8 @@ window_read(const struct cp_cfg *n, struct window_cfg *w, int weekly)
 		}
 	}
 	if (cp_cfg_str(n, "from", &s) != 0 || hhmm_parse(s, &w->from_min) < 0) {
-		cp_cfg_error(cp_cfg_child(n, "from") ? cp_cfg_child(n, "from") : n,
+		cp_cfg_error(
+		    cp_cfg_child(n, "from") ? cp_cfg_child(n, "from") : n,
 		    "a maintenance window needs 'from' as HH:MM (UTC)");
 		bad = 1;
 	}
@@ -370,15 +383,15 @@ windows_read(const struct cp_cfg *root, const char *key,
 	for (size_t i = 0; i < *nout; i++) {
 		const struct cp_cfg *wn = cp_cfg_seq_at(n, i);
 
-		bad |= window_read(wn, &(*out)[i], strcmp(key, "maintenance") == 0);
+		bad |= window_read(
+		    wn, &(*out)[i], strcmp(key, "maintenance") == 0);
 		if (cfg_node_is_map(wn))
 			cfg_node_report_unused(wn, key);
 	}
 	return bad ? -1 : 0;
 }
 
-static const char *const roles[] = {"core", "l2", "web", "db", "other",
-    NULL};
+static const char *const roles[] = {"core", "l2", "web", "db", "other", NULL};
 
 static int
 bottlenecks_read(struct config *c, const struct cp_cfg *root)
@@ -438,8 +451,8 @@ alert_cfg_read(struct config *c, const struct cp_cfg *root)
 		if (c->hooks[i].node && cfg_node_is_map(c->hooks[i].node))
 			bad |= hook_read(&c->hooks[i]);
 	bad |= windows_read(root, "silences", &c->silences, &c->nsilences);
-	bad |= windows_read(root, "maintenance", &c->maintenance,
-	    &c->nmaintenance);
+	bad |= windows_read(
+	    root, "maintenance", &c->maintenance, &c->nmaintenance);
 	bad |= bottlenecks_read(c, root);
 	return bad ? -1 : 0;
 }

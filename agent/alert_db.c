@@ -46,8 +46,7 @@ alertdb_init(struct sqlite3 *h)
 	char *msg = NULL;
 
 	if (sqlite3_exec(h, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("alerts: cannot create tables: %s",
-		    msg ? msg : "?");
+		log_warnx("alerts: cannot create tables: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -92,10 +91,10 @@ alertdb_log_add(struct sqlite3 *h, const struct alertdb_log *l)
 	sqlite3_stmt *st;
 
 	if (prep(h,
-		"INSERT INTO alert_log (time_ms, alert_id, rule, target, "
-		"labels, from_state, to_state, severity, value, threshold, "
-		"notified, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-		&st) < 0)
+	        "INSERT INTO alert_log (time_ms, alert_id, rule, target, "
+	        "labels, from_state, to_state, severity, value, threshold, "
+	        "notified, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	        &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, l->time_ms);
 	text(st, 2, l->alert_id);
@@ -120,11 +119,11 @@ alertdb_state_put(struct sqlite3 *h, const struct alertdb_state *s)
 	sqlite3_stmt *st;
 
 	if (prep(h,
-		"INSERT OR REPLACE INTO alert_state (key, id, rule, target, "
-		"labels, state, severity, notified, since_ms, fired_ms, "
-		"notified_ms, last_seen_ms, value, threshold, flaps, flap_ms) "
-		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		&st) < 0)
+	        "INSERT OR REPLACE INTO alert_state (key, id, rule, target, "
+	        "labels, state, severity, notified, since_ms, fired_ms, "
+	        "notified_ms, last_seen_ms, value, threshold, flaps, flap_ms) "
+	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        &st) < 0)
 		return -EIO;
 	text(st, 1, s->key);
 	text(st, 2, s->id);
@@ -172,10 +171,10 @@ alertdb_state_load(struct sqlite3 *h,
 	int r;
 
 	if (prep(h,
-		"SELECT key, id, rule, target, labels, state, severity, "
-		"notified, since_ms, fired_ms, notified_ms, last_seen_ms, "
-		"value, threshold, flaps, flap_ms FROM alert_state",
-		&st) < 0)
+	        "SELECT key, id, rule, target, labels, state, severity, "
+	        "notified, since_ms, fired_ms, notified_ms, last_seen_ms, "
+	        "value, threshold, flaps, flap_ms FROM alert_state",
+	        &st) < 0)
 		return -EIO;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alertdb_state s = {0};
@@ -223,9 +222,10 @@ alertdb_meta_put(struct sqlite3 *h, const char *key, int64_t v)
 {
 	sqlite3_stmt *st;
 
-	if (prep(h, "INSERT OR REPLACE INTO alert_meta (key, value) "
-		    "VALUES (?, ?)",
-		&st) < 0)
+	if (prep(h,
+	        "INSERT OR REPLACE INTO alert_meta (key, value) "
+	        "VALUES (?, ?)",
+	        &st) < 0)
 		return -EIO;
 	text(st, 1, key);
 	sqlite3_bind_int64(st, 2, v);
@@ -238,9 +238,9 @@ alertdb_silence_add(struct sqlite3 *h, const struct alertdb_silence *s)
 	sqlite3_stmt *st;
 
 	if (prep(h,
-		"INSERT INTO alert_silences (created_ms, start_ms, end_ms, "
-		"matchers, author, comment) VALUES (?,?,?,?,?,?)",
-		&st) < 0)
+	        "INSERT INTO alert_silences (created_ms, start_ms, end_ms, "
+	        "matchers, author, comment) VALUES (?,?,?,?,?,?)",
+	        &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, s->created_ms);
 	sqlite3_bind_int64(st, 2, s->start_ms);
@@ -274,9 +274,9 @@ alertdb_silences(struct sqlite3 *h, int64_t now_ms,
 	int r;
 
 	if (prep(h,
-		"SELECT id, created_ms, start_ms, end_ms, matchers, author, "
-		"comment FROM alert_silences WHERE end_ms > ? ORDER BY id",
-		&st) < 0)
+	        "SELECT id, created_ms, start_ms, end_ms, matchers, author, "
+	        "comment FROM alert_silences WHERE end_ms > ? ORDER BY id",
+	        &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now_ms);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -303,10 +303,10 @@ alertdb_log_query(struct sqlite3 *h, size_t limit,
 	int r;
 
 	if (prep(h,
-		"SELECT id, time_ms, alert_id, rule, target, labels, "
-		"from_state, to_state, severity, value, threshold, notified, "
-		"reason FROM alert_log ORDER BY id DESC LIMIT ?",
-		&st) < 0)
+	        "SELECT id, time_ms, alert_id, rule, target, labels, "
+	        "from_state, to_state, severity, value, threshold, notified, "
+	        "reason FROM alert_log ORDER BY id DESC LIMIT ?",
+	        &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, (int64_t)limit);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -333,16 +333,15 @@ alertdb_log_query(struct sqlite3 *h, size_t limit,
 int
 alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
     const char *alert_id, int64_t transition_id, int attempt,
-    const char *result, int exit_code, int64_t duration_ms,
-    const char *output)
+    const char *result, int exit_code, int64_t duration_ms, const char *output)
 {
 	sqlite3_stmt *st;
 
 	if (prep(h,
-		"INSERT INTO hook_runs (time_ms, hook, alert_id, "
-		"transition_id, attempt, result, exit_code, duration_ms, "
-		"output) VALUES (?,?,?,?,?,?,?,?,?)",
-		&st) < 0)
+	        "INSERT INTO hook_runs (time_ms, hook, alert_id, "
+	        "transition_id, attempt, result, exit_code, duration_ms, "
+	        "output) VALUES (?,?,?,?,?,?,?,?,?)",
+	        &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, time_ms);
 	text(st, 2, hook);
@@ -354,4 +353,27 @@ alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
 	sqlite3_bind_int64(st, 8, duration_ms);
 	text(st, 9, output);
 	return step_done(h, st);
+}
+
+int
+alertdb_prune(struct sqlite3 *h, int64_t now_ms, int64_t log_keep_ms,
+    int64_t runs_keep_ms)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	static const char *const sql[] = {
+	    "DELETE FROM alert_log WHERE time_ms < ?",
+	    "DELETE FROM hook_runs WHERE time_ms < ?",
+	    "DELETE FROM alert_silences WHERE end_ms < ?",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (prep(h, sql[i], &st) < 0)
+			return -EIO;
+		sqlite3_bind_int64(
+		    st, 1, now_ms - (i == 0 ? log_keep_ms : runs_keep_ms));
+		if (step_done(h, st) < 0)
+			r = -EIO;
+	}
+	return r;
 }

@@ -70,7 +70,11 @@ int alertdb_log_query(struct sqlite3 *h, size_t limit,
 /* One hook execution (attempt) with its captured output. */
 int alertdb_hook_run_add(struct sqlite3 *h, int64_t time_ms, const char *hook,
     const char *alert_id, int64_t transition_id, int attempt,
-    const char *result, int exit_code, int64_t duration_ms,
-    const char *output);
+    const char *result, int exit_code, int64_t duration_ms, const char *output);
+
+/* Drop log rows older than log_keep_ms, hook runs and ended silences
+ * older than runs_keep_ms. */
+int alertdb_prune(struct sqlite3 *h, int64_t now_ms, int64_t log_keep_ms,
+    int64_t runs_keep_ms);
 
 #endif

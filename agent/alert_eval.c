@@ -246,10 +246,9 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 		w->start_ms = c->silences[i].start_ms;
 		w->end_ms = c->silences[i].end_ms;
 		snprintf(w->desc, sizeof(w->desc), "silence %s",
-		    c->silences[i].name ? c->silences[i].name
-					: c->silences[i].comment
-					? c->silences[i].comment
-					: "(config)");
+		    c->silences[i].name      ? c->silences[i].name
+		    : c->silences[i].comment ? c->silences[i].comment
+		                             : "(config)");
 	}
 	for (size_t i = 0; c && i < c->nmaintenance; i++) {
 		struct win *w = win_new(a);
@@ -281,15 +280,15 @@ weekly_active(const struct win *w, int64_t now)
 	min = tm.tm_hour * 60 + tm.tm_min;
 	if (w->from_min <= w->to_min)
 		return (w->days >> tm.tm_wday & 1) && min >= w->from_min &&
-		    min < w->to_min;
+		       min < w->to_min;
 	if (min >= w->from_min)
 		return w->days >> tm.tm_wday & 1;
 	yday = (tm.tm_wday + 6) % 7;
 	return (w->days >> yday & 1) && min < w->to_min;
 }
 
-static int
-win_active(const struct win *w, int64_t now)
+int
+alerts_win_active(const struct win *w, int64_t now)
 {
 	if (w->days)
 		return weekly_active(w, now);
@@ -303,10 +302,10 @@ alerts_silenced(struct alerts *a, const struct inst *in, const char *role,
 	for (size_t i = 0; i < a->nwins; i++) {
 		const struct win *w = &a->wins[i];
 
-		if (w->match.n == 0 || !win_active(w, now))
+		if (w->match.n == 0 || !alerts_win_active(w, now))
 			continue;
 		if (alert_match(&w->match, in->target, role, in->labels,
-			in->nlabels, in->rule, sev)) {
+		        in->nlabels, in->rule, sev)) {
 			snprintf(why, size, "%s", w->desc);
 			return 1;
 		}
@@ -340,9 +339,8 @@ cand_cb(const struct cache_series *s, void *arg)
 
 	if (s->is_counter || fnmatch(c->metric, s->metric, 0) != 0)
 		return 0;
-	if (!alert_match(&c->match, s->target,
-		alerts_role_of(cs->a, s->target), s->labels, s->nlabels,
-		c->name, NULL))
+	if (!alert_match(&c->match, s->target, alerts_role_of(cs->a, s->target),
+	        s->labels, s->nlabels, c->name, NULL))
 		return 0;
 	if (cs->n == cs->cap) {
 		cs->cap = cs->cap ? cs->cap * 2 : 32;
@@ -383,8 +381,8 @@ cands_free(struct cands *cs)
 
 /* The level value v calls for on instance in (see alerts_step). */
 static int
-level_of(const struct alert_cfg *c, const struct inst *in, double v,
-    double *thr)
+level_of(
+    const struct alert_cfg *c, const struct inst *in, double v, double *thr)
 {
 	int up = !c->has_below;
 	double th = up ? c->above : c->below;
@@ -396,10 +394,9 @@ level_of(const struct alert_cfg *c, const struct inst *in, double v,
 		return -1;
 	if (!BEYOND(up, v, active ? clr : th))
 		return 0;
-	if (c->has_critical &&
-	    (BEYOND(up, v, c->critical) ||
-		(active && in->severity == CP_SEV_CRITICAL &&
-		    BEYOND(up, v, c->critical_clear)))) {
+	if (c->has_critical && (BEYOND(up, v, c->critical) ||
+	                           (active && in->severity == CP_SEV_CRITICAL &&
+	                               BEYOND(up, v, c->critical_clear)))) {
 		*thr = c->critical;
 		return CP_SEV_CRITICAL;
 	}
@@ -412,7 +409,8 @@ change_of(struct inst *in, const struct alert_cfg *c, double v, int64_t t)
 {
 	double base = NAN;
 
-	if (in->nhist == 0 || t - in->hist[in->nhist - 1].t >= c->change_ms / 32) {
+	if (in->nhist == 0 ||
+	    t - in->hist[in->nhist - 1].t >= c->change_ms / 32) {
 		if (in->hist == NULL)
 			in->hist = xcalloc(HIST_MAX, sizeof(*in->hist));
 		if (in->nhist == HIST_MAX) {
@@ -470,11 +468,11 @@ eval_series(struct alerts *a, const struct rule *r, int64_t now)
 
 		if (r->kind != RK_ABSENT && age > 3 * x->step_ms)
 			continue; /* stale: the no-data pass decides */
-		in = alerts_inst_get(a, &kb, c->name, x->target, x->labels,
-		    x->nlabels);
+		in = alerts_inst_get(
+		    a, &kb, c->name, x->target, x->labels, x->nlabels);
 		if (r->kind == RK_ABSENT) {
-			int gone = age > (int64_t)c->absent_intervals *
-			    x->step_ms;
+			int gone =
+			    age > (int64_t)c->absent_intervals * x->step_ms;
 
 			v = (double)age / 1000;
 			thr = (double)c->absent_intervals * x->step_ms / 1000;
@@ -508,13 +506,13 @@ eval_targets(struct alerts *a, const struct rule *r, int64_t now)
 
 		if (!e->known)
 			continue; /* never polled yet: no verdict */
-		if (!alert_match(&c->match, e->target, e->role, NULL, 0,
-			c->name, NULL))
+		if (!alert_match(
+		        &c->match, e->target, e->role, NULL, 0, c->name, NULL))
 			continue;
 		in = alerts_inst_get(a, &kb, c->name, e->target, NULL, 0);
 		in->value = e->last_success_ms
-		    ? (double)(now - e->last_success_ms) / 1000
-		    : -1;
+		                ? (double)(now - e->last_success_ms) / 1000
+		                : -1;
 		in->threshold = 0;
 		alerts_step(a, in, c, e->up ? 0 : c->severity, now);
 		after_step(r, in, now);
@@ -612,11 +610,11 @@ eval_events(struct alerts *a, int64_t now)
 			if (r->kind != RK_EVENT || strcmp(r->c->event, e->kind))
 				continue;
 			if (!alert_match(&r->c->match, e->target,
-				alerts_role_of(a, e->target), &lab, 1,
-				r->c->name, alert_severity_name(e->severity)))
+			        alerts_role_of(a, e->target), &lab, 1,
+			        r->c->name, alert_severity_name(e->severity)))
 				continue;
-			in = alerts_inst_get(a, &kb, r->c->name, e->target,
-			    &lab, 1);
+			in = alerts_inst_get(
+			    a, &kb, r->c->name, e->target, &lab, 1);
 			c0 = *r->c;
 			c0.for_ms = 0; /* an event is a fact, not a trend */
 			if (in->state != ALERT_FIRING)
@@ -666,158 +664,15 @@ alerts_eval_unseen(struct alerts *a, int64_t now)
 				alerts_step(a, in, r->c, r->c->severity, now);
 				break;
 			case RK_TARGET:
-				alerts_inst_resolve(a, in, now,
-				    "target no longer configured");
+				alerts_inst_resolve(
+				    a, in, now, "target no longer configured");
 				break;
 			default:
 				if (now - in->last_seen_ms > NODATA_MS)
-					alerts_inst_resolve(a, in, now,
-					    "no data");
+					alerts_inst_resolve(
+					    a, in, now, "no data");
 				break;
 			}
 		}
 	}
-}
-
-/* ----------------------------------------------------------------- API */
-
-static json_t *
-inst_json(struct alerts *a, const struct inst *in, int64_t now)
-{
-	json_t *o = json_object(), *l = json_object();
-
-	for (size_t i = 0; i < in->nlabels; i++)
-		json_object_set_new(l, in->labels[i].key,
-		    json_string(in->labels[i].value));
-	json_object_set_new(o, "id", json_string(in->id));
-	json_object_set_new(o, "rule", json_string(in->rule));
-	json_object_set_new(o, "target", json_string(in->target));
-	json_object_set_new(o, "role",
-	    json_string(alerts_role_of(a, in->target)));
-	json_object_set_new(o, "labels", l);
-	json_object_set_new(o, "status", json_string(alert_state_name(in->state)));
-	json_object_set_new(o, "severity",
-	    json_string(alert_severity_name(in->severity)));
-	json_object_set_new(o, "value", json_real(in->value));
-	json_object_set_new(o, "threshold", json_real(in->threshold));
-	json_object_set_new(o, "since_ms", json_integer(in->since_ms));
-	json_object_set_new(o, "started_ms",
-	    json_integer(in->fired_ms ? in->fired_ms : in->since_ms));
-	json_object_set_new(o, "duration_seconds",
-	    json_integer((now - (in->fired_ms ? in->fired_ms : in->since_ms)) /
-		1000));
-	json_object_set_new(o, "notified", json_boolean(in->notified));
-	return o;
-}
-
-static void
-log_row_cb(const struct alertdb_log *l, int64_t id, void *arg)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "transition_id", json_integer(id));
-	json_object_set_new(o, "time_ms", json_integer(l->time_ms));
-	json_object_set_new(o, "id", json_string(l->alert_id));
-	json_object_set_new(o, "rule", json_string(l->rule));
-	json_object_set_new(o, "target", json_string(l->target));
-	json_object_set_new(o, "labels",
-	    json_loads(l->labels_json, 0, NULL) ?: json_object());
-	json_object_set_new(o, "from", json_string(l->from));
-	json_object_set_new(o, "to", json_string(l->to));
-	json_object_set_new(o, "severity", json_string(l->severity));
-	json_object_set_new(o, "value", json_real(l->value));
-	json_object_set_new(o, "threshold", json_real(l->threshold));
-	json_object_set_new(o, "notified", json_boolean(l->notified));
-	if (l->reason && l->reason[0])
-		json_object_set_new(o, "reason", json_string(l->reason));
-	json_array_append_new(arg, o);
-}
-
-char *
-alerts_json(struct alerts *a, int64_t now, size_t log_limit)
-{
-	json_t *root = json_object(), *act = json_array(), *lg = json_array();
-	json_t *sil = json_array();
-	char *s;
-
-	pthread_mutex_lock(&a->mu);
-	alerts_windows_refresh(a, now);
-	for (size_t b = 0; b < NBUCKETS; b++)
-		for (struct inst *in = a->buckets[b]; in; in = in->next)
-			if (!in->removed && (in->state == ALERT_PENDING ||
-						in->state == ALERT_FIRING))
-				json_array_append_new(act, inst_json(a, in, now));
-	for (size_t i = 0; i < a->nwins; i++) {
-		const struct win *w = &a->wins[i];
-		json_t *o = json_object(), *m = json_object();
-
-		for (size_t j = 0; j < w->match.n; j++)
-			json_object_set_new(m, w->match.keys[j],
-			    json_string(w->match.values[j]));
-		json_object_set_new(o, "what", json_string(w->desc));
-		json_object_set_new(o, "match", m);
-		json_object_set_new(o, "active", json_boolean(win_active(w, now)));
-		if (!w->days) {
-			json_object_set_new(o, "start_ms", json_integer(w->start_ms));
-			json_object_set_new(o, "end_ms", json_integer(w->end_ms));
-		}
-		json_array_append_new(sil, o);
-	}
-	pthread_mutex_unlock(&a->mu);
-	if (a->env.db) {
-		db_lock(a->env.db);
-		alertdb_log_query(db_handle(a->env.db), log_limit, log_row_cb, lg);
-		db_unlock(a->env.db);
-	}
-	json_object_set_new(root, "time_ms", json_integer(now));
-	json_object_set_new(root, "alerts", act);
-	json_object_set_new(root, "silences", sil);
-	json_object_set_new(root, "log", lg);
-	s = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return s;
-}
-
-int64_t
-alerts_silence_add(struct alerts *a, const struct match_cfg *m,
-    int64_t start_ms, int64_t end_ms, const char *author, const char *comment)
-{
-	struct alertdb_silence s = {0};
-	json_t *o;
-	char *mj;
-	int64_t id;
-
-	if (a->env.db == NULL)
-		return -ENOTSUP;
-	if (m->n == 0 || end_ms <= start_ms)
-		return -EINVAL;
-	o = json_object();
-	for (size_t i = 0; i < m->n; i++)
-		json_object_set_new(o, m->keys[i], json_string(m->values[i]));
-	mj = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	s.created_ms = now_ms();
-	s.start_ms = start_ms;
-	s.end_ms = end_ms;
-	s.matchers_json = mj;
-	s.author = author;
-	s.comment = comment;
-	db_lock(a->env.db);
-	id = alertdb_silence_add(db_handle(a->env.db), &s);
-	db_unlock(a->env.db);
-	free(mj);
-	return id;
-}
-
-int
-alerts_silence_del(struct alerts *a, int64_t id)
-{
-	int r;
-
-	if (a->env.db == NULL)
-		return -ENOTSUP;
-	db_lock(a->env.db);
-	r = alertdb_silence_del(db_handle(a->env.db), id);
-	db_unlock(a->env.db);
-	return r;
 }

@@ -97,6 +97,7 @@ struct alerts {
 	int event_cursor_dirty;
 	int64_t repeat_ms[3];
 	int64_t started_ms;
+	int64_t pruned_ms; /* last retention pass */
 	alert_notify_cb notify;
 	void *notify_arg;
 	struct alerts_stats stats;
@@ -111,12 +112,10 @@ struct alerts {
 void alerts_step(struct alerts *a, struct inst *in, const struct alert_cfg *c,
     int level, int64_t now);
 struct inst *alerts_inst_get(struct alerts *a, struct sbuf *kb,
-    const char *rule, const char *target, const struct cp_label *l,
-    size_t n);
-void alerts_inst_resolve(struct alerts *a, struct inst *in, int64_t now,
-    const char *reason);
-int64_t alerts_repeat_of(struct alerts *a, const struct alert_cfg *c,
-    int sev);
+    const char *rule, const char *target, const struct cp_label *l, size_t n);
+void alerts_inst_resolve(
+    struct alerts *a, struct inst *in, int64_t now, const char *reason);
+int64_t alerts_repeat_of(struct alerts *a, const struct alert_cfg *c, int sev);
 
 /* alert_eval.c */
 void alerts_rules_free(struct alerts *a);
@@ -125,8 +124,9 @@ void alerts_roles_refresh(struct alerts *a);
 const char *alerts_role_of(struct alerts *a, const char *target);
 void alerts_windows_refresh(struct alerts *a, int64_t now);
 void alerts_windows_free(struct alerts *a);
-int alerts_silenced(struct alerts *a, const struct inst *in,
-    const char *role, const char *sev, int64_t now, char *why, size_t size);
+int alerts_win_active(const struct win *w, int64_t now);
+int alerts_silenced(struct alerts *a, const struct inst *in, const char *role,
+    const char *sev, int64_t now, char *why, size_t size);
 void alerts_eval_rule(struct alerts *a, const struct rule *r, int64_t now);
 void alerts_eval_unseen(struct alerts *a, int64_t now);
 

@@ -29,8 +29,8 @@ const char alert_builtin_yaml[] =
     /* Disks: busy, slow, stalled. */
     "  - {name: disk-busy, metric: disk_util_ratio, above: 0.90,\n"
     "     clear: 0.80, critical: 0.98, for: 5m}\n"
-    "  - {name: disk-latency, metric: disk_*_await_ms, above: 200,\n"
-    "     clear: 100, for: 5m}\n"
+    "  - {name: disk-latency, metric: disk_*_await_seconds, above: 0.2,\n"
+    "     clear: 0.1, for: 5m}\n"
     "  - {name: io-pressure, metric: psi_io_full_ratio, above: 0.10,\n"
     "     clear: 0.05, critical: 0.30, for: 2m}\n"
     /* Switch ports: core uplinks, access ports, drops and errors. */
@@ -53,4 +53,7 @@ const char alert_builtin_yaml[] =
     "  - {name: target-down, absent: target, for: 1m, severity: critical}\n"
     "  - {name: hotswap, event: hotswap, hold: 15m}\n"
     "  - {name: firmware-changed, event: firmware, hold: 1h}\n"
+    /* The firmware log raises drift (warning) once when it starts. */
+    "  - {name: firmware-drift, event: drift, match: {severity: warning},\n"
+    "     hold: 24h}\n"
     "  - {name: reboot, event: reboot, hold: 15m}\n";

@@ -556,7 +556,8 @@ alerts_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_str(an, "metric", &s) == 0 && *s)
 			a->metric = xstrdup(s);
 		else if (cp_cfg_child(an, "event") == NULL &&
-		    cp_cfg_child(an, "absent") == NULL) {
+		    cp_cfg_child(an, "absent") == NULL &&
+		    cp_cfg_child(an, "enabled") == NULL) {
 			cp_cfg_error(an, "alert '%s' needs a 'metric'",
 			    a->name ? a->name : "?");
 			bad = 1;

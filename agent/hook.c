@@ -30,10 +30,10 @@
 #include "hook.h"
 #include "log.h"
 
-#define OUT_MAX 4096	       /* captured output per run */
-#define QUEUE_MAX 10000	       /* queued jobs, all hooks */
-#define KILL_GRACE_MS 2000     /* SIGTERM -> SIGKILL */
-#define SENT_KEEP_MS 86400000  /* repeat bookkeeping */
+#define OUT_MAX 4096          /* captured output per run */
+#define QUEUE_MAX 10000       /* queued jobs, all hooks */
+#define KILL_GRACE_MS 2000    /* SIGTERM -> SIGKILL */
+#define SENT_KEEP_MS 86400000 /* repeat bookkeeping */
 
 struct job {
 	char *hook;
@@ -73,154 +73,6 @@ struct hooks {
 	struct hooks_stats st;
 };
 
-extern char **environ;
-
-/* ------------------------------------------------------------- payload */
-
-static const char *
-status_name(int state)
-{
-	return state == ALERT_RESOLVED ? "resolved" : alert_state_name(state);
-}
-
-static void
-rfc3339(int64_t ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *
-dash_url(const char *base, const char *id)
-{
-	if (base == NULL || base[0] == '\0')
-		return xstrdup("");
-	return xasprintf("%s%s#/alerts/%s", base,
-	    base[strlen(base) - 1] == '/' ? "" : "/", id);
-}
-
-static json_t *
-view_json(const struct alert_view *v, const char *dashboard_url)
-{
-	json_t *o = json_object(), *l = json_object();
-	char ts[32], *u;
-
-	for (size_t i = 0; i < v->nlabels; i++)
-		json_object_set_new(l, v->labels[i].key,
-		    json_string(v->labels[i].value));
-	rfc3339(v->started_ms, ts, sizeof(ts));
-	u = dash_url(dashboard_url, v->id);
-	json_object_set_new(o, "id", json_string(v->id));
-	json_object_set_new(o, "transition_id", json_integer(v->transition_id));
-	json_object_set_new(o, "status", json_string(status_name(v->state)));
-	json_object_set_new(o, "previous_status",
-	    json_string(status_name(v->prev_state)));
-	json_object_set_new(o, "severity",
-	    json_string(alert_severity_name(v->severity)));
-	json_object_set_new(o, "previous_severity",
-	    json_string(alert_severity_name(v->prev_severity)));
-	json_object_set_new(o, "rule", json_string(v->rule));
-	json_object_set_new(o, "target", json_string(v->target));
-	json_object_set_new(o, "role", json_string(v->role ? v->role : "other"));
-	json_object_set_new(o, "labels", l);
-	json_object_set_new(o, "value", json_real(v->value));
-	json_object_set_new(o, "threshold", json_real(v->threshold));
-	json_object_set_new(o, "started", json_string(ts));
-	json_object_set_new(o, "started_ms", json_integer(v->started_ms));
-	json_object_set_new(o, "duration_seconds",
-	    json_integer((v->time_ms - v->started_ms) / 1000));
-	json_object_set_new(o, "repeat", json_boolean(v->repeat));
-	json_object_set_new(o, "dashboard_url", json_string(u));
-	free(u);
-	return o;
-}
-
-char *
-hooks_json(const struct alert_view *v, size_t n, const char *site,
-    const char *dashboard_url, const char *hook)
-{
-	json_t *o = view_json(&v[0], dashboard_url), *arr = json_array();
-	char *s;
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, view_json(&v[i], dashboard_url));
-	json_object_set_new(o, "version", json_integer(1));
-	json_object_set_new(o, "site", json_string(site ? site : ""));
-	json_object_set_new(o, "hook", json_string(hook ? hook : ""));
-	json_object_set_new(o, "count", json_integer((json_int_t)n));
-	json_object_set_new(o, "instances", arr);
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return s;
-}
-
-static void
-env_add(char ***env, size_t *n, const char *k, const char *v)
-{
-	*env = xrealloc(*env, (*n + 2) * sizeof(char *));
-	(*env)[(*n)++] = xasprintf("%s=%s", k, v ? v : "");
-	(*env)[*n] = NULL;
-}
-
-char **
-hooks_env(const struct alert_view *v, size_t n, const char *site,
-    const char *dashboard_url, const char *hook)
-{
-	char **env = NULL, buf[64], *u;
-	size_t ne = 0;
-	struct sbuf lb;
-
-	env_add(&env, &ne, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	env_add(&env, &ne, "CHOKEPOINT_ID", v->id);
-	snprintf(buf, sizeof(buf), "%lld", (long long)v->transition_id);
-	env_add(&env, &ne, "CHOKEPOINT_TRANSITION_ID", buf);
-	env_add(&env, &ne, "CHOKEPOINT_STATUS", status_name(v->state));
-	env_add(&env, &ne, "CHOKEPOINT_PREVIOUS_STATUS",
-	    status_name(v->prev_state));
-	env_add(&env, &ne, "CHOKEPOINT_SEVERITY",
-	    alert_severity_name(v->severity));
-	env_add(&env, &ne, "CHOKEPOINT_PREVIOUS_SEVERITY",
-	    alert_severity_name(v->prev_severity));
-	env_add(&env, &ne, "CHOKEPOINT_RULE", v->rule);
-	env_add(&env, &ne, "CHOKEPOINT_TARGET", v->target);
-	env_add(&env, &ne, "CHOKEPOINT_ROLE", v->role ? v->role : "other");
-	sbuf_init(&lb);
-	for (size_t i = 0; i < v->nlabels; i++)
-		sbuf_printf(&lb, "%s%s=%s", i ? "," : "", v->labels[i].key,
-		    v->labels[i].value);
-	env_add(&env, &ne, "CHOKEPOINT_LABELS", lb.s ? lb.s : "");
-	sbuf_fini(&lb);
-	snprintf(buf, sizeof(buf), "%.17g", v->value);
-	env_add(&env, &ne, "CHOKEPOINT_VALUE", buf);
-	snprintf(buf, sizeof(buf), "%.17g", v->threshold);
-	env_add(&env, &ne, "CHOKEPOINT_THRESHOLD", buf);
-	rfc3339(v->started_ms, buf, sizeof(buf));
-	env_add(&env, &ne, "CHOKEPOINT_STARTED", buf);
-	snprintf(buf, sizeof(buf), "%lld",
-	    (long long)((v->time_ms - v->started_ms) / 1000));
-	env_add(&env, &ne, "CHOKEPOINT_DURATION", buf);
-	u = dash_url(dashboard_url, v->id);
-	env_add(&env, &ne, "CHOKEPOINT_DASHBOARD_URL", u);
-	free(u);
-	snprintf(buf, sizeof(buf), "%zu", n);
-	env_add(&env, &ne, "CHOKEPOINT_COUNT", buf);
-	env_add(&env, &ne, "CHOKEPOINT_REPEAT", v->repeat ? "1" : "0");
-	env_add(&env, &ne, "CHOKEPOINT_SITE", site);
-	env_add(&env, &ne, "CHOKEPOINT_HOOK", hook);
-	return env;
-}
-
-void
-hooks_env_free(char **env)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		free(env[i]);
-	free(env);
-}
-
 /* ---------------------------------------------------------------- jobs */
 
 static void
@@ -255,8 +107,9 @@ repeat_due(struct hooks *h, const struct hook_cfg *hc,
 	int64_t every;
 
 	snprintf(key, sizeof(key), "%s\x1f%s", hc->name, v->id);
-	every = v->repeat_ms >= 0 ? v->repeat_ms
-				  : hc->repeat_ms[v->severity > 2 ? 2 : v->severity];
+	every = v->repeat_ms >= 0
+	            ? v->repeat_ms
+	            : hc->repeat_ms[v->severity > 2 ? 2 : v->severity];
 	for (size_t i = 0; i < h->nsent; i++) {
 		if (strcmp(h->sent[i].key, key) != 0)
 			continue;
@@ -284,16 +137,24 @@ repeat_due(struct hooks *h, const struct hook_cfg *hc,
 }
 
 static void
-enqueue(struct hooks *h, const struct hook_cfg *hc,
-    const struct alert_view *v, size_t n)
+enqueue(struct hooks *h, const struct hook_cfg *hc, const struct alert_view *v,
+    size_t n)
 {
 	struct job *j, **pp;
 
 	if (h->nqueued >= QUEUE_MAX) {
 		h->st.dropped++;
 		log_warnx("hooks: %s: queue full (%d jobs): notification for "
-			  "%s %s dropped",
+		          "%s %s dropped",
 		    hc->name, QUEUE_MAX, v->rule, v->target);
+		/* Dropped notifications are on record like sent ones. */
+		if (h->db) {
+			db_lock(h->db);
+			alertdb_hook_run_add(db_handle(h->db), now_ms(),
+			    hc->name, v->id, v->transition_id, 0, "dropped", -1,
+			    0, "queue full");
+			db_unlock(h->db);
+		}
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -339,8 +200,8 @@ hooks_notify(const struct alert_view *v, size_t n, void *arg)
 			if (v[i].state == ALERT_RESOLVED && !hc->send_resolved)
 				continue;
 			if (!alert_match(&hc->match, v[i].target, v[i].role,
-				v[i].labels, v[i].nlabels, v[i].rule,
-				alert_severity_name(v[i].severity)))
+			        v[i].labels, v[i].nlabels, v[i].rule,
+			        alert_severity_name(v[i].severity)))
 				continue;
 			if (v[i].state == ALERT_FIRING &&
 			    !repeat_due(h, hc, &v[i], now))
@@ -414,7 +275,8 @@ job_spawn(struct hooks *h, struct job *j, int64_t mono)
 
 		while (j->env[ne])
 			ne++;
-		if (ne && strncmp(j->env[ne - 1], "CHOKEPOINT_ATTEMPT=", 19) == 0)
+		if (ne &&
+		    strncmp(j->env[ne - 1], "CHOKEPOINT_ATTEMPT=", 19) == 0)
 			free(j->env[--ne]);
 		j->env = xrealloc(j->env, (ne + 2) * sizeof(char *));
 		j->env[ne] = xasprintf("CHOKEPOINT_ATTEMPT=%s", abuf);
@@ -424,6 +286,10 @@ job_spawn(struct hooks *h, struct job *j, int64_t mono)
 	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	/* A collector's socket without CLOEXEC must not reach a hook. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -435,7 +301,8 @@ job_spawn(struct hooks *h, struct job *j, int64_t mono)
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-		POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	                                  POSIX_SPAWN_SETSIGDEF |
+	                                  POSIX_SPAWN_SETPGROUP);
 	r = posix_spawn(&j->pid, j->argv[0], &fa, &at, j->argv, j->env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -497,8 +364,8 @@ job_read(struct job *j)
 }
 
 static void
-record(struct hooks *h, struct job *j, const char *result, int code,
-    int64_t dur)
+record(
+    struct hooks *h, struct job *j, const char *result, int code, int64_t dur)
 {
 	j->out[j->outlen] = '\0';
 	if (h->db == NULL)
@@ -515,9 +382,9 @@ job_finish(struct hooks *h, struct job *j, int status, int64_t mono)
 {
 	int64_t dur = mono - j->started;
 	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !j->timed_out;
-	int code = WIFEXITED(status) ? WEXITSTATUS(status)
-				     : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-							   : -1;
+	int code = WIFEXITED(status)     ? WEXITSTATUS(status)
+	           : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+	                                 : -1;
 	char what[64];
 
 	job_read(j);
@@ -532,7 +399,8 @@ job_finish(struct hooks *h, struct job *j, int status, int64_t mono)
 	j->out[j->outlen] = '\0';
 	if (j->timed_out)
 		snprintf(what, sizeof(what), "timed out after %lldms (%s)",
-		    (long long)j->timeout_ms, j->killed ? "SIGKILL" : "SIGTERM");
+		    (long long)j->timeout_ms,
+		    j->killed ? "SIGKILL" : "SIGTERM");
 	else if (WIFSIGNALED(status))
 		snprintf(what, sizeof(what), "killed by signal %d",
 		    WTERMSIG(status));
@@ -546,7 +414,11 @@ job_finish(struct hooks *h, struct job *j, int status, int64_t mono)
 		log_warnx("hooks: %s: alert %s: attempt %d: %s%s%.*s", j->hook,
 		    j->alert_id, j->attempt, what, j->outlen ? ": " : "",
 		    (int)j->outlen, j->out);
-	record(h, j, ok ? "ok" : j->timed_out ? "timeout" : "failed", code, dur);
+	record(h, j,
+	    ok             ? "ok"
+	    : j->timed_out ? "timeout"
+	                   : "failed",
+	    code, dur);
 	pthread_mutex_lock(&h->mu);
 	if (ok)
 		h->st.succeeded++;
@@ -597,8 +469,8 @@ launch(struct hooks *h, int64_t mono)
 			h->st.failed++;
 			if (j->attempt <= j->retries) {
 				j->attempt++;
-				j->not_before = mono +
-				    (j->backoff_ms << (j->attempt - 2));
+				j->not_before =
+				    mono + (j->backoff_ms << (j->attempt - 2));
 				j->next = *pp;
 				*pp = j;
 				h->nqueued++;
@@ -644,7 +516,7 @@ runner(void *arg)
 		map[0] = NULL;
 		for (struct job *j = h->running; j; j = j->next) {
 			int64_t dl = j->term_at ? j->term_at + KILL_GRACE_MS
-						: j->started + j->timeout_ms;
+			                        : j->started + j->timeout_ms;
 
 			if (h->stop && !j->term_at)
 				dl = mono;
@@ -658,7 +530,8 @@ runner(void *arg)
 					kill(-j->pid, SIGKILL);
 					j->killed = 1;
 				}
-				dl = j->killed ? mono + 100 : j->term_at + KILL_GRACE_MS;
+				dl = j->killed ? mono + 100
+				               : j->term_at + KILL_GRACE_MS;
 			}
 			if (tmo < 0 || dl - mono < tmo)
 				tmo = dl - mono;
@@ -682,7 +555,8 @@ runner(void *arg)
 		if (pfd[0].revents & POLLIN) {
 			uint64_t v;
 
-			if (read(h->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			if (read(h->wakefd, &v, sizeof(v)) < 0 &&
+			    errno != EAGAIN)
 				log_warn("hooks: wake read");
 		}
 		pthread_mutex_lock(&h->mu);
@@ -695,13 +569,15 @@ runner(void *arg)
 				char buf[1024];
 				ssize_t r;
 
-				while ((r = read(j->outfd, buf, sizeof(buf))) > 0)
+				while (
+				    (r = read(j->outfd, buf, sizeof(buf))) > 0)
 					if (j->outlen < OUT_MAX) {
 						size_t k = (size_t)r;
 
 						if (k > OUT_MAX - j->outlen)
 							k = OUT_MAX - j->outlen;
-						memcpy(j->out + j->outlen, buf, k);
+						memcpy(
+						    j->out + j->outlen, buf, k);
 						j->outlen += k;
 					}
 				if (r == 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "bottleneck.h"
 #include "firmware/firmware.h"
 #include "auth.h"
 #include "log.h"
@@ -31,6 +32,8 @@ static const char usage[] =
     "  firmware [-c FILE] [--json]\n"
     "                       print the firmware inventory, baseline drift\n"
     "                       and recent changes\n"
+    "  report [-c FILE] [--json] [--window 15m]\n"
+    "                       print the ranked bottlenecks (USE method)\n"
     "  defaults             print the embedded default config\n"
     "  pcap FILE [-c FILE] [--json]\n"
     "                       analyse a capture file (TCP health, response\n"
@@ -121,6 +124,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "firmware") == 0)
 		return firmware_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return report_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pcap") == 0)
 		return pcap_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)

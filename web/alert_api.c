@@ -2,8 +2,9 @@
 /*
  * The alerting JSON API: GET /api/v1/alerts (active instances, the alert
  * log, silences and maintenance windows), silences through POST
- * /api/v1/silences and DELETE /api/v1/silences/ID. The engine owns the
- * state; this only translates.
+ * /api/v1/silences and DELETE /api/v1/silences/ID, and the bottleneck
+ * ranking at GET /api/v1/bottlenecks. The engines own the logic; this only
+ * translates.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -13,6 +14,7 @@
 
 #include "agent.h"
 #include "alert.h"
+#include "bottleneck.h"
 #include "config.h"
 #include "http.h"
 #include "util.h"
@@ -42,10 +44,10 @@ h_alerts(struct http_req *r)
 	}
 	s = alerts_json(a, now_ms(), (size_t)limit);
 	if (s == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-		    "cannot render");
-	return http_reply_owned(r, MHD_HTTP_OK, "application/json", s,
-	    strlen(s));
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
 static int
@@ -56,14 +58,14 @@ silence_list(struct http_req *r, struct alerts *a)
 
 	free(s);
 	if (o == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-		    "cannot render");
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
 	res = json_pack("{sO}", "silences", json_object_get(o, "silences"));
 	out = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
 	json_decref(o);
-	return http_reply_owned(r, MHD_HTTP_OK, "application/json", out,
-	    strlen(out));
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", out, strlen(out));
 }
 
 static int
@@ -77,7 +79,8 @@ time_arg(json_t *o, const char *key, int64_t *ms)
 		*ms = json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v) && time_parse_rfc3339(json_string_value(v), ms) == 0)
+	if (json_is_string(v) &&
+	    time_parse_rfc3339(json_string_value(v), ms) == 0)
 		return 0;
 	return -EINVAL;
 }
@@ -130,7 +133,7 @@ silence_add(struct http_req *r, struct alerts *a)
 	}
 	v = json_object_get(o, "duration");
 	if (v && (!json_is_string(v) ||
-		     duration_parse(json_string_value(v), &dur) < 0)) {
+	             duration_parse(json_string_value(v), &dur) < 0)) {
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "duration",
 		    "duration must be like 30m, 2h");
 		goto out;
@@ -155,8 +158,8 @@ silence_add(struct http_req *r, struct alerts *a)
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "{\"id\":%lld}\n", (long long)id);
-	rc = http_reply(r, MHD_HTTP_CREATED, "application/json", buf,
-	    strlen(buf));
+	rc = http_reply(
+	    r, MHD_HTTP_CREATED, "application/json", buf, strlen(buf));
 out:
 	free(mc.keys);
 	free(mc.values);
@@ -183,8 +186,8 @@ h_silences(struct http_req *r)
 			return http_error(r, MHD_HTTP_BAD_REQUEST, "id",
 			    "DELETE /api/v1/silences/ID");
 		if (alerts_silence_del(a, id) < 0)
-			return http_error(r, MHD_HTTP_NOT_FOUND, "id",
-			    "no such silence");
+			return http_error(
+			    r, MHD_HTTP_NOT_FOUND, "id", "no such silence");
 		return http_reply(r, MHD_HTTP_OK, "application/json",
 		    "{\"deleted\":true}\n", 17);
 	}
@@ -193,6 +196,62 @@ h_silences(struct http_req *r)
 	if (strcmp(r->method, "POST") == 0)
 		return silence_add(r, a);
 	return silence_list(r, a);
+}
+
+/* GET /api/v1/bottlenecks[?window=15m][&limit=20][&format=text] */
+static int
+h_bottlenecks(struct http_req *r)
+{
+	struct agent *ag = r->deps->agent;
+	const struct config *cfg = ag ? agent_config(ag) : NULL;
+	const char *w = http_arg(r, "window"), *lim = http_arg(r, "limit");
+	const char *fmt = http_arg(r, "format");
+	struct bn_input in = {0};
+	char *s, *end;
+
+	if (cfg == NULL)
+		return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "the agent is not running");
+	in.window_ms = cfg->bottlenecks.window_ms;
+	if (w && (duration_parse(w, &in.window_ms) < 0 ||
+	             in.window_ms < 60000 || in.window_ms > 7 * 86400000LL))
+		return http_error(r, MHD_HTTP_BAD_REQUEST, "window",
+		    "window must be a duration from 1m to 7d, like 15m");
+	if (lim) {
+		long n = strtol(lim, &end, 10);
+
+		if (*lim == '\0' || *end != '\0' || n < 1 || n > 1000)
+			return http_error(r, MHD_HTTP_BAD_REQUEST, "limit",
+			    "limit must be 1..1000");
+		in.limit = (size_t)n;
+	}
+	in.cache = agent_cache(ag);
+	in.store = agent_store(ag);
+	in.data_dir = cfg->agent.data_dir;
+	in.db = agent_db(ag);
+	in.targets = agent_targets(ag);
+	in.hostname = cfg->agent.hostname;
+	in.host_role = cfg->bottlenecks.host_role;
+	in.now_ms = now_ms();
+	s = bottlenecks_json(&in);
+	if (s == NULL)
+		return http_error(
+		    r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot render");
+	if (fmt && strcmp(fmt, "text") == 0) {
+		char *txt = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&txt, &len);
+
+		if (f)
+			bottlenecks_text(s, f);
+		if (f)
+			fclose(f);
+		free(s);
+		return http_reply_owned(
+		    r, MHD_HTTP_OK, "text/plain; charset=utf-8", txt, len);
+	}
+	return http_reply_owned(
+	    r, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
 void
@@ -204,6 +263,7 @@ alert_api_register(void)
 		return;
 	done = 1;
 	http_route_add("/api/v1/alerts", h_alerts);
+	http_route_add("/api/v1/bottlenecks", h_bottlenecks);
 	http_route_add_rw("/api/v1/silences", h_silences);
 	http_route_add_rw("/api/v1/silences/", h_silences);
 }

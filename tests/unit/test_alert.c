@@ -166,11 +166,11 @@ log_rows(struct fx *fx, const char *where)
 	char sql[256];
 	int n = -1;
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM alert_log WHERE %s",
-	    where);
+	snprintf(
+	    sql, sizeof(sql), "SELECT count(*) FROM alert_log WHERE %s", where);
 	db_lock(fx->db);
-	assert_int_equal(sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st,
-			     NULL),
+	assert_int_equal(
+	    sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -219,7 +219,7 @@ static void
 hysteresis_keeps_firing_inside_band(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8}\n");
+	                       "above: 0.9, clear: 0.8}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -243,7 +243,7 @@ static void
 flapping_input_is_damped(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8}\n");
+	                       "above: 0.9, clear: 0.8}\n");
 	int64_t t = T0;
 
 	(void)state;
@@ -260,10 +260,10 @@ flapping_input_is_damped(void **state)
 		at(fx, i % 2 ? 0.5 : 0.95, t);
 	/* Firings 2, 3, 4 (+ recoveries) sent; 5th and later held. */
 	assert_int_equal(fx->nnotes, 2 + 6);
-	assert_true(log_rows(fx, "notified = 0 AND reason LIKE 'flapping%'") >=
-	    1);
+	assert_true(
+	    log_rows(fx, "notified = 0 AND reason LIKE 'flapping%'") >= 1);
 	assert_true(log_rows(fx, "notified = 0 AND reason LIKE "
-				 "'firing was never notified%'") >= 1);
+	                         "'firing was never notified%'") >= 1);
 	fx_free(fx);
 }
 
@@ -271,7 +271,7 @@ static void
 warn_crit_transitions(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, clear: 0.8, critical: 0.98}\n");
+	                       "above: 0.9, clear: 0.8, critical: 0.98}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -301,7 +301,7 @@ static void
 repeat_at_interval_and_recovery_not_held(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
-			       "above: 0.9, repeat: 1m}\n");
+	                       "above: 0.9, repeat: 1m}\n");
 
 	(void)state;
 	at(fx, 0.95, T0);
@@ -322,11 +322,12 @@ repeat_at_interval_and_recovery_not_held(void **state)
 static void
 absence_of_data_and_target_down(void **state)
 {
-	struct fx *fx = fx_new(
-	    "alerts:\n"
-	    "  - {name: gone, metric: test_ratio, absent: 3, severity: critical}\n"
-	    "  - {name: target-down, absent: target, for: 30s, "
-	    "severity: critical, match: {role: core}}\n");
+	struct fx *fx =
+	    fx_new("alerts:\n"
+	           "  - {name: gone, metric: test_ratio, absent: 3, severity: "
+	           "critical}\n"
+	           "  - {name: target-down, absent: target, for: 30s, "
+	           "severity: critical, match: {role: core}}\n");
 	struct cp_target_status st = {0};
 
 	(void)state;
@@ -371,7 +372,7 @@ static void
 events_fire_at_once_and_resolve_after_hold(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: hotswap, event: hotswap, "
-			       "hold: 5m}\n");
+	                       "hold: 5m}\n");
 	struct db_event ev = {0, T0, "core1", "hotswap", "PSU 2",
 	    CP_SEV_WARNING, "present", "absent", "PSU 2 removed"};
 
@@ -411,10 +412,10 @@ silences_hold_back_and_release(void **state)
 	at(fx, 0.95, T0);
 	assert_int_equal(fx->nnotes, 0);
 	assert_int_equal(log_rows(fx, "notified = 0 AND reason LIKE "
-				      "'silence #%'"),
+	                              "'silence #%'"),
 	    1);
 	assert_int_equal(log_rows(fx, "notified = 0 AND reason LIKE "
-				      "'silence planned%'"),
+	                              "'silence planned%'"),
 	    1);
 	/* The API silence ends: the firing alert goes out now. */
 	at(fx, 0.95, T0 + 60000);
@@ -442,8 +443,8 @@ maintenance_window_weekly(void **state)
 	(void)state;
 	at(fx, 0.95, T0);
 	assert_int_equal(fx->nnotes, 0);
-	assert_int_equal(log_rows(fx, "reason LIKE 'maintenance window fri%'"),
-	    1);
+	assert_int_equal(
+	    log_rows(fx, "reason LIKE 'maintenance window fri%'"), 1);
 	at(fx, 0.95, T0 + 1800000); /* 08:30: over */
 	assert_int_equal(fx->nnotes, 1);
 	fx_free(fx);
@@ -517,7 +518,7 @@ static void
 builtin_rules_parse_and_can_be_switched_off(void **state)
 {
 	struct fx *fx = fx_new("alerts:\n  - {name: cpu-busy, metric: x, "
-			       "above: 1, enabled: false}\n");
+	                       "above: 1, enabled: false}\n");
 
 	(void)state;
 	put(fx, "host1", "cpu_busy_ratio", "cpu", "total", 0.999, T0);
@@ -541,7 +542,152 @@ json_lists_active_log_and_silences(void **state)
 	assert_non_null(s);
 	assert_non_null(strstr(s, "\"status\":\"pending\""));
 	assert_non_null(strstr(s, "\"to\":\"pending\""));
+	/* The effective rules: the config's and the built-ins. */
+	assert_non_null(strstr(s, "{\"name\":\"t\",\"kind\":\"metric\","
+	                          "\"builtin\":false"));
+	assert_non_null(strstr(s, "\"name\":\"oom-kill\",\"kind\":\"metric\","
+	                          "\"builtin\":true"));
 	free(s);
+	fx_free(fx);
+}
+
+static void
+change_rule_uses_increase_over_window(void **state)
+{
+	struct fx *fx =
+	    fx_new("alerts:\n  - {name: growth, metric: test_ratio, "
+	           "change: 1m, above: 0.3, clear: 0.1}\n");
+	int64_t t = T0;
+
+	(void)state;
+	/* Rises 0.1 per 20 s: +0.3 over a minute only after a minute. */
+	for (int i = 0; i < 3; i++, t += 20000)
+		at(fx, 0.1 * i, t);
+	assert_int_equal(fx->nnotes, 0); /* no point a minute old yet */
+	at(fx, 0.35, t);                 /* 60 s after 0.0 */
+	assert_int_equal(fx->nnotes, 1);
+	assert_true(fx->notes[0].value > 0.3 && fx->notes[0].value < 0.4);
+	t += 20000;
+	at(fx, 0.38, t); /* +0.28 over the minute: inside the band */
+	assert_int_equal(fx->nnotes, 1);
+	/* Flat for a minute: the increase is 0, resolved. */
+	for (int i = 0; i < 4; i++)
+		at(fx, 0.38, t += 20000);
+	assert_int_equal(fx->nnotes, 2);
+	assert_int_equal(fx->notes[1].state, ALERT_RESOLVED);
+	fx_free(fx);
+}
+
+/* Parses yaml and returns the errors joined by '\n' (static). */
+static const char *
+cfg_errors(const char *yaml)
+{
+	static char out[4096];
+	struct cfg_errs e;
+	struct config *c;
+	char buf[1024];
+
+	out[0] = '\0';
+	cfg_errs_init(&e);
+	c = config_parse("a.yaml", yaml, strlen(yaml), &e);
+	for (size_t i = 0; i < e.n; i++) {
+		strncat(out, err_format(&e.v[i], buf, sizeof(buf)),
+		    sizeof(out) - strlen(out) - 2);
+		strcat(out, "\n");
+	}
+	config_free(c);
+	cfg_errs_fini(&e);
+	return out;
+}
+
+static void
+config_errors_name_file_line_col(void **state)
+{
+	(void)state;
+	assert_string_equal(cfg_errors("alerts:\n"
+	                               "  - name: a\n"
+	                               "    absent: often\n"),
+	    "a.yaml:3:13: 'absent' must be 'target' (target down) or a "
+	    "number of intervals without data (1 or more)\n");
+	assert_string_equal(cfg_errors("alerts:\n"
+	                               "  - {name: a, event: quake}\n"),
+	    "a.yaml:2:22: 'event' must be hotswap, ecc, firmware, drift, "
+	    "link or reboot, not 'quake'\n");
+	assert_string_equal(cfg_errors("alerts:\n"
+	                               "  - {name: a, metric: m, above: 5, "
+	                               "critical: 3}\n"),
+	    "a.yaml:2:46: 'critical' must be beyond the 'above' level\n");
+	assert_string_equal(
+	    cfg_errors("silences:\n"
+	               "  - {match: {target: x}, end: tomorrow}\n"),
+	    "a.yaml:2:31: 'end' must be a time like 2026-11-28T02:00:00Z, "
+	    "not 'tomorrow'\n");
+	assert_string_equal(cfg_errors("maintenance:\n"
+	                               "  - {match: {role: db}, days: [sun, "
+	                               "someday], from: \"02:00\", to: 4}\n"),
+	    "a.yaml:2:37: 'days' items must be mon, tue, wed, thu, fri, sat "
+	    "or sun\n"
+	    "a.yaml:2:66: a maintenance window needs 'to' as HH:MM (UTC)\n");
+	assert_string_equal(cfg_errors("hooks:\n"
+	                               "  - {name: h, exec: [/bin/true], "
+	                               "repeat: {critical: soon}}\n"),
+	    "a.yaml:2:53: 'critical': expected a duration such as 500ms, 10s, "
+	    "5m, 1h; found 'soon'\n");
+	/* A switched-off built-in needs nothing else. */
+	assert_string_equal(
+	    cfg_errors("alerts:\n"
+	               "  - {name: cpu-busy, enabled: false}\n"),
+	    "");
+}
+
+static void
+reconfigure_resolves_removed_rules(void **state)
+{
+	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
+	                       "above: 0.9}\n");
+	struct config *next;
+	struct cfg_errs errs;
+	static const char y[] = "alerts:\n  - {name: t2, metric: test_ratio, "
+	                        "above: 0.5}\n";
+
+	(void)state;
+	at(fx, 0.95, T0);
+	assert_int_equal(fx->nnotes, 1);
+	cfg_errs_init(&errs);
+	next = config_parse("next.yaml", y, strlen(y), &errs);
+	assert_non_null(next);
+	cfg_errs_fini(&errs);
+	alerts_reconfigure(fx->al, next);
+	at(fx, 0.95, T0 + 10000);
+	/* t is gone (its recovery goes out), t2 fires. */
+	assert_int_equal(fx->nnotes, 3);
+	assert_true((fx->notes[1].state == ALERT_RESOLVED &&
+	                strcmp(fx->notes[1].rule, "t") == 0) ||
+	            (fx->notes[2].state == ALERT_RESOLVED &&
+	                strcmp(fx->notes[2].rule, "t") == 0));
+	assert_int_equal(
+	    log_rows(fx, "rule = 't' AND reason = 'rule removed'"), 1);
+	alerts_free(fx->al);
+	fx->al = NULL;
+	config_free(fx->cfg);
+	fx->cfg = next;
+	fx_start(fx);
+	fx_free(fx);
+}
+
+static void
+old_log_rows_are_pruned(void **state)
+{
+	struct fx *fx = fx_new("alerts:\n  - {name: t, metric: test_ratio, "
+	                       "above: 0.9}\n");
+
+	(void)state;
+	at(fx, 0.95, T0);
+	at(fx, 0.5, T0 + 10000);
+	assert_int_equal(log_rows(fx, "1"), 2);
+	/* 91 days on: the two rows go, the new pass's row stays. */
+	at(fx, 0.95, T0 + 91 * 86400000LL);
+	assert_int_equal(log_rows(fx, "1"), 1);
 	fx_free(fx);
 }
 
@@ -562,6 +708,10 @@ main(void)
 	    cmocka_unit_test(core_switch_ports_group_into_one_notification),
 	    cmocka_unit_test(builtin_rules_parse_and_can_be_switched_off),
 	    cmocka_unit_test(json_lists_active_log_and_silences),
+	    cmocka_unit_test(change_rule_uses_increase_over_window),
+	    cmocka_unit_test(config_errors_name_file_line_col),
+	    cmocka_unit_test(reconfigure_resolves_removed_rules),
+	    cmocka_unit_test(old_log_rows_are_pruned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,15 +6,16 @@
  * grouping, repeat filtering, and results in the hook_runs table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,8 +109,8 @@ fx_free(struct fx *fx)
 	free(fx);
 }
 
-static struct cp_label lab[] = {{"ifname", "Gi1/0/1"},
-    {"metric", "if_out_util_ratio"}};
+static struct cp_label lab[] = {
+    {"ifname", "Gi1/0/1"}, {"metric", "if_out_util_ratio"}};
 
 static struct alert_view
 view(int state)
@@ -152,11 +153,11 @@ runs(struct fx *fx, const char *where)
 	char sql[256];
 	int n = -1;
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM hook_runs WHERE %s",
-	    where);
+	snprintf(
+	    sql, sizeof(sql), "SELECT count(*) FROM hook_runs WHERE %s", where);
 	db_lock(fx->db);
-	assert_int_equal(sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st,
-			     NULL),
+	assert_int_equal(
+	    sqlite3_prepare_v2(db_handle(fx->db), sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -169,19 +170,38 @@ static void
 hook_gets_json_on_stdin_and_env(void **state)
 {
 	struct fx *fx = fx_new("hooks:\n  - {name: pager, exec: [@DIR@/h.sh, "
-			       "--team, netops], timeout: 5s}\n");
+	                       "--team, netops], timeout: 5s}\n");
 	struct alert_view v = view(ALERT_FIRING);
-	char path[256], *in, *env, *args;
+	char path[256], *in, *env, *args, *fds, lname[16];
+	int leak;
 	json_t *j;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/h.sh", fx->dir);
 	write_script(path, "d=$(dirname \"$0\")\ncat > \"$d/stdin\"\n"
-			   "env > \"$d/env\"\necho \"$@\" > \"$d/args\"\n"
-			   "echo delivered\n");
+	                   "env > \"$d/env\"\necho \"$@\" > \"$d/args\"\n"
+	                   "ls /proc/$$/fd > \"$d/fds\"\n"
+	                   "echo delivered\n");
+	/* An inherited descriptor of the agent (no CLOEXEC). */
+	leak = open("/dev/null", O_RDONLY);
+	assert_true(leak > 2);
+	snprintf(lname, sizeof(lname), "\n%d\n", leak);
 	fx_run(fx);
 	hooks_notify(&v, 1, fx->h);
 	assert_int_equal(hooks_wait_idle(fx->h, 5000), 0);
+	close(leak);
+	fds = slurp(fx->dir, "fds");
+	assert_non_null(fds);
+	{
+		/* ls sorts by name: look for "\nN\n" in "\n" + the list. */
+		char *all = xasprintf("\n%s", fds);
+
+		assert_non_null(strstr(all, "\n0\n"));
+		assert_non_null(strstr(all, "\n2\n"));
+		assert_null(strstr(all, lname));
+		free(all);
+	}
+	free(fds);
 	in = slurp(fx->dir, "stdin");
 	env = slurp(fx->dir, "env");
 	args = slurp(fx->dir, "args");
@@ -190,28 +210,27 @@ hook_gets_json_on_stdin_and_env(void **state)
 	assert_string_equal(args, "--team netops\n");
 	j = json_loads(in, 0, NULL);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "id")),
-	    "0123456789abcdef");
-	assert_int_equal(json_integer_value(json_object_get(j, "transition_id")),
-	    42);
-	assert_string_equal(json_string_value(json_object_get(j, "status")),
-	    "firing");
-	assert_string_equal(json_string_value(json_object_get(j,
-				"previous_status")),
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "id")), "0123456789abcdef");
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "transition_id")), 42);
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "status")), "firing");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "previous_status")),
 	    "pending");
-	assert_string_equal(json_string_value(json_object_get(j, "severity")),
-	    "critical");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "severity")), "critical");
 	assert_string_equal(json_string_value(json_object_get(j, "started")),
 	    "2027-01-15T08:00:00Z");
-	assert_int_equal(json_integer_value(json_object_get(j,
-			     "duration_seconds")),
-	    120);
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "duration_seconds")), 120);
 	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(j, "labels"), "ifname")),
+	                        json_object_get(j, "labels"), "ifname")),
 	    "Gi1/0/1");
-	assert_string_equal(json_string_value(json_object_get(j,
-				"dashboard_url")),
-	    "http://127.0.0.1:8080/#/alerts/0123456789abcdef");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "dashboard_url")),
+	    "http://127.0.0.1:8080/?page=alerts&id=0123456789abcdef");
 	assert_int_equal(json_array_size(json_object_get(j, "instances")), 1);
 	json_decref(j);
 	assert_non_null(strstr(env, "CHOKEPOINT_ID=0123456789abcdef\n"));
@@ -220,14 +239,14 @@ hook_gets_json_on_stdin_and_env(void **state)
 	assert_non_null(strstr(env, "CHOKEPOINT_RULE=core-uplink-saturated\n"));
 	assert_non_null(strstr(env, "CHOKEPOINT_TARGET=core1\n"));
 	assert_non_null(strstr(env, "CHOKEPOINT_LABELS=ifname=Gi1/0/1,"
-				    "metric=if_out_util_ratio\n"));
+	                            "metric=if_out_util_ratio\n"));
 	assert_non_null(strstr(env, "CHOKEPOINT_VALUE=0.96999999999999997\n"));
 	assert_non_null(strstr(env, "CHOKEPOINT_ATTEMPT=1\n"));
 	assert_non_null(strstr(env, "CHOKEPOINT_SITE=site-a\n"));
 	/* Nothing of the agent's environment leaks in. */
 	assert_null(strstr(env, "HOME="));
-	assert_int_equal(runs(fx, "result = 'ok' AND output = 'delivered\n'"),
-	    1);
+	assert_int_equal(
+	    runs(fx, "result = 'ok' AND output = 'delivered\n'"), 1);
 	free(in);
 	free(env);
 	free(args);
@@ -238,7 +257,7 @@ static void
 hung_hook_is_killed_at_timeout(void **state)
 {
 	struct fx *fx = fx_new("hooks:\n  - {name: slow, exec: [@DIR@/h.sh], "
-			       "timeout: 300ms, retries: 0}\n");
+	                       "timeout: 300ms, retries: 0}\n");
 	struct alert_view v = view(ALERT_FIRING);
 	struct hooks_stats st;
 	char path[256], *pid;
@@ -249,7 +268,7 @@ hung_hook_is_killed_at_timeout(void **state)
 	/* It ignores SIGTERM and its child would outlive it: the group gets
 	 * SIGKILL after the grace period. */
 	write_script(path, "trap '' TERM\nd=$(dirname \"$0\")\n"
-			   "sleep 30 & echo $! > \"$d/child\"\nwait\n");
+	                   "sleep 30 & echo $! > \"$d/child\"\nwait\n");
 	fx_run(fx);
 	t0 = mono_ms();
 	hooks_notify(&v, 1, fx->h);
@@ -268,7 +287,8 @@ hung_hook_is_killed_at_timeout(void **state)
 		char sp[64], *stat;
 		size_t len;
 
-		snprintf(sp, sizeof(sp), "/proc/%ld/stat", strtol(pid, NULL, 10));
+		snprintf(
+		    sp, sizeof(sp), "/proc/%ld/stat", strtol(pid, NULL, 10));
 		stat = file_read(sp, 4096, &len);
 		if (stat) {
 			char *rp = strrchr(stat, ')');
@@ -286,7 +306,7 @@ static void
 failing_hook_is_retried_with_backoff(void **state)
 {
 	struct fx *fx = fx_new("hooks:\n  - {name: flaky, exec: [@DIR@/h.sh], "
-			       "retries: 3, backoff: 100ms}\n");
+	                       "retries: 3, backoff: 100ms}\n");
 	struct alert_view v = view(ALERT_FIRING);
 	struct hooks_stats st;
 	char path[256];
@@ -295,9 +315,10 @@ failing_hook_is_retried_with_backoff(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/h.sh", fx->dir);
 	/* Fails twice, then works. */
-	write_script(path, "d=$(dirname \"$0\")\necho x >> \"$d/count\"\n"
-			   "[ $(wc -l < \"$d/count\") -ge 3 ] || "
-			   "{ echo \"try $CHOKEPOINT_ATTEMPT failed\"; exit 3; }\n");
+	write_script(path,
+	    "d=$(dirname \"$0\")\necho x >> \"$d/count\"\n"
+	    "[ $(wc -l < \"$d/count\") -ge 3 ] || "
+	    "{ echo \"try $CHOKEPOINT_ATTEMPT failed\"; exit 3; }\n");
 	fx_run(fx);
 	t0 = mono_ms();
 	hooks_notify(&v, 1, fx->h);
@@ -309,7 +330,7 @@ failing_hook_is_retried_with_backoff(void **state)
 	assert_int_equal(st.retries, 2);
 	assert_int_equal(st.succeeded, 1);
 	assert_int_equal(runs(fx, "result = 'failed' AND exit_code = 3 AND "
-				  "output = 'try 2 failed\n'"),
+	                          "output = 'try 2 failed\n'"),
 	    1);
 	assert_int_equal(runs(fx, "result = 'ok' AND attempt = 3"), 1);
 	fx_free(fx);
@@ -319,7 +340,7 @@ static void
 concurrency_limit_and_no_grouping(void **state)
 {
 	struct fx *fx = fx_new("hooks:\n  - {name: one, exec: [@DIR@/h.sh], "
-			       "concurrency: 2, group: false}\n");
+	                       "concurrency: 2, group: false}\n");
 	struct alert_view v[6];
 	struct hooks_stats st;
 	char path[256], *log;
@@ -329,9 +350,9 @@ concurrency_limit_and_no_grouping(void **state)
 	snprintf(path, sizeof(path), "%s/h.sh", fx->dir);
 	/* Records how many run at once through a lock-free counter dir. */
 	write_script(path, "d=$(dirname \"$0\")\nmkdir -p \"$d/run\"\n"
-			   "touch \"$d/run/$$\"\n"
-			   "ls \"$d/run\" | wc -l >> \"$d/seen\"\n"
-			   "sleep 0.2\nrm \"$d/run/$$\"\n");
+	                   "touch \"$d/run/$$\"\n"
+	                   "ls \"$d/run\" | wc -l >> \"$d/seen\"\n"
+	                   "sleep 0.2\nrm \"$d/run/$$\"\n");
 	fx_run(fx);
 	for (int i = 0; i < 6; i++)
 		v[i] = view(ALERT_FIRING);
@@ -357,7 +378,8 @@ match_group_and_repeat_filtering(void **state)
 {
 	struct fx *fx = fx_new(
 	    "hooks:\n"
-	    "  - {name: crit, exec: [@DIR@/h.sh], match: {severity: critical},\n"
+	    "  - {name: crit, exec: [@DIR@/h.sh], match: {severity: "
+	    "critical},\n"
 	    "     repeat: {critical: 1h}}\n"
 	    "  - {name: web, exec: [@DIR@/h.sh], match: {role: web}}\n"
 	    "  - {name: quiet, exec: [@DIR@/h.sh], send_resolved: false,\n"
@@ -397,7 +419,7 @@ static void
 missing_program_is_an_error_not_a_crash(void **state)
 {
 	struct fx *fx = fx_new("hooks:\n  - {name: gone, exec: [@DIR@/nope], "
-			       "retries: 1, backoff: 100ms}\n");
+	                       "retries: 1, backoff: 100ms}\n");
 	struct alert_view v = view(ALERT_FIRING);
 	struct hooks_stats st;
 
