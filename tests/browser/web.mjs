@@ -86,6 +86,12 @@ try {
     const t = await page.textContent('#targets');
     if (!t.includes(DEVICE) || !t.includes(HOST)) throw new Error('targets table lacks ' + DEVICE + ' or ' + HOST);
     if (!(await page.textContent('#recent-events')).includes('link')) throw new Error('no link event');
+    // With the bottleneck engine: its ranking is shown, worst first.
+    if (await page.$('#bottlenecks')) {
+      await page.waitForSelector('#bottlenecks tbody tr, #bottlenecks p');
+      const rows = await page.$$eval('#bottlenecks tbody tr', (r) => r.map((x) => x.textContent));
+      if (!rows.some((t) => t.includes('sw1'))) throw new Error('bottlenecks lack sw1: ' + rows.join(' | '));
+    }
   });
   await visit('device', `page=device&name=${DEVICE}&port=1`, async () => {
     await page.waitForSelector('#interfaces tbody tr[data-ifindex]');

@@ -86,7 +86,11 @@ function fwVersion(f) {
     f.hardware_rev && 'HW ' + f.hardware_rev].filter(Boolean).join(' · ');
 }
 
-function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
+function fmtTime(ms) {
+  if (!ms) return '–';
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
 
 function bar(ratio) {
   const p = Math.max(0, Math.min(1, ratio || 0));
@@ -171,15 +175,25 @@ async function pageOverview(main) {
   main.append(el('h1', null, 'Where is it choking?'));
   const grid = el('div', { class: 'grid' });
   main.append(grid);
+  const kindOf = new Map(tg.targets.map((t) => [t.name, t.kind]));
+  const pageOf = (name) => (kindOf.get(name) === 'host' ? 'host' : 'device');
   if (ov.bottlenecks_api) {
-    const card = el('div', { class: 'card', id: 'bottlenecks' }, el('h2', null, 'Bottlenecks'));
+    // The USE-method ranking (agent/bottleneck.c), worst first.
+    const card = el('div', { class: 'card wide', id: 'bottlenecks' }, el('h2', null, 'Bottlenecks'));
     grid.append(card);
-    api('/api/v1/bottlenecks').then((b) => {
-      const list = Array.isArray(b) ? b : (b.bottlenecks || []);
-      if (!list.length) card.append(el('p', { class: 'muted' }, 'No bottleneck right now.'));
-      card.append(el('ul', null, list.slice(0, 10).map((x) => el('li', null,
-        el('a', { href: link({ page: x.kind === 'host' ? 'host' : 'device', name: x.target }) }, x.target || ''), ' ',
-        x.resource || x.metric || '', ' ', x.summary || x.message || (x.value !== undefined ? fmtNum(x.value) : '')))));
+    api('/api/v1/bottlenecks?limit=10').then((b) => {
+      const list = b.bottlenecks || [];
+      if (!list.length) { card.append(el('p', { class: 'muted' }, 'No bottleneck right now.')); return; }
+      card.append(table([{ label: '#', num: true }, { label: 'resource' }, { label: 'now / p95' }, { label: 'since', narrow: true }],
+        list.map((x) => el('tr', null,
+          el('td', { class: 'num' }, x.rank),
+          el('td', null, el('a', { href: link(x.kind === 'port' ? { page: 'device', name: x.target, filter: x.instance }
+            : { page: pageOf(x.target), name: x.target }) }, x.resource),
+            x.fault ? el('span', { class: 'pill down' }, 'fault') : null,
+            el('div', { class: 'muted' }, typeof x.summary === 'string' ? x.summary : (x.class || ''))),
+          el('td', null, bar(x.utilization && x.utilization.now), fmtNum(x.utilization && x.utilization.now, '%'),
+            el('div', { class: 'muted' }, 'p95 ' + fmtNum(x.utilization && x.utilization.p95, '%') + ' · ' + (x.trend || ''))),
+          el('td', { class: 'hide-narrow' }, x.since_ms ? fmtTime(x.since_ms) : '–')))));
     }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
   }
   if (ov.alerts_api) {
