@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <rrd.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,114 @@
 #include "web.h"
 
 #define SERIES_MAX_POINTS 20000
+#define JCACHE_SLOTS 64
+
+/*
+ * Pages built from the cache alone are kept until the cache changes
+ * (its generation moves on): between two collection runs every client
+ * gets the same bytes without a walk of the cache. Entries are
+ * reference-counted so a reply in flight outlives its replacement.
+ */
+struct jresp {
+	atomic_int refs;
+	int64_t building_ms; /* since when a newer page is built (jmu) */
+	char *key;
+	uint64_t gen;
+	char *data;
+	size_t len;
+};
+
+static struct jresp *jcache[JCACHE_SLOTS];
+static pthread_mutex_t jmu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+jresp_unref(void *p)
+{
+	struct jresp *j = p;
+
+	if (j && atomic_fetch_sub(&j->refs, 1) == 1) {
+		free(j->key);
+		free(j->data);
+		free(j);
+	}
+}
+
+static int
+jresp_send(struct http_req *r, struct jresp *j)
+{
+	struct http_body b = {0};
+
+	b.data = j->data;
+	b.len = j->len;
+	b.release = jresp_unref;
+	b.cls = j;
+	b.max_age = -1;
+	b.compress = 1;
+	return http_send(r, MHD_HTTP_OK, "application/json", &b);
+}
+
+/* Serve key from the cache if still current; 1 when answered. */
+static int
+jcache_serve(struct http_req *r, const char *key, uint64_t gen, int *ret)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0) % JCACHE_SLOTS;
+	struct jresp *j;
+
+	/*
+	 * A page of the current generation, or, while another request builds
+	 * that one, the previous page (one collection run old at most): the
+	 * clients of a busy page must not all rebuild it at once.
+	 */
+	pthread_mutex_lock(&jmu);
+	j = jcache[h];
+	if (j && strcmp(j->key, key) == 0) {
+		int64_t now = mono_ms();
+
+		/* A builder that gave up (an error page) is forgotten in 1 s.
+		 */
+		if (j->gen == gen || now - j->building_ms < 1000) {
+			atomic_fetch_add(&j->refs, 1);
+		} else {
+			j->building_ms = now;
+			j = NULL;
+		}
+	} else {
+		j = NULL;
+	}
+	pthread_mutex_unlock(&jmu);
+	if (j == NULL)
+		return 0;
+	*ret = jresp_send(r, j);
+	return 1;
+}
+
+/* Reply with out (stolen) and keep it for key at generation gen. */
+static int
+jcache_reply(struct http_req *r, const char *key, uint64_t gen, json_t *out)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0) % JCACHE_SLOTS;
+	struct jresp *j, *old;
+	char *s = json_dumps(out, JSON_COMPACT);
+
+	json_decref(out);
+	if (s == NULL)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+		    "cannot encode JSON");
+	j = xcalloc(1, sizeof(*j));
+	j->len = strlen(s);
+	j->data = xrealloc(s, j->len + 2);
+	j->data[j->len++] = '\n';
+	j->data[j->len] = '\0';
+	j->key = xstrdup(key);
+	j->gen = gen;
+	atomic_init(&j->refs, 2);
+	pthread_mutex_lock(&jmu);
+	old = jcache[h];
+	jcache[h] = j;
+	pthread_mutex_unlock(&jmu);
+	jresp_unref(old);
+	return jresp_send(r, j);
+}
 
 static json_t *
 labels_json(const struct cp_label *l, size_t n)
@@ -54,8 +164,8 @@ struct find {
 };
 
 static int
-labels_include(const struct cache_series *s, const struct cp_label *want,
-    size_t nwant)
+labels_include(
+    const struct cache_series *s, const struct cp_label *want, size_t nwant)
 {
 	for (size_t i = 0; i < nwant; i++) {
 		size_t j;
@@ -63,7 +173,8 @@ labels_include(const struct cache_series *s, const struct cp_label *want,
 		for (j = 0; j < s->nlabels; j++)
 			if (strcmp(s->labels[j].key, want[i].key) == 0)
 				break;
-		if (j == s->nlabels || strcmp(s->labels[j].value, want[i].value))
+		if (j == s->nlabels ||
+		    strcmp(s->labels[j].value, want[i].value))
 			return 0;
 	}
 	return 1;
@@ -127,19 +238,19 @@ target_json(const struct cp_target_status *st)
 
 	json_object_set_new(o, "name", json_string(st->target));
 	json_object_set_new(o, "kind", json_string("device"));
-	json_object_set_new(o, "role", st->role ? json_string(st->role)
-						: json_null());
+	json_object_set_new(
+	    o, "role", st->role ? json_string(st->role) : json_null());
 	json_object_set_new(o, "state", json_string(target_state(st)));
 	json_object_set_new(o, "up", json_boolean(st->up));
-	json_object_set_new(o, "reason",
-	    st->reason ? json_string(st->reason) : json_null());
+	json_object_set_new(
+	    o, "reason", st->reason ? json_string(st->reason) : json_null());
 	json_object_set_new(o, "last_poll_ms", json_integer(st->last_poll_ms));
-	json_object_set_new(o, "last_success_ms",
-	    json_integer(st->last_success_ms));
+	json_object_set_new(
+	    o, "last_success_ms", json_integer(st->last_success_ms));
 	json_object_set_new(o, "poll_seconds", num(st->poll_seconds));
 	for (size_t i = 0; i < st->ninfo; i++)
-		json_object_set_new(info, st->info[i].key,
-		    json_string(st->info[i].value));
+		json_object_set_new(
+		    info, st->info[i].key, json_string(st->info[i].value));
 	json_object_set_new(o, "info", info);
 	return o;
 }
@@ -176,9 +287,15 @@ h_targets(struct http_req *r)
 	const struct config *cfg = agent_config(a);
 	json_t *arr = json_array(), *counts = json_object(), *v;
 	const char *host = cfg->agent.hostname;
-	int have_host = 0;
+	uint64_t gen = cache_generation(r->deps->cache);
+	int have_host = 0, ret;
 	size_t i;
 
+	if (jcache_serve(r, r->url, gen, &ret)) {
+		json_decref(arr);
+		json_decref(counts);
+		return ret;
+	}
 	targets_foreach(agent_targets(a), targets_cb, arr);
 	cache_foreach(r->deps->cache, NULL, NULL, count_cb, counts);
 	json_array_foreach(arr, i, v)
@@ -209,7 +326,7 @@ h_targets(struct http_req *r)
 		json_array_insert_new(arr, 0, v);
 	}
 	json_decref(counts);
-	return web_json(r, MHD_HTTP_OK,
+	return jcache_reply(r, r->url, gen,
 	    json_pack("{s:s,s:o}", "site", cfg->agent.name, "targets", arr));
 }
 
@@ -228,6 +345,9 @@ static const struct {
     {"if_speed_bps", "speed_bps", 1},
     {"if_admin_status", "admin_status", 1},
     {"if_oper_status", "oper_status", 1},
+    /* snmp_if publishes octets (bytes/s); bits kept for other sources */
+    {"if_in_octets_per_second", "in_bps", 8},
+    {"if_out_octets_per_second", "out_bps", 8},
     {"if_in_bits_per_second", "in_bps", 1},
     {"if_out_bits_per_second", "out_bps", 1},
     {"if_in_util_ratio", "in_util", 1},
@@ -259,11 +379,13 @@ port_get(json_t *ports, const char *ifindex, const char *ifname)
 		p = json_object();
 		json_object_set_new(p, "ifindex",
 		    *end == '\0' ? json_integer(idx) : json_string(ifindex));
-		json_object_set_new(p, "name", json_string(ifname ? ifname : ""));
+		json_object_set_new(
+		    p, "name", json_string(ifname ? ifname : ""));
 		json_object_set_new(p, "alias", json_string(""));
 		json_object_set_new(p, "type", json_null());
 		for (size_t i = 0; i < ARRAY_SIZE(port_fields); i++)
-			json_object_set_new(p, port_fields[i].field, json_null());
+			json_object_set_new(
+			    p, port_fields[i].field, json_null());
 		json_object_set_new(ports, ifindex, p);
 	}
 	return p;
@@ -283,13 +405,14 @@ port_cb(const struct cache_series *s, void *arg)
 		const char *alias = label_of(s, "alias");
 		const char *type = label_of(s, "type");
 
-		json_object_set_new(p, "alias", json_string(alias ? alias : ""));
+		json_object_set_new(
+		    p, "alias", json_string(alias ? alias : ""));
 		if (type) {
 			char *end;
 			long t = strtol(type, &end, 10);
 
-			json_object_set_new(p, "type", *end == '\0'
-				? json_integer(t) : json_string(type));
+			json_object_set_new(p, "type",
+			    *end == '\0' ? json_integer(t) : json_string(type));
 		}
 		return 0;
 	}
@@ -317,8 +440,7 @@ ports_array(json_t *ports)
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *p;
 	const char *key;
 
-	json_object_foreach(ports, key, p)
-		v[k++] = p;
+	json_object_foreach(ports, key, p) { v[k++] = p; }
 	qsort(v, k, sizeof(*v), port_cmp);
 	for (size_t i = 0; i < k; i++)
 		json_array_append(arr, v[i]);
@@ -333,15 +455,15 @@ sys_cb(const struct cp_target_status *st, void *arg)
 
 	json_object_set_new(o, "target", target_json(st));
 	for (size_t i = 0; i < st->ninfo; i++)
-		json_object_set_new(o, st->info[i].key,
-		    json_string(st->info[i].value));
+		json_object_set_new(
+		    o, st->info[i].key, json_string(st->info[i].value));
 }
 
 static int
 attr_is_int(const char *k)
 {
 	return strcmp(k, "index") == 0 || strcmp(k, "contained_in") == 0 ||
-	    strcmp(k, "class_code") == 0;
+	       strcmp(k, "class_code") == 0;
 }
 
 static int
@@ -357,11 +479,12 @@ inv_cb(const char *target, const char *kind, const char *key,
 		char *end;
 		long long v = strtoll(attrs[i].value, &end, 10);
 
-		if (attr_is_int(attrs[i].key) && *attrs[i].value && *end == '\0')
+		if (attr_is_int(attrs[i].key) && *attrs[i].value &&
+		    *end == '\0')
 			json_object_set_new(o, attrs[i].key, json_integer(v));
 		else
-			json_object_set_new(o, attrs[i].key,
-			    json_string(attrs[i].value));
+			json_object_set_new(
+			    o, attrs[i].key, json_string(attrs[i].value));
 	}
 	json_array_append_new(arg, o);
 	return 0;
@@ -383,7 +506,8 @@ h_device(struct http_req *r)
 	json_t *sys = json_object(), *inv = json_array(), *fw = json_array();
 	struct portmap m = {json_object()};
 	json_t *uptime, *out;
-	int known = 0;
+	uint64_t gen = cache_generation(r->deps->cache);
+	int known = 0, ret;
 
 	if (param_target(name) < 0) {
 		json_decref(sys);
@@ -392,6 +516,13 @@ h_device(struct http_req *r)
 		json_decref(m.ports);
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "name",
 		    "device name: letters, digits and ._:- only (1-128)");
+	}
+	if (jcache_serve(r, r->url, gen, &ret)) {
+		json_decref(sys);
+		json_decref(inv);
+		json_decref(fw);
+		json_decref(m.ports);
+		return ret;
 	}
 	if (targets_get(agent_targets(a), name, sys_cb, sys) == 0)
 		known = 1;
@@ -402,11 +533,12 @@ h_device(struct http_req *r)
 		json_decref(inv);
 		json_decref(fw);
 		json_decref(m.ports);
-		return http_error(r, MHD_HTTP_NOT_FOUND, "name", "no such device");
+		return http_error(
+		    r, MHD_HTTP_NOT_FOUND, "name", "no such device");
 	}
 	/* sys{} as issue 3 fixes it: strings, uptime_s a number. */
-	static const char *const sys_keys[] = {"descr", "name", "object_id",
-	    "version"};
+	static const char *const sys_keys[] = {
+	    "descr", "name", "object_id", "version"};
 	for (size_t i = 0; i < ARRAY_SIZE(sys_keys); i++)
 		if (json_object_get(sys, sys_keys[i]) == NULL)
 			json_object_set_new(sys, sys_keys[i], json_null());
@@ -415,16 +547,16 @@ h_device(struct http_req *r)
 		char *end;
 		double u = strtod(json_string_value(uptime), &end);
 
-		json_object_set_new(sys, "uptime_s",
-		    *end == '\0' ? json_real(u) : json_null());
+		json_object_set_new(
+		    sys, "uptime_s", *end == '\0' ? json_real(u) : json_null());
 	} else if (uptime == NULL) {
 		double v;
 
 		json_object_set_new(sys, "uptime_s",
 		    cache_get(r->deps->cache, name, "sys_uptime_seconds", NULL,
-			&v, NULL) == 0
-			? json_real(v)
-			: json_null());
+		        &v, NULL) == 0
+		        ? json_real(v)
+		        : json_null());
 	}
 	cache_foreach(r->deps->cache, name, "if_*", port_cb, &m);
 	if (r->deps->db) {
@@ -435,15 +567,15 @@ h_device(struct http_req *r)
 	json_object_set_new(out, "name", json_string(name));
 	json_object_set_new(out, "target",
 	    json_incref(json_object_get(sys, "target"))
-		?: json_pack("{s:s,s:s,s:s}", "name", name, "kind", "host",
-		    "state", "up"));
+	        ?: json_pack("{s:s,s:s,s:s}", "name", name, "kind", "host",
+	               "state", "up"));
 	json_object_del(sys, "target");
 	json_object_set_new(out, "sys", sys);
 	json_object_set_new(out, "interfaces", ports_array(m.ports));
 	json_object_set_new(out, "inventory", inv);
 	json_object_set_new(out, "firmware", fw);
 	json_decref(m.ports);
-	return web_json(r, MHD_HTTP_OK, out);
+	return jcache_reply(r, r->url, gen, out);
 }
 
 /* -------------------------------------------------------- every series */
@@ -468,10 +600,11 @@ list_cb(const struct cache_series *s, void *arg)
 	json_object_set_new(o, "target", json_string(s->target));
 	json_object_set_new(o, "metric", json_string(s->metric));
 	json_object_set_new(o, "labels", labels_json(s->labels, s->nlabels));
-	json_object_set_new(o, "value", s->is_counter
-		? json_integer((json_int_t)s->value_u64) : num(s->value));
-	json_object_set_new(o, "kind",
-	    json_string(s->is_counter ? "counter" : "gauge"));
+	json_object_set_new(o, "value",
+	    s->is_counter ? json_integer((json_int_t)s->value_u64)
+	                  : num(s->value));
+	json_object_set_new(
+	    o, "kind", json_string(s->is_counter ? "counter" : "gauge"));
 	json_object_set_new(o, "time_ms", json_integer(s->time_ms));
 	json_object_set_new(o, "step_ms", json_integer(s->step_ms));
 	json_object_set_new(o, "history", json_boolean(s->rrd != NULL));
@@ -544,7 +677,10 @@ h_metrics_list(struct http_req *r)
 	const char *metric = http_arg(r, "metric");
 	const char *lim = http_arg(r, "limit");
 	struct list l = {json_array(), 50000, 0};
+	char key[512];
+	uint64_t gen;
 	int64_t v;
+	int ret;
 
 	if (target && param_target(target) < 0) {
 		json_decref(l.arr);
@@ -564,10 +700,17 @@ h_metrics_list(struct http_req *r)
 		}
 		l.max = (size_t)v;
 	}
+	gen = cache_generation(r->deps->cache);
+	snprintf(key, sizeof(key), "%s?%s&%s&%zu", r->url, target ? target : "",
+	    metric ? metric : "", l.max);
+	if (jcache_serve(r, key, gen, &ret)) {
+		json_decref(l.arr);
+		return ret;
+	}
 	cache_foreach(r->deps->cache, target, metric, list_cb, &l);
-	return web_json(r, MHD_HTTP_OK,
+	return jcache_reply(r, key, gen,
 	    json_pack("{s:o,s:b}", "series", sorted(l.arr), "truncated",
-		l.truncated));
+	        l.truncated));
 }
 
 /* ---------------------------------------------------------------- series */
@@ -601,13 +744,13 @@ h_series(struct http_req *r)
 	if (param_metric(metric) < 0)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "metric",
 		    "metric is required: a metric name");
-	if (param_labels(labels, l, PARAM_MAX_LABELS, &nl, lbuf,
-		sizeof(lbuf)) < 0)
+	if (param_labels(labels, l, PARAM_MAX_LABELS, &nl, lbuf, sizeof(lbuf)) <
+	    0)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "labels",
 		    "labels: k=v pairs separated by ',' (at most 16)");
 	if (cfs && (rc = param_choice(cfs, cf_names)) < 0)
-		return http_error(r, MHD_HTTP_BAD_REQUEST, "cf",
-		    "cf: AVERAGE or MAX");
+		return http_error(
+		    r, MHD_HTTP_BAD_REQUEST, "cf", "cf: AVERAGE or MAX");
 	if (cfs)
 		cf = cf_names[rc];
 	if (steps && param_int(steps, 1, 86400 * 366, &step) < 0)
@@ -615,8 +758,8 @@ h_series(struct http_req *r)
 		    "step: seconds, 1 to 31622400");
 	rc = web_find_series(r->deps->cache, target, metric, l, nl, &ws);
 	if (rc == -ENOENT)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "metric",
-		    "no such series");
+		return http_error(
+		    r, MHD_HTTP_NOT_FOUND, "metric", "no such series");
 	if (rc == -E2BIG)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "labels",
 		    "several series match: give labels that pick one");
@@ -642,8 +785,8 @@ h_series(struct http_req *r)
 		end = ws.time_ms / 1000;
 	if (start >= end) {
 		json_decref(ws.labels);
-		return http_error(r, MHD_HTTP_BAD_REQUEST, "from",
-		    "from must be before to");
+		return http_error(
+		    r, MHD_HTTP_BAD_REQUEST, "from", "from must be before to");
 	}
 	store_flush_file(r->deps->store, ws.rrd);
 	store_file(r->deps->store, ws.rrd, path, sizeof(path));
@@ -671,11 +814,12 @@ h_series(struct http_req *r)
 	out = json_pack("{s:s,s:s,s:o,s:s,s:I,s:I,s:I,s:o,s:{s:o,s:I}}",
 	    "target", target, "metric", metric, "labels", ws.labels, "cf", cf,
 	    "start", (json_int_t)fs, "end",
-	    (json_int_t)(fe < end ? fe : (end / (time_t)fstep) * (time_t)fstep +
-		    (end % (time_t)fstep ? (time_t)fstep : 0)),
-	    "step",
-	    (json_int_t)fstep, "points", pts, "current", "value", num(ws.value),
-	    "time_ms", (json_int_t)ws.time_ms);
+	    (json_int_t)(fe < end
+	                     ? fe
+	                     : (end / (time_t)fstep) * (time_t)fstep +
+	                           (end % (time_t)fstep ? (time_t)fstep : 0)),
+	    "step", (json_int_t)fstep, "points", pts, "current", "value",
+	    num(ws.value), "time_ms", (json_int_t)ws.time_ms);
 	return web_json(r, MHD_HTTP_OK, out);
 }
 
@@ -692,17 +836,18 @@ event_cb(const struct db_event *e, void *arg)
 	json_object_set_new(o, "time_ms", json_integer(e->time_ms));
 	json_object_set_new(o, "target", json_string(e->target));
 	json_object_set_new(o, "kind", json_string(e->kind ? e->kind : ""));
-	json_object_set_new(o, "component",
-	    json_string(e->component ? e->component : ""));
+	json_object_set_new(
+	    o, "component", json_string(e->component ? e->component : ""));
 	json_object_set_new(o, "severity",
 	    json_string(e->severity >= 0 && e->severity <= 2
-		    ? sev_names[e->severity] : "info"));
-	json_object_set_new(o, "before",
-	    e->before ? json_string(e->before) : json_null());
-	json_object_set_new(o, "after",
-	    e->after ? json_string(e->after) : json_null());
-	json_object_set_new(o, "message",
-	    json_string(e->message ? e->message : ""));
+	                    ? sev_names[e->severity]
+	                    : "info"));
+	json_object_set_new(
+	    o, "before", e->before ? json_string(e->before) : json_null());
+	json_object_set_new(
+	    o, "after", e->after ? json_string(e->after) : json_null());
+	json_object_set_new(
+	    o, "message", json_string(e->message ? e->message : ""));
 	json_array_append_new(arg, o);
 	return 0;
 }
@@ -775,7 +920,8 @@ static int
 h_firmware(struct http_req *r)
 {
 	struct db_event_filter f = {0};
-	json_t *by = json_object(), *changes = json_array(), *arr = json_array();
+	json_t *by = json_object(), *changes = json_array(),
+	       *arr = json_array();
 	json_t *items, *report;
 	const struct config *cfg;
 	const char *t;
@@ -787,16 +933,19 @@ h_firmware(struct http_req *r)
 		db_events_query(r->deps->db, &f, event_cb, changes);
 	}
 	json_object_foreach(by, t, items)
-		json_array_append_new(arr, json_pack("{s:s,s:O}", "target", t,
-		    "items", items));
+	{
+		json_array_append_new(
+		    arr, json_pack("{s:s,s:O}", "target", t, "items", items));
+	}
 	json_decref(by);
 	/* firmware/: per component baseline status (ok, drift, unchecked),
 	 * first-seen times and the change log. */
 	cfg = r->deps->agent ? agent_config(r->deps->agent) : NULL;
-	report = r->deps->db ? firmware_api_report(r->deps->db, cfg, NULL) : NULL;
+	report =
+	    r->deps->db ? firmware_api_report(r->deps->db, cfg, NULL) : NULL;
 	return web_json(r, MHD_HTTP_OK,
 	    json_pack("{s:o,s:o,s:o}", "targets", arr, "changes", changes,
-		"baseline", report ? report : json_null()));
+	        "baseline", report ? report : json_null()));
 }
 
 /* -------------------------------------------------------------- overview */
@@ -831,8 +980,8 @@ over_cb(const struct cache_series *s, void *arg)
 		const char *idx = label_of(s, "ifindex");
 		const char *name = label_of(s, "ifname");
 
-		snprintf(key, sizeof(key), "%s\001%s", s->target,
-		    idx ? idx : "");
+		snprintf(
+		    key, sizeof(key), "%s\001%s", s->target, idx ? idx : "");
 		p = json_object_get(o->ports, key);
 		if (p == NULL) {
 			p = json_pack("{s:s,s:s,s:s,s:n,s:n}", "target",
@@ -840,8 +989,8 @@ over_cb(const struct cache_series *s, void *arg)
 			    idx ? idx : "", "in_util", "out_util");
 			json_object_set_new(o->ports, key, p);
 		}
-		json_object_set_new(p, in ? "in_util" : "out_util",
-		    json_real(s->value));
+		json_object_set_new(
+		    p, in ? "in_util" : "out_util", json_real(s->value));
 		return 0;
 	}
 	if (param_choice(s->metric, host_signals) < 0)
@@ -885,10 +1034,10 @@ util_cmp(const void *a, const void *b)
 static int
 pressure_cmp(const void *a, const void *b)
 {
-	double x = json_real_value(json_object_get(*(json_t *const *)a,
-	    "pressure"));
-	double y = json_real_value(json_object_get(*(json_t *const *)b,
-	    "pressure"));
+	double x =
+	    json_real_value(json_object_get(*(json_t *const *)a, "pressure"));
+	double y =
+	    json_real_value(json_object_get(*(json_t *const *)b, "pressure"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -900,8 +1049,7 @@ top(json_t *obj, int (*cmp)(const void *, const void *), size_t max)
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *p;
 	const char *key;
 
-	json_object_foreach(obj, key, p)
-		v[k++] = p;
+	json_object_foreach(obj, key, p) { v[k++] = p; }
 	qsort(v, k, sizeof(*v), cmp);
 	for (size_t i = 0; i < k && i < max; i++)
 		json_array_append(arr, v[i]);
@@ -913,8 +1061,15 @@ static int
 h_overview(struct http_req *r)
 {
 	struct over o = {json_object(), json_object()};
+	uint64_t gen = cache_generation(r->deps->cache);
 	json_t *out;
+	int ret;
 
+	if (jcache_serve(r, r->url, gen, &ret)) {
+		json_decref(o.ports);
+		json_decref(o.hosts);
+		return ret;
+	}
 	cache_foreach(r->deps->cache, NULL, NULL, over_cb, &o);
 	out = json_pack("{s:o,s:o,s:b,s:b}", "ports",
 	    top(o.ports, util_cmp, 10), "hosts", top(o.hosts, pressure_cmp, 10),
@@ -922,7 +1077,7 @@ h_overview(struct http_req *r)
 	    "alerts_api", http_route_exists("/api/v1/alerts"));
 	json_decref(o.ports);
 	json_decref(o.hosts);
-	return web_json(r, MHD_HTTP_OK, out);
+	return jcache_reply(r, r->url, gen, out);
 }
 
 static const char *const role_names[] = {"none", "read", "admin"};
@@ -932,8 +1087,8 @@ h_whoami(struct http_req *r)
 {
 	return web_json(r, MHD_HTTP_OK,
 	    json_pack("{s:o,s:s}", "user",
-		r->user ? json_string(r->user) : json_null(), "role",
-		role_names[r->role >= 0 && r->role <= 2 ? r->role : 0]));
+	        r->user ? json_string(r->user) : json_null(), "role",
+	        role_names[r->role >= 0 && r->role <= 2 ? r->role : 0]));
 }
 
 /* Internals (paths, queue sizes) are for admins only. */
@@ -952,15 +1107,15 @@ h_admin_stats(struct http_req *r)
 		store_get_stats(r->deps->store, &ss);
 	return web_json(r, MHD_HTTP_OK,
 	    json_pack("{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
-		"data_dir", cfg->agent.data_dir, "uptime_ms",
-		(json_int_t)(now_ms() - r->deps->started_ms), "cache",
-		"series", (json_int_t)cs.series, "samples_total",
-		(json_int_t)cs.samples_total, "resets_total",
-		(json_int_t)cs.resets_total, "rrd", "pending",
-		(json_int_t)ss.pending, "written_total",
-		(json_int_t)ss.written_total, "write_errors",
-		(json_int_t)ss.write_errors, "dropped_total",
-		(json_int_t)ss.dropped_total));
+	        "data_dir", cfg->agent.data_dir, "uptime_ms",
+	        (json_int_t)(now_ms() - r->deps->started_ms), "cache", "series",
+	        (json_int_t)cs.series, "samples_total",
+	        (json_int_t)cs.samples_total, "resets_total",
+	        (json_int_t)cs.resets_total, "rrd", "pending",
+	        (json_int_t)ss.pending, "written_total",
+	        (json_int_t)ss.written_total, "write_errors",
+	        (json_int_t)ss.write_errors, "dropped_total",
+	        (json_int_t)ss.dropped_total));
 }
 
 void

@@ -200,7 +200,7 @@ auth_hash(const char *secret, int token, char *out, size_t size)
 
 	/* Tokens are 160 random bits: a fast salted hash is enough. */
 	if (crypt_gensalt_rn(token ? "$5$" : "$y$", token ? 1000 : 0, NULL, 0,
-		salt, sizeof(salt)) == NULL)
+	        salt, sizeof(salt)) == NULL)
 		return -errno;
 	cd = xcalloc(1, sizeof(*cd));
 	h = crypt_r(secret, salt, cd);
@@ -223,7 +223,8 @@ remembered(struct auth *a, const char *header, const char **who)
 	for (size_t i = 0; i < OK_SLOTS; i++) {
 		struct ok_slot *s = &a->ok[i];
 
-		if (s->header && s->until_ms > now && ct_equal(s->header, header)) {
+		if (s->header && s->until_ms > now &&
+		    ct_equal(s->header, header)) {
 			role = a->v[s->idx].role;
 			*who = a->v[s->idx].name;
 			break;
@@ -331,15 +332,16 @@ auth_cli(int argc, char **argv)
 		else if (argv[i][0] != '-' && name == NULL)
 			name = argv[i];
 		else {
-			fprintf(stderr, "usage: chokepoint %s NAME [--role "
-					"read|admin]\n",
+			fprintf(stderr,
+			    "usage: chokepoint %s NAME [--role "
+			    "read|admin]\n",
 			    cmd);
 			return 2;
 		}
 	}
 	if (name == NULL || auth_role_parse(role) < 0) {
-		fprintf(stderr, "usage: chokepoint %s NAME [--role read|admin]\n",
-		    cmd);
+		fprintf(stderr,
+		    "usage: chokepoint %s NAME [--role read|admin]\n", cmd);
 		return 2;
 	}
 	if (token) {
@@ -355,11 +357,12 @@ auth_cli(int argc, char **argv)
 			snprintf(secret + 4 + 2 * i, 3, "%02x", raw[i]);
 	} else if (read_secret(secret, sizeof(secret)) < 8) {
 		fprintf(stderr, "chokepoint: the password needs at least 8 "
-				"characters (read from standard input)\n");
+		                "characters (read from standard input)\n");
 		return 2;
 	}
 	if (auth_hash(secret, token, hash, sizeof(hash)) < 0) {
-		fprintf(stderr, "chokepoint: cannot hash: %s\n", strerror(errno));
+		fprintf(
+		    stderr, "chokepoint: cannot hash: %s\n", strerror(errno));
 		return 2;
 	}
 	if (token)

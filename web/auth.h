@@ -23,8 +23,7 @@ size_t auth_count(const struct auth *a);
  * Check an Authorization header value. Returns the role (> 0) and the
  * user's name in *who (borrowed from a), or AUTH_NONE.
  */
-enum auth_role auth_check(struct auth *a, const char *header,
-    const char **who);
+enum auth_role auth_check(struct auth *a, const char *header, const char **who);
 
 /* Salted hash of secret (yescrypt for passwords, sha256crypt for tokens:
  * they are random already) into out. 0 or -errno. */
@@ -38,7 +37,8 @@ int auth_b64_decode(const char *in, char *out, size_t size);
 /* Parse "read"/"admin". */
 int auth_role_parse(const char *s);
 
-/* `chokepoint passwd NAME [--role R]` and `chokepoint token NAME [--role R]`. */
+/* `chokepoint passwd NAME [--role R]` and `chokepoint token NAME [--role R]`.
+ */
 int auth_cli(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@
 
 struct gimg {
 	atomic_int refs;
+	int64_t rendering_ms; /* since when a newer one is drawn (gmu) */
 	char *key;
 	char *data;
 	size_t len;
@@ -54,21 +55,75 @@ gimg_unref(void *p)
 	}
 }
 
+/*
+ * The image for key. series_ms < 0: only if the series cannot have a new
+ * value yet (less than a step since the one drawn), without asking the
+ * cache; else only if it was drawn with that last value.
+ */
 static struct gimg *
 gcache_get(const char *key, int64_t series_ms)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0);
+	int64_t now = now_ms();
+	struct gimg *g;
+
+	pthread_mutex_lock(&gmu);
+	g = gcache[h % GCACHE_SLOTS];
+	if (g && strcmp(g->key, key) == 0 &&
+	    (series_ms < 0
+	            ? now < g->series_ms + g->step_ms
+	            : g->series_ms == series_ms &&
+	                  mono_ms() - g->made_ms < 2 * g->step_ms + 1000))
+		atomic_fetch_add(&g->refs, 1);
+	else
+		g = NULL;
+	pthread_mutex_unlock(&gmu);
+	return g;
+}
+
+/*
+ * When the cached image for key is out of date: if another request is
+ * already drawing its successor, return the old one (one step stale at
+ * most) instead of drawing it again: a page of 32 clients must not queue
+ * 32 identical renders. Otherwise claim the drawing and return NULL.
+ */
+static struct gimg *
+gcache_stale_or_claim(const char *key)
 {
 	uint64_t h = hash_bytes(key, strlen(key), 0);
 	struct gimg *g;
 
 	pthread_mutex_lock(&gmu);
 	g = gcache[h % GCACHE_SLOTS];
-	if (g && strcmp(g->key, key) == 0 && g->series_ms == series_ms &&
-	    mono_ms() - g->made_ms < (g->step_ms > 1000 ? g->step_ms : 1000))
-		atomic_fetch_add(&g->refs, 1);
-	else
+	if (g && strcmp(g->key, key) == 0) {
+		int64_t now = mono_ms();
+
+		/* A drawing that takes over 5 s is given up on. */
+		if (now - g->rendering_ms < 5000) {
+			atomic_fetch_add(&g->refs, 1);
+		} else {
+			g->rendering_ms = now;
+			g = NULL;
+		}
+	} else {
 		g = NULL;
+	}
 	pthread_mutex_unlock(&gmu);
 	return g;
+}
+
+/* The drawing claimed for key failed: let the next request try. */
+static void
+gcache_unclaim(const char *key)
+{
+	uint64_t h = hash_bytes(key, strlen(key), 0);
+	struct gimg *g;
+
+	pthread_mutex_lock(&gmu);
+	g = gcache[h % GCACHE_SLOTS];
+	if (g && strcmp(g->key, key) == 0)
+		g->rendering_ms = 0;
+	pthread_mutex_unlock(&gmu);
 }
 
 static void
@@ -105,7 +160,7 @@ struct gopts {
 	size_t nlabels;
 	int svg, dark, cf; /* cf: 0 both, 1 AVERAGE, 2 MAX */
 	int64_t start, end, w, h;
-	double current;	 /* the cache's value */
+	double current;  /* the cache's value */
 	double capacity; /* NAN: none */
 };
 
@@ -120,14 +175,17 @@ capacity_of(struct cache *c, const struct gopts *o, double *cap)
 		*cap = 1;
 		return 0;
 	}
+	/* Port traffic: the line rate (bit/s; octets are drawn as bits). */
 	if (strcmp(o->metric, "if_in_bits_per_second") != 0 &&
-	    strcmp(o->metric, "if_out_bits_per_second") != 0)
+	    strcmp(o->metric, "if_out_bits_per_second") != 0 &&
+	    strcmp(o->metric, "if_in_octets_per_second") != 0 &&
+	    strcmp(o->metric, "if_out_octets_per_second") != 0)
 		return -ENOENT;
 	for (size_t i = 0; i < o->nlabels; i++)
 		if (strcmp(o->labels[i].key, "ifindex") == 0) {
 			l[0] = o->labels[i];
-			if (web_find_series(c, o->target, "if_speed_bps", l, 1,
-				&sp) == 0) {
+			if (web_find_series(
+			        c, o->target, "if_speed_bps", l, 1, &sp) == 0) {
 				json_decref(sp.labels);
 				if (sp.value > 0) {
 					*cap = sp.value;
@@ -164,15 +222,18 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	static const char *const geo[] = {"graph_left", "graph_top",
 	    "graph_width", "graph_height", "graph_start", "graph_end"};
 	long long gv[6] = {0};
-	char (*a)[4400] = xcalloc(64, sizeof(*a));
+	char(*a)[4400] = xcalloc(64, sizeof(*a));
 	char *argv[64], title[512], ep[4300], nowbuf[32];
-	int n = 0, ratio;
+	int n = 0, ratio, octets, scale;
 	size_t ml = strlen(o->metric);
 	rrd_info_t *info, *i;
 	char *out = NULL;
 
 #define ARG(...) snprintf(a[n], sizeof(a[n]), __VA_ARGS__), n++
 	ratio = ml > 6 && strcmp(o->metric + ml - 6, "_ratio") == 0;
+	/* Ratios in %, octet rates in bit/s as operators read them. */
+	octets = strstr(o->metric, "octets_per_second") != NULL;
+	scale = ratio ? 100 : octets ? 8 : 1;
 	def_path(path, ep, sizeof(ep));
 	snprintf(title, sizeof(title), "%s %s", o->target, o->metric);
 	for (size_t k = 0; k < o->nlabels; k++) {
@@ -201,9 +262,9 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 		ARG("--units-exponent=0");
 	} else {
 		ARG("--vertical-label=%s",
-		    strstr(o->metric, "bits") ? "bit/s"
-		    : strstr(o->metric, "bytes") ? "bytes"
-						 : o->metric);
+		    strstr(o->metric, "bits") || octets ? "bit/s"
+		    : strstr(o->metric, "bytes")        ? "bytes"
+		                                        : o->metric);
 	}
 	if (o->dark) {
 		ARG("--color=BACK#0d1117");
@@ -226,8 +287,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	}
 	ARG("DEF:ra=%s:value:AVERAGE", ep);
 	ARG("DEF:rm=%s:value:MAX", ep);
-	ARG("CDEF:avg=ra,%d,*", ratio ? 100 : 1);
-	ARG("CDEF:max=rm,%d,*", ratio ? 100 : 1);
+	ARG("CDEF:avg=ra,%d,*", scale);
+	ARG("CDEF:max=rm,%d,*", scale);
 	ARG("VDEF:p95=%s,95,PERCENTNAN", o->cf == 1 ? "avg" : "max");
 	if (o->cf != 2)
 		ARG("AREA:avg#2f81f780:average");
@@ -236,13 +297,13 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	ARG("LINE1:p95#d29922:95th percentile:dashes");
 	ARG("GPRINT:p95:%%.2lf%%s");
 	if (isfinite(o->capacity))
-		ARG("HRULE:%.6g#f85149:capacity", o->capacity * (ratio ? 100 : 1));
+		ARG("HRULE:%.6g#f85149:capacity",
+		    o->capacity * (ratio ? 100 : 1));
 	/* Headroom is the point: the capacity line is always in view. */
 	if (isfinite(o->capacity))
 		ARG("--upper-limit=%.6g", o->capacity * (ratio ? 100 : 1));
 	/* "now" is the cache's value: what the pages show. */
-	ARG("COMMENT:now %s", si(o->current * (ratio ? 100 : 1), nowbuf,
-	    sizeof(nowbuf)));
+	ARG("COMMENT:now %s", si(o->current * scale, nowbuf, sizeof(nowbuf)));
 #undef ARG
 	for (int k = 0; k < n; k++)
 		argv[k] = a[k];
@@ -253,12 +314,14 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 		for (size_t k = 0; k < ARRAY_SIZE(geo); k++)
 			if (strcmp(i->key, geo[k]) == 0)
 				gv[k] = i->type == RD_I_CNT
-				    ? (long long)i->value.u_cnt
-				    : i->type == RD_I_VAL
-				    ? (long long)i->value.u_val
-				    : i->type == RD_I_INT ? i->value.u_int : 0;
+				            ? (long long)i->value.u_cnt
+				        : i->type == RD_I_VAL
+				            ? (long long)i->value.u_val
+				        : i->type == RD_I_INT ? i->value.u_int
+				                              : 0;
 		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
-			out = xmalloc(i->value.u_blo.size ? i->value.u_blo.size : 1);
+			out = xmalloc(
+			    i->value.u_blo.size ? i->value.u_blo.size : 1);
 			memcpy(out, i->value.u_blo.ptr, i->value.u_blo.size);
 			*len = i->value.u_blo.size;
 		}
@@ -299,11 +362,12 @@ h_graph(struct http_req *r)
 	int rc;
 
 	if (param_graph_path(r->url, target, sizeof(target), metric,
-		sizeof(metric), &o.svg) < 0)
-		return bad(r, "path", "graph path: /graph/TARGET/METRIC.png or "
-				      ".svg (names: letters, digits, ._:-)");
+	        sizeof(metric), &o.svg) < 0)
+		return bad(r, "path",
+		    "graph path: /graph/TARGET/METRIC.png or "
+		    ".svg (names: letters, digits, ._:-)");
 	if (param_labels(http_arg(r, "labels"), l, PARAM_MAX_LABELS, &nl, lbuf,
-		sizeof(lbuf)) < 0)
+	        sizeof(lbuf)) < 0)
 		return bad(r, "labels", "labels: k=v pairs separated by ','");
 	o.target = target;
 	o.metric = metric;
@@ -323,8 +387,8 @@ h_graph(struct http_req *r)
 	o.start = now - 86400;
 	o.end = now;
 	if ((s = http_arg(r, "from")) && param_time(s, now, &o.start) < 0)
-		return bad(r, "from",
-		    "from: now-DURATION, -DURATION or Unix seconds");
+		return bad(
+		    r, "from", "from: now-DURATION, -DURATION or Unix seconds");
 	if ((s = http_arg(r, "to")) && param_time(s, now, &o.end) < 0)
 		return bad(r, "to",
 		    "to: now, now-DURATION, -DURATION or Unix seconds");
@@ -332,10 +396,18 @@ h_graph(struct http_req *r)
 		return bad(r, "from", "from must be before to");
 	if (o.end - o.start > 20LL * 366 * 86400)
 		return bad(r, "from", "range longer than 20 years");
+	/* The request as given (validated) names the image. */
+	snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s|%lld|%lld|%d|%d", target,
+	    metric, http_arg(r, "labels") ? http_arg(r, "labels") : "", o.svg,
+	    http_arg(r, "from") ? http_arg(r, "from") : "",
+	    http_arg(r, "to") ? http_arg(r, "to") : "", (long long)o.w,
+	    (long long)o.h, o.cf, o.dark);
+	if ((g = gcache_get(key, -1)) != NULL)
+		goto send;
 	rc = web_find_series(r->deps->cache, target, metric, l, nl, &ws);
 	if (rc == -ENOENT)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "metric",
-		    "no such series");
+		return http_error(
+		    r, MHD_HTTP_NOT_FOUND, "metric", "no such series");
 	if (rc == -E2BIG)
 		return bad(r, "labels",
 		    "several series match: give labels that pick one");
@@ -351,12 +423,9 @@ h_graph(struct http_req *r)
 	o.current = ws.value;
 	o.capacity = NAN;
 	capacity_of(r->deps->cache, &o, &o.capacity);
-	snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s|%lld|%lld|%d|%d|%.6g",
-	    target, metric, http_arg(r, "labels") ? http_arg(r, "labels") : "",
-	    o.svg, http_arg(r, "from") ? http_arg(r, "from") : "",
-	    http_arg(r, "to") ? http_arg(r, "to") : "", (long long)o.w,
-	    (long long)o.h, o.cf, o.dark, o.capacity);
 	g = gcache_get(key, ws.time_ms);
+	if (g == NULL)
+		g = gcache_stale_or_claim(key);
 	if (g == NULL) {
 		store_flush_file(r->deps->store, ws.rrd);
 		store_file(r->deps->store, ws.rrd, path, sizeof(path));
@@ -364,6 +433,7 @@ h_graph(struct http_req *r)
 		g->data = render(path, &o, &g->len, g->area, err, sizeof(err));
 		if (g->data == NULL) {
 			free(g);
+			gcache_unclaim(key);
 			return http_error(r, MHD_HTTP_NOT_FOUND, "metric", err);
 		}
 		atomic_init(&g->refs, 1);
@@ -375,7 +445,10 @@ h_graph(struct http_req *r)
 		    (unsigned long long)(hash_bytes(g->data, g->len, 0) >> 4));
 		gcache_put(g);
 	}
-	left = (g->step_ms - (mono_ms() - g->made_ms)) / 1000;
+send:
+	left = (g->series_ms + g->step_ms - now_ms()) / 1000;
+	if (left < 0)
+		left = 0;
 	b.data = g->data;
 	b.len = g->len;
 	b.release = gimg_unref;
@@ -386,8 +459,8 @@ h_graph(struct http_req *r)
 	b.compress = o.svg;
 	b.hname = "X-Graph-Area";
 	b.hvalue = g->area;
-	return http_send(r, MHD_HTTP_OK, o.svg ? "image/svg+xml" : "image/png",
-	    &b);
+	return http_send(
+	    r, MHD_HTTP_OK, o.svg ? "image/svg+xml" : "image/png", &b);
 }
 
 void

@@ -2,9 +2,9 @@
 /*
  * libmicrohttpd server: accepts GET/HEAD (POST/DELETE with a capped body
  * on routes registered with http_route_add_rw, admin role when auth is on),
- * checks limits and authentication, then dispatches on the path through a route table (exact
- * paths first, then the longest prefix) and serves /healthz and /metrics
- * itself. /metrics is the cache's pre-rendered exposition, shared by
+ * checks limits and authentication, then dispatches on the path through a route
+ * table (exact paths first, then the longest prefix) and serves /healthz and
+ * /metrics itself. /metrics is the cache's pre-rendered exposition, shared by
  * reference between concurrent requests (rendered at most once per change).
  */
 #include <arpa/inet.h>
@@ -103,7 +103,8 @@ common_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Content-Security-Policy",
 	    "default-src 'self'; script-src 'self'; style-src 'self'; "
-	    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+	    "img-src 'self' data: blob:; connect-src 'self'; object-src "
+	    "'none'; "
 	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 }
@@ -187,8 +188,8 @@ http_send(struct http_req *r, unsigned status, const char *ctype,
 	if (status == MHD_HTTP_OK && etag_matches(r, b->etag)) {
 		if (b->release)
 			b->release(b->cls);
-		resp = MHD_create_response_from_buffer(0, NULL,
-		    MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(
+		    0, NULL, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, "ETag", b->etag);
 		if (b->max_age >= 0) {
 			snprintf(hdr, sizeof(hdr), "max-age=%d", b->max_age);
@@ -200,8 +201,8 @@ http_send(struct http_req *r, unsigned status, const char *ctype,
 	    (gz = http_gzip(b->data, b->len, &gzlen)) != NULL) {
 		if (b->release)
 			b->release(b->cls);
-		resp = MHD_create_response_from_buffer_with_free_callback(gzlen,
-		    gz, free);
+		resp = MHD_create_response_from_buffer_with_free_callback(
+		    gzlen, gz, free);
 		enc = "gzip";
 	} else if (b->release) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -210,7 +211,7 @@ http_send(struct http_req *r, unsigned status, const char *ctype,
 		resp = MHD_create_response_from_buffer(b->len,
 		    (void *)(uintptr_t)b->data,
 		    b->persistent ? MHD_RESPMEM_PERSISTENT
-				  : MHD_RESPMEM_MUST_COPY);
+		                  : MHD_RESPMEM_MUST_COPY);
 	}
 	if (resp == NULL)
 		return MHD_NO;
@@ -243,7 +244,8 @@ int
 http_reply(struct http_req *r, unsigned status, const char *ctype,
     const char *body, size_t len)
 {
-	struct http_body b = {body, len, NULL, NULL, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
+	struct http_body b = {
+	    body, len, NULL, NULL, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
 
 	return http_send(r, status, ctype, &b);
 }
@@ -252,7 +254,8 @@ int
 http_reply_owned(struct http_req *r, unsigned status, const char *ctype,
     char *body, size_t len)
 {
-	struct http_body b = {body, len, free, body, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
+	struct http_body b = {
+	    body, len, free, body, NULL, -1, 0, NULL, 1, 0, NULL, NULL};
 
 	return http_send(r, status, ctype, &b);
 }
@@ -273,8 +276,8 @@ json_escape(struct sbuf *b, const char *s)
 }
 
 int
-http_error(struct http_req *r, unsigned status, const char *param,
-    const char *msg)
+http_error(
+    struct http_req *r, unsigned status, const char *param, const char *msg)
 {
 	struct sbuf b;
 	size_t len;
@@ -297,8 +300,8 @@ http_error(struct http_req *r, unsigned status, const char *param,
 const char *
 http_arg(struct http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
+	return MHD_lookup_connection_value(
+	    r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static int
@@ -306,8 +309,8 @@ h_healthz(struct http_req *r)
 {
 	static const char ok[] = "{\"status\":\"ok\"}\n";
 
-	return http_reply(r, MHD_HTTP_OK, "application/json", ok,
-	    sizeof(ok) - 1);
+	return http_reply(
+	    r, MHD_HTTP_OK, "application/json", ok, sizeof(ok) - 1);
 }
 
 static void
@@ -325,8 +328,8 @@ h_metrics(struct http_req *r)
 
 	/* Scrapers rarely ask for gzip; compressing 1 MB per scrape would
 	 * cost more than serving it. */
-	return http_send(r, MHD_HTTP_OK,
-	    "text/plain; version=0.0.4; charset=utf-8", &b);
+	return http_send(
+	    r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
 static int
@@ -345,8 +348,8 @@ unauthorized(struct http_req *r)
 }
 
 static enum MHD_Result
-count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+count_arg(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	(void)kind;
 	(void)key;
@@ -383,10 +386,11 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps, AUTH_ADMIN, NULL,
-	    NULL, 0};
+	struct http_req r = {
+	    conn, method, url, &h->deps, AUTH_ADMIN, NULL, NULL, 0};
 	struct reqstate *rs = *con_cls;
-	int write = strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
+	int write =
+	    strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
 	http_handler fn;
 	int nargs = 0;
 
@@ -412,16 +416,16 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strlen(url) > MAX_PATH_LEN)
 		return (enum MHD_Result)http_error(&r, MHD_HTTP_URI_TOO_LONG,
 		    "path", "path longer than 1024 bytes");
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg,
-	    &nargs);
+	MHD_get_connection_values(
+	    conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
 	if (nargs > MAX_ARGS)
 		return (enum MHD_Result)http_error(&r, MHD_HTTP_BAD_REQUEST,
 		    "query", "more than 32 query parameters");
 	if (strcmp(url, "/healthz") == 0)
 		return (enum MHD_Result)h_healthz(&r);
 	if (h->cfg.auth) {
-		r.role = auth_check(h->cfg.auth, http_header(&r,
-		    MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
+		r.role = auth_check(h->cfg.auth,
+		    http_header(&r, MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
 		if (r.role == AUTH_NONE)
 			return (enum MHD_Result)unauthorized(&r);
 	}
@@ -433,8 +437,9 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 			    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
 			    "this path takes only GET and HEAD");
 		if (h->cfg.auth && r.role != AUTH_ADMIN)
-			return (enum MHD_Result)http_error(&r, MHD_HTTP_FORBIDDEN,
-			    NULL, "this needs the admin role");
+			return (enum MHD_Result)http_error(&r,
+			    MHD_HTTP_FORBIDDEN, NULL,
+			    "this needs the admin role");
 		if (rs->too_big)
 			return (enum MHD_Result)http_error(&r, 413, NULL,
 			    "request body too large (max 64 KiB)");
@@ -448,8 +453,8 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 	fn = route_of(url, 0);
 	if (fn)
 		return (enum MHD_Result)fn(&r);
-	return (enum MHD_Result)http_error(&r, MHD_HTTP_NOT_FOUND, NULL,
-	    "no such page");
+	return (enum MHD_Result)http_error(
+	    &r, MHD_HTTP_NOT_FOUND, NULL, "no such page");
 }
 
 /* The plain-HTTP listener of redirect_http: everything to HTTPS. */
@@ -460,8 +465,8 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct http_req r = {conn, method, url, &h->deps, 0, NULL, NULL, 0};
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Host");
+	const char *host =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	char loc[2048], hostbuf[256];
 	struct MHD_Response *resp;
 
@@ -482,12 +487,12 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
 		*strchr(hostbuf, ':') = '\0';
 	else if (hostbuf[0] == '[' && strchr(hostbuf, ']'))
 		strchr(hostbuf, ']')[1] = '\0';
-	snprintf(loc, sizeof(loc), "https://%s:%d%s", hostbuf, h->https_port,
-	    url);
+	snprintf(
+	    loc, sizeof(loc), "https://%s:%d%s", hostbuf, h->https_port, url);
 	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(resp, "Location", loc);
-	return (enum MHD_Result)queue(&r, MHD_HTTP_MOVED_PERMANENTLY, NULL,
-	    resp);
+	return (enum MHD_Result)queue(
+	    &r, MHD_HTTP_MOVED_PERMANENTLY, NULL, resp);
 }
 
 static int
@@ -549,8 +554,9 @@ static int
 is_loopback(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >>
-			   24) == 127;
+		return (ntohl(((const struct sockaddr_in *)sa)
+		                  ->sin_addr.s_addr) >>
+		           24) == 127;
 	if (sa->sa_family == AF_INET6)
 		return IN6_IS_ADDR_LOOPBACK(
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr);
@@ -562,8 +568,8 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
     MHD_AccessHandlerCallback cb)
 {
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-	    (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
-	    (tls ? MHD_USE_TLS : 0);
+	                 (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+	                 (tls ? MHD_USE_TLS : 0);
 	struct MHD_OptionItem tlsopts[] = {
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key},
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert},
@@ -574,17 +580,15 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
 	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, cb, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)h->cfg.threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg.conn_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)h->cfg.per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)h->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)h->cfg.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)h->cfg.per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)(h->cfg.timeout_ms / 1000),
 	    /* Caps the request line and headers: larger ones get 414/431. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-	    MHD_OPTION_ARRAY, tls ? tlsopts : none,
-	    MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
+	    tls ? tlsopts : none, MHD_OPTION_END);
 }
 
 static struct addrinfo *
@@ -608,19 +612,20 @@ resolve(const char *host, int port, char *err, size_t errlen)
 }
 
 struct http *
-http_start(const char *host, int port, const struct http_deps *deps,
-    char *err, size_t errlen)
+http_start(const char *host, int port, const struct http_deps *deps, char *err,
+    size_t errlen)
 {
-	const struct config *cfg = deps->agent ? agent_config(deps->agent) : NULL;
+	const struct config *cfg =
+	    deps->agent ? agent_config(deps->agent) : NULL;
 	struct addrinfo *ai = NULL, *rai = NULL;
 	struct http *h = xcalloc(1, sizeof(*h));
 	size_t n;
 
 	h->deps = *deps;
 	h->https_port = port;
-	if (http_cfg_read(cfg ? cp_cfg_child(cfgdoc_root(cfg->doc), "web")
-			      : NULL,
-		&h->cfg) < 0) {
+	if (http_cfg_read(
+	        cfg ? cp_cfg_child(cfgdoc_root(cfg->doc), "web") : NULL,
+	        &h->cfg) < 0) {
 		snprintf(err, errlen, "invalid web: section");
 		goto fail;
 	}
@@ -638,8 +643,9 @@ http_start(const char *host, int port, const struct http_deps *deps,
 		h->cert = file_read(h->cfg.tls_cert, 1u << 20, &n);
 		h->key = file_read(h->cfg.tls_key, 1u << 20, &n);
 		if (h->cert == NULL || h->key == NULL) {
-			snprintf(err, errlen, "cannot read TLS cert %s or key "
-					      "%s: %s",
+			snprintf(err, errlen,
+			    "cannot read TLS cert %s or key "
+			    "%s: %s",
 			    h->cfg.tls_cert, h->cfg.tls_key, strerror(errno));
 			goto fail;
 		}
@@ -647,21 +653,23 @@ http_start(const char *host, int port, const struct http_deps *deps,
 	errno = 0;
 	h->d = daemon_start(h, ai, port, h->cert != NULL, dispatch);
 	if (h->d == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%d: %s%s", host, port,
+		snprintf(err, errlen, "cannot listen on %s:%d: %s%s", host,
+		    port,
 		    errno ? strerror(errno) : "address in use or not available",
 		    h->cert ? " (or the TLS cert/key is invalid)" : "");
 		goto fail;
 	}
 	if (h->cfg.redirect_host) {
-		rai = resolve(h->cfg.redirect_host, h->cfg.redirect_port, err,
-		    errlen);
+		rai = resolve(
+		    h->cfg.redirect_host, h->cfg.redirect_port, err, errlen);
 		if (rai == NULL)
 			goto fail;
-		h->redirect = daemon_start(h, rai, h->cfg.redirect_port, 0,
-		    redirect);
+		h->redirect =
+		    daemon_start(h, rai, h->cfg.redirect_port, 0, redirect);
 		if (h->redirect == NULL) {
-			snprintf(err, errlen, "cannot listen on %s:%d for the "
-					      "HTTPS redirect",
+			snprintf(err, errlen,
+			    "cannot listen on %s:%d for the "
+			    "HTTPS redirect",
 			    h->cfg.redirect_host, h->cfg.redirect_port);
 			goto fail;
 		}

@@ -32,7 +32,7 @@ struct http_req {
 	const char *method;
 	const char *url; /* path only */
 	const struct http_deps *deps;
-	int role;	  /* enum auth_role; AUTH_ADMIN when auth is off */
+	int role;         /* enum auth_role; AUTH_ADMIN when auth is off */
 	const char *user; /* authenticated name or NULL */
 	const char *body; /* POST/DELETE of rw routes: NUL-terminated */
 	size_t body_len;
@@ -62,8 +62,8 @@ int http_reply(struct http_req *r, unsigned status, const char *ctype,
 int http_reply_owned(struct http_req *r, unsigned status, const char *ctype,
     char *body, size_t len);
 /* {"error": msg, "param": param} with status. */
-int http_error(struct http_req *r, unsigned status, const char *param,
-    const char *msg);
+int http_error(
+    struct http_req *r, unsigned status, const char *param, const char *msg);
 /* A query parameter or NULL. */
 const char *http_arg(struct http_req *r, const char *name);
 /* A request header or NULL. */

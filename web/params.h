@@ -32,8 +32,8 @@ int param_int(const char *s, int64_t min, int64_t max, int64_t *out);
  * strings: keys like metric names, values without ',', '=' or control
  * bytes. Sorted by key; duplicate keys are an error. *n gets the count.
  */
-int param_labels(const char *s, struct cp_label *labels, size_t max,
-    size_t *n, char *buf, size_t size);
+int param_labels(const char *s, struct cp_label *labels, size_t max, size_t *n,
+    char *buf, size_t size);
 /* One of the NULL-terminated choices; returns its index or -EINVAL. */
 int param_choice(const char *s, const char *const *choices);
 /*
@@ -45,7 +45,7 @@ int param_static_path(const char *s);
  * "/graph/TARGET/METRIC.png" or ".svg": target and metric copied out
  * (validated as above), *svg set. Any other shape is -EINVAL.
  */
-int param_graph_path(const char *url, char *target, size_t tsize,
-    char *metric, size_t msize, int *svg);
+int param_graph_path(const char *url, char *target, size_t tsize, char *metric,
+    size_t msize, int *svg);
 
 #endif

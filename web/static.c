@@ -74,8 +74,8 @@ load_dir(const char *dir, const char *rel, int depth)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "",
-		    e->d_name);
+		snprintf(
+		    r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
 		if (lstat(path, &st) < 0 || param_static_path(r) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {

@@ -24,8 +24,8 @@ creds_read(const struct cp_cfg *seq, struct auth *a, int token)
 	if (seq == NULL)
 		return 0;
 	if (!cfg_node_is_seq(seq)) {
-		cp_cfg_error(seq, "'%s' must be a list of {name, hash, role}",
-		    what);
+		cp_cfg_error(
+		    seq, "'%s' must be a list of {name, hash, role}", what);
 		return -1;
 	}
 	for (size_t i = 0; i < cp_cfg_seq_len(seq); i++) {
@@ -39,9 +39,10 @@ creds_read(const struct cp_cfg *seq, struct auth *a, int token)
 		}
 		if (cp_cfg_str(e, "hash", &hash) != 0 ||
 		    !auth_hash_valid(hash)) {
-			cp_cfg_error(e, "'hash' must be a salted hash made by "
-					"`chokepoint %s NAME` (never the "
-					"secret itself)",
+			cp_cfg_error(e,
+			    "'hash' must be a salted hash made by "
+			    "`chokepoint %s NAME` (never the "
+			    "secret itself)",
 			    token ? "token" : "passwd");
 			bad = 1;
 		}
@@ -89,10 +90,10 @@ http_cfg_read(const struct cp_cfg *web, struct http_cfg *c)
 			c->tls_key = xstrdup(s);
 		if (!c->tls_cert || !c->tls_key) {
 			cp_cfg_error(n, "'tls' needs both 'cert' and 'key' "
-					"(PEM file paths)");
+			                "(PEM file paths)");
 			bad = 1;
 		} else if (access(c->tls_cert, R_OK) != 0 ||
-		    access(c->tls_key, R_OK) != 0) {
+		           access(c->tls_key, R_OK) != 0) {
 			cp_cfg_error(n, "cannot read tls cert %s or key %s: %s",
 			    c->tls_cert, c->tls_key, strerror(errno));
 			bad = 1;
@@ -100,8 +101,8 @@ http_cfg_read(const struct cp_cfg *web, struct http_cfg *c)
 		cfg_node_report_unused(n, "web.tls");
 	}
 	if (cp_cfg_str(web, "redirect_http", &s) == 0) {
-		if (address_parse(s, 80, &c->redirect_host,
-			&c->redirect_port) < 0) {
+		if (address_parse(s, 80, &c->redirect_host, &c->redirect_port) <
+		    0) {
 			cp_cfg_error(cp_cfg_child(web, "redirect_http"),
 			    "'redirect_http' must be host:port");
 			bad = 1;
@@ -114,12 +115,11 @@ http_cfg_read(const struct cp_cfg *web, struct http_cfg *c)
 	}
 	if ((n = cp_cfg_child(web, "limits"))) {
 		bad |= cp_cfg_int(n, "connections", 1, 100000,
-			   &c->conn_limit) == -EINVAL;
-		bad |= cp_cfg_int(n, "per_ip", 1, 100000, &c->per_ip) ==
-		    -EINVAL;
+		           &c->conn_limit) == -EINVAL;
+		bad |=
+		    cp_cfg_int(n, "per_ip", 1, 100000, &c->per_ip) == -EINVAL;
 		bad |= cp_cfg_int(n, "threads", 1, 64, &c->threads) == -EINVAL;
-		bad |= cp_cfg_duration(n, "timeout", &c->timeout_ms) ==
-		    -EINVAL;
+		bad |= cp_cfg_duration(n, "timeout", &c->timeout_ms) == -EINVAL;
 		if (c->timeout_ms < 1000) {
 			cp_cfg_error(n, "'timeout' must be at least 1s");
 			bad = 1;

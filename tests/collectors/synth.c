@@ -3,7 +3,7 @@
  * synth: a test-only collector (built into BUILD/test-collectors, never
  * loaded by default) that feeds the agent through the real plugin ABI with
  * deterministic data: a simulated switch (ports with speeds, status,
- * utilisation, bit and error counters, entity inventory, firmware, a link
+ * utilisation, octet and error counters, entity inventory, firmware, a link
  * event), pressure signals for the local host, and N plain gauges for the
  * /metrics benchmark. Values follow known formulas of time, so tests can
  * check what the API and graphs show.
@@ -58,7 +58,8 @@ double synth_util(int64_t i, double t);
 double
 synth_util(int64_t i, double t)
 {
-	return 0.1 + 0.08 * (double)(i % 10) + 0.05 * sin(t / 600.0 + (double)i);
+	return 0.1 + 0.08 * (double)(i % 10) +
+	       0.05 * sin(t / 600.0 + (double)i);
 }
 
 static void
@@ -97,23 +98,23 @@ inventory(struct cp_ctx *ctx, const char *dev)
 	static const char *const rows[][11] = {
 	    /* index class name descr model serial hw fw sw fru contained */
 	    {"1", "chassis", "Chassis", "Synth 48-port switch", "SX-48",
-		"SN0001", "B2", "1.2.3", "9.3(7)", "false", "0"},
+	        "SN0001", "B2", "1.2.3", "9.3(7)", "false", "0"},
 	    {"2", "module", "Slot 1", "Uplink module 4x10G", "SX-UPL4",
-		"SN0002", "A1", "1.0", "", "true", "1"},
+	        "SN0002", "A1", "1.0", "", "true", "1"},
 	    {"3", "powerSupply", "PSU 1", "AC power supply 350W", "SX-PS350",
-		"SN0003", "A", "", "", "true", "1"},
+	        "SN0003", "A", "", "", "true", "1"},
 	    {"4", "fan", "Fan 1", "Fan tray", "SX-FAN", "SN0004", "A", "", "",
-		"true", "1"},
+	        "true", "1"},
 	    {"5", "port", "Gi1/0/1", "Gigabit port", "", "", "", "", "",
-		"false", "2"},
+	        "false", "2"},
 	};
 	static const char *const keys[] = {"index", "class", "name", "descr",
 	    "model", "serial", "hardware_rev", "firmware_rev", "software_rev",
 	    "field_replaceable", "contained_in"};
 	struct cp_label attrs[5][11];
 	struct cp_inventory_item items[5];
-	struct cp_label fw[3] = {{"component", "os"}, {"version", "9.3(7)"},
-	    {"vendor", "synth"}};
+	struct cp_label fw[3] = {
+	    {"component", "os"}, {"version", "9.3(7)"}, {"vendor", "synth"}};
 	struct cp_inventory_item fwi = {"os", fw, 3};
 
 	for (size_t i = 0; i < 5; i++) {
@@ -157,20 +158,21 @@ device(struct cp_ctx *ctx, struct synth *s, double t)
 
 		snprintf(name, sizeof(name), "Gi1/0/%lld", (long long)(i + 1));
 		snprintf(idx, sizeof(idx), "%lld", (long long)(i + 1));
-		snprintf(alias, sizeof(alias), i == 0 ? "uplink core1" : "port %lld",
-		    (long long)(i + 1));
+		snprintf(alias, sizeof(alias),
+		    i == 0 ? "uplink core1" : "port %lld", (long long)(i + 1));
 		gauge(ctx, dev, "if_info", li, 5, 1);
 		gauge(ctx, dev, "if_speed_bps", l, 2, speed);
 		gauge(ctx, dev, "if_admin_status", l, 2, 1);
 		gauge(ctx, dev, "if_oper_status", l, 2, down ? 2 : 1);
 		gauge(ctx, dev, "if_in_util_ratio", l, 2, down ? 0 : ui);
 		gauge(ctx, dev, "if_out_util_ratio", l, 2, down ? 0 : uo);
-		/* Octet counters (scale 8: the rate is in bit/s): the integral
-		 * of a constant base rate, exact whatever the interval. */
-		counter(ctx, dev, "if_in_bits_total", l, 2,
-		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 8);
-		counter(ctx, dev, "if_out_bits_total", l, 2,
-		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 8);
+		/* Octet counters as snmp_if has them (rates in bytes/s): the
+		 * integral of a constant base rate, exact whatever the
+		 * interval. */
+		counter(ctx, dev, "if_in_octets_total", l, 2,
+		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 1);
+		counter(ctx, dev, "if_out_octets_total", l, 2,
+		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 1);
 		/* Milli-errors, scaled back: exactly i errors per second. */
 		counter(ctx, dev, "if_in_errors_total", l, 2, tms * (uint64_t)i,
 		    0.001);
@@ -215,7 +217,8 @@ s_collect(struct cp_ctx *ctx, void *state)
 
 		snprintf(v, 20, "%lld", (long long)i);
 		snprintf(v + 20, 4, "%c", (char)('a' + i % 26));
-		gauge(ctx, "bench", "synth_value", l, 2, (double)(i % 1000) + 0.5);
+		gauge(ctx, "bench", "synth_value", l, 2,
+		    (double)(i % 1000) + 0.5);
 	}
 	s->started = 1;
 	return 0;

@@ -4,7 +4,8 @@
  * (http_unescape), the parameter validators (params.c) and the
  * Authorization header parser (auth.c, with no users, so no crypt cost).
  * The input is split at NUL bytes into up to 8 fields fed to each parser.
- * Invariants checked: accepted static paths never hold "..", graph paths
+ * Invariants checked: accepted static paths have no "."-led segment (so
+ * no ".."), graph paths
  * yield valid names, labels come out sorted.
  */
 #include <stdint.h>
@@ -55,14 +56,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		param_metric(s);
 		param_time(s, 1700000000, &v);
 		param_int(s, -1000, 1000, &v);
-		if (param_labels(s, l, PARAM_MAX_LABELS, &n, lbuf,
-			sizeof(lbuf)) == 0)
+		if (param_labels(
+		        s, l, PARAM_MAX_LABELS, &n, lbuf, sizeof(lbuf)) == 0)
 			for (size_t j = 1; j < n; j++)
 				if (strcmp(l[j - 1].key, l[j].key) >= 0)
 					abort();
-		if (param_static_path(s) == 0 && strstr(s, ".."))
+		/* No accepted segment may be "..", "." or hidden. */
+		if (param_static_path(s) == 0 &&
+		    (s[0] == '.' || s[0] == '/' || strstr(s, "/.")))
 			abort();
-		if (param_graph_path(s, t, sizeof(t), m, sizeof(m), &svg) == 0 &&
+		if (param_graph_path(s, t, sizeof(t), m, sizeof(m), &svg) ==
+		        0 &&
 		    (param_target(t) || param_metric(m)))
 			abort();
 		auth_b64_decode(s, out, sizeof(out));

@@ -48,7 +48,12 @@ write_config() {
 		    "$W/data-$name" "$W/plugins"
 		printf 'web:\n  listen: %s\n' "${LISTEN:-127.0.0.1:$port}"
 		for l in "$@"; do printf '  %s\n' "$l"; done
+		# Values wait up to 30 s in the store: reads must flush first.
+		# Small RRAs: at 1 s steps the defaults (2 days at full
+		# resolution) would take 2.7 MB per series.
 		printf 'storage:\n  flush_interval: 30s\n'
+		printf '  rra:\n    - {step: full, keep: 1h}\n    - {step: 1m, keep: 2d}\n'
+		[ -n "${RRDCACHED:-}" ] && printf '  rrdcached: %s\n' "$RRDCACHED"
 		printf 'collectors:\n  synth: {device: sw1, ports: 8, host: true}\n'
 	} > "$W/$name.yaml"
 }

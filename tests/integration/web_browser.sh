@@ -41,7 +41,7 @@ while IFS= read -r line; do
 	esac
 done < "$W/browser.tap"
 [ $rc -eq 0 ] || [ $fails -gt 0 ] || nok "browser run exits 0" "exit $rc"
-for f in overview device device-7d host metrics firmware events overview-phone; do
+for f in overview device device-7d device-dark host metrics firmware events overview-phone; do
 	if [ -s "$ART/web-$f.png" ] && head -c 8 "$ART/web-$f.png" | grep -q PNG; then
 		ok "screenshot kept: $BUILD/artifacts/web-$f.png"
 	else

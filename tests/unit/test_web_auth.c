@@ -78,23 +78,23 @@ headers_and_roles(void **st)
 	auth_add(a, "alice", h1, AUTH_ADMIN, 0);
 	auth_add(a, "bot", h2, AUTH_READ, 1);
 	/* alice:alicepass */
-	assert_int_equal(auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNz", &who),
-	    AUTH_ADMIN);
+	assert_int_equal(
+	    auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNz", &who), AUTH_ADMIN);
 	assert_string_equal(who, "alice");
 	/* Remembered: the same header again, same answer. */
-	assert_int_equal(auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNz", &who),
-	    AUTH_ADMIN);
+	assert_int_equal(
+	    auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNz", &who), AUTH_ADMIN);
 	/* alice:alicepasS */
-	assert_int_equal(auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNT", &who),
-	    AUTH_NONE);
+	assert_int_equal(
+	    auth_check(a, "Basic YWxpY2U6YWxpY2VwYXNT", &who), AUTH_NONE);
 	assert_null(who);
 	assert_int_equal(auth_check(a, "Bearer cpt_abc", &who), AUTH_READ);
 	assert_string_equal(who, "bot");
 	assert_int_equal(auth_check(a, "Bearer cpt_abd", &who), AUTH_NONE);
 	/* A token is not a password and the other way round. */
 	assert_int_equal(auth_check(a, "Bearer alicepass", &who), AUTH_NONE);
-	assert_int_equal(auth_check(a, "Basic Ym90OmNwdF9hYmM=", &who),
-	    AUTH_NONE);
+	assert_int_equal(
+	    auth_check(a, "Basic Ym90OmNwdF9hYmM=", &who), AUTH_NONE);
 	assert_int_equal(auth_check(a, NULL, &who), AUTH_NONE);
 	assert_int_equal(auth_check(a, "", &who), AUTH_NONE);
 	assert_int_equal(auth_check(a, "Basic", &who), AUTH_NONE);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "http.h"
 #include "params.h"
 
 static void
@@ -89,8 +90,8 @@ integers_in_range(void **st)
 	assert_int_equal(param_int("12a", 0, 100, &v), -EINVAL);
 	assert_int_equal(param_int(" 1", 0, 100, &v), -EINVAL);
 	assert_int_equal(param_int("-", 0, 100, &v), -EINVAL);
-	assert_int_equal(param_int("99999999999999999999", 0, INT64_MAX, &v),
-	    -EINVAL);
+	assert_int_equal(
+	    param_int("99999999999999999999", 0, INT64_MAX, &v), -EINVAL);
 }
 
 static void
@@ -104,7 +105,7 @@ labels_sorted_and_checked(void **st)
 	assert_int_equal(param_labels(NULL, l, 16, &n, buf, sizeof(buf)), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(param_labels("ifname=Gi1/0/1,ifindex=1", l, 16, &n,
-			     buf, sizeof(buf)),
+	                     buf, sizeof(buf)),
 	    0);
 	assert_int_equal(n, 2);
 	assert_string_equal(l[0].key, "ifindex");
@@ -113,21 +114,20 @@ labels_sorted_and_checked(void **st)
 	assert_string_equal(l[1].value, "Gi1/0/1");
 	assert_int_equal(param_labels("a=", l, 16, &n, buf, sizeof(buf)), 0);
 	assert_string_equal(l[0].value, "");
-	assert_int_equal(param_labels("a", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("a=1,a=2", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("a=1=2", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("1a=1", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("a=1,", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("a=x\ty", l, 16, &n, buf, sizeof(buf)),
-	    -EINVAL);
-	assert_int_equal(param_labels("a=1,b=2,c=3", l, 2, &n, buf,
-			     sizeof(buf)),
-	    -EINVAL);
+	assert_int_equal(
+	    param_labels("a", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("a=1,a=2", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("a=1=2", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("1a=1", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("a=1,", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("a=x\ty", l, 16, &n, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    param_labels("a=1,b=2,c=3", l, 2, &n, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(param_labels("a=1234", l, 16, &n, buf, 4), -EINVAL);
 }
 
@@ -159,36 +159,36 @@ graph_paths(void **st)
 
 	(void)st;
 	assert_int_equal(param_graph_path("/graph/sw1/if_in_util_ratio.png", t,
-			     sizeof(t), m, sizeof(m), &svg),
+	                     sizeof(t), m, sizeof(m), &svg),
 	    0);
 	assert_string_equal(t, "sw1");
 	assert_string_equal(m, "if_in_util_ratio");
 	assert_int_equal(svg, 0);
 	assert_int_equal(param_graph_path("/graph/a.b/x.svg", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	                     sizeof(m), &svg),
 	    0);
 	assert_string_equal(t, "a.b");
 	assert_int_equal(svg, 1);
 	assert_int_equal(param_graph_path("/graph/../x.png", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	                     sizeof(m), &svg),
 	    -EINVAL);
 	assert_int_equal(param_graph_path("/graph/sw1/../x.png", t, sizeof(t),
-			     m, sizeof(m), &svg),
+	                     m, sizeof(m), &svg),
 	    -EINVAL);
 	assert_int_equal(param_graph_path("/graph/sw1/x.gif", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	                     sizeof(m), &svg),
 	    -EINVAL);
-	assert_int_equal(param_graph_path("/graph//x.png", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	assert_int_equal(
+	    param_graph_path("/graph//x.png", t, sizeof(t), m, sizeof(m), &svg),
 	    -EINVAL);
 	assert_int_equal(param_graph_path("/graph/sw1/.png", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	                     sizeof(m), &svg),
 	    -EINVAL);
-	assert_int_equal(param_graph_path("/graph/sw1/x.png", t, 3, m,
-			     sizeof(m), &svg),
+	assert_int_equal(
+	    param_graph_path("/graph/sw1/x.png", t, 3, m, sizeof(m), &svg),
 	    -EINVAL);
 	assert_int_equal(param_graph_path("/other/sw1/x.png", t, sizeof(t), m,
-			     sizeof(m), &svg),
+	                     sizeof(m), &svg),
 	    -EINVAL);
 }
 
@@ -203,6 +203,25 @@ choices(void **st)
 	assert_int_equal(param_choice(NULL, c), -EINVAL);
 }
 
+static void
+unescape_keeps_nul_out(void **st)
+{
+	char a[] = "%2e%2e/%2E%2e", b[] = "app.js%00.png", c[] = "%zz%4%",
+	     d[] = "a+b%20c";
+
+	(void)st;
+	assert_int_equal(http_unescape(a), 5);
+	assert_string_equal(a, "../..");
+	/* A NUL would cut the path short: it becomes DEL, refused later. */
+	assert_int_equal(http_unescape(b), 11);
+	assert_string_equal(b, "app.js\x7f.png");
+	assert_int_equal(param_static_path(b), -EINVAL);
+	assert_int_equal(http_unescape(c), 6);
+	assert_string_equal(c, "%zz%4%");
+	http_unescape(d);
+	assert_string_equal(d, "a+b c");
+}
+
 int
 main(void)
 {
@@ -215,6 +234,7 @@ main(void)
 	    cmocka_unit_test(static_paths_never_escape),
 	    cmocka_unit_test(graph_paths),
 	    cmocka_unit_test(choices),
+	    cmocka_unit_test(unescape_keeps_nul_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

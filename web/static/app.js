@@ -79,7 +79,18 @@ function fmtNum(v, unit) {
   return (Number.isInteger(v) ? String(v) : v.toFixed(a < 1 ? 3 : 2)) + (unit ? ' ' + unit : '');
 }
 
-function fmtTime(ms) { return ms ? new Date(ms).toLocaleString() : '–'; }
+// A firmware item: its version, or the revisions an entity reports.
+function fwVersion(f) {
+  if (f.version) return f.version;
+  return [f.firmware_rev && 'FW ' + f.firmware_rev, f.software_rev && 'SW ' + f.software_rev,
+    f.hardware_rev && 'HW ' + f.hardware_rev].filter(Boolean).join(' · ');
+}
+
+function fmtTime(ms) {
+  if (!ms) return '–';
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
 
 function bar(ratio) {
   const p = Math.max(0, Math.min(1, ratio || 0));
@@ -88,6 +99,11 @@ function bar(ratio) {
 }
 
 function pill(state) { return el('span', { class: 'pill ' + state }, state); }
+
+// For display: wraps, and leaves out what the row already says.
+function labelText(labels, skip) {
+  return Object.entries(labels || {}).filter(([k]) => !(skip || []).includes(k)).map(([k, v]) => k + '=' + v).join(' ');
+}
 
 function labelStr(labels) {
   return Object.entries(labels || {}).map(([k, v]) => k + '=' + v).join(',');
@@ -159,15 +175,40 @@ async function pageOverview(main) {
   main.append(el('h1', null, 'Where is it choking?'));
   const grid = el('div', { class: 'grid' });
   main.append(grid);
+  const kindOf = new Map(tg.targets.map((t) => [t.name, t.kind]));
+  const pageOf = (name) => (kindOf.get(name) === 'host' ? 'host' : 'device');
   if (ov.bottlenecks_api) {
-    const card = el('div', { class: 'card', id: 'bottlenecks' }, el('h2', null, 'Bottlenecks'));
+    // The USE-method ranking (agent/bottleneck.c), worst first.
+    const card = el('div', { class: 'card wide', id: 'bottlenecks' }, el('h2', null, 'Bottlenecks'));
     grid.append(card);
-    api('/api/v1/bottlenecks').then((b) => {
-      const list = Array.isArray(b) ? b : (b.bottlenecks || []);
-      if (!list.length) card.append(el('p', { class: 'muted' }, 'No bottleneck right now.'));
-      card.append(el('ul', null, list.slice(0, 10).map((x) => el('li', null,
-        el('a', { href: link({ page: x.kind === 'host' ? 'host' : 'device', name: x.target }) }, x.target || ''), ' ',
-        x.resource || x.metric || '', ' ', x.summary || x.message || (x.value !== undefined ? fmtNum(x.value) : '')))));
+    api('/api/v1/bottlenecks?limit=10').then((b) => {
+      const list = b.bottlenecks || [];
+      if (!list.length) { card.append(el('p', { class: 'muted' }, 'No bottleneck right now.')); return; }
+      card.append(table([{ label: '#', num: true }, { label: 'resource' }, { label: 'now / p95' }, { label: 'since', narrow: true }],
+        list.map((x) => el('tr', null,
+          el('td', { class: 'num' }, x.rank),
+          el('td', null, el('a', { href: link(x.kind === 'port' ? { page: 'device', name: x.target, filter: x.instance }
+            : { page: pageOf(x.target), name: x.target }) }, x.resource),
+            x.fault ? el('span', { class: 'pill down' }, 'fault') : null,
+            el('div', { class: 'muted' }, typeof x.summary === 'string' ? x.summary : (x.class || ''))),
+          el('td', null, bar(x.utilization && x.utilization.now), fmtNum(x.utilization && x.utilization.now, '%'),
+            el('div', { class: 'muted' }, 'p95 ' + fmtNum(x.utilization && x.utilization.p95, '%') + ' · ' + (x.trend || ''))),
+          el('td', { class: 'hide-narrow' }, x.since_ms ? fmtTime(x.since_ms) : '–')))));
+    }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
+  }
+  if (ov.alerts_api) {
+    const card = el('div', { class: 'card', id: 'alerts' }, el('h2', null, 'Active alerts'));
+    grid.append(card);
+    api('/api/v1/alerts?limit=0').then((a) => {
+      const list = (a.alerts || []).filter((x) => x.status !== 'ok' && x.status !== 'resolved');
+      if (!list.length) { card.append(el('p', { class: 'muted' }, 'No alert firing.')); return; }
+      card.append(table([{ label: 'target' }, { label: 'rule' }, { label: 'state' }, { label: 'value', num: true }, { label: 'since', narrow: true }],
+        list.slice(0, 20).map((x) => el('tr', null,
+          el('td', null, el('a', { href: link({ page: 'device', name: x.target }) }, x.target)),
+          el('td', { class: 'sev-' + x.severity }, x.rule, ' ', el('span', { class: 'muted' }, labelText(x.labels, ['metric', 'target', 'role']))),
+          el('td', null, x.status),
+          el('td', { class: 'num' }, fmtNum(x.value), el('div', { class: 'muted' }, 'limit ' + fmtNum(x.threshold))),
+          el('td', { class: 'hide-narrow' }, fmtTime(x.since_ms))))));
     }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
   }
   grid.append(el('div', { class: 'card', id: 'top-ports' }, el('h2', null, 'Most utilised ports'),
@@ -250,7 +291,7 @@ async function pageDevice(main) {
         ['uptime', sys.uptime_s === null ? '–' : (sys.uptime_s / 86400).toFixed(1) + ' days'], ['version', sys.version]]
         .map(([k, v]) => el('tr', null, el('td', { class: 'muted' }, k), el('td', null, v === null || v === undefined ? '–' : v))))),
     el('div', { class: 'card', id: 'firmware' }, el('h2', null, 'Firmware'),
-      d.firmware.length ? el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + (f.version || '')))) : el('p', { class: 'muted' }, 'none reported'))));
+      d.firmware.length ? el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + fwVersion(f)))) : el('p', { class: 'muted' }, 'none reported'))));
   const sortKey = q.get('sort') || 'util';
   const filter = (q.get('filter') || '').toLowerCase();
   const val = (p, k) => k === 'util' ? Math.max(p.in_util || 0, p.out_util || 0)
@@ -280,9 +321,12 @@ async function pageDevice(main) {
       el('td', { class: 'num' }, fmtNum((p.in_discards_ps || 0) + (p.out_discards_ps || 0)))));
     if (String(p.ifindex) === openPort) {
       const l = 'ifindex=' + p.ifindex;
+      // Only series that exist (a port without counters has no rate yet).
+      const gs = [['in_bps', 'if_in_octets_per_second'], ['out_bps', 'if_out_octets_per_second'],
+        ['in_util', 'if_in_util_ratio'], ['out_util', 'if_out_util_ratio']]
+        .filter(([f]) => p[f] !== null && p[f] !== undefined).map(([, m]) => graph(name, m, l));
       rows.push(el('tr', { class: 'open' }, el('td', { colspan: 9 }, el('div', { class: 'graphs', id: 'port-graphs' },
-        graph(name, 'if_in_bits_per_second', l), graph(name, 'if_out_bits_per_second', l),
-        graph(name, 'if_in_util_ratio', l), graph(name, 'if_out_util_ratio', l)))));
+        gs.length ? gs : el('p', { class: 'muted' }, 'No traffic series for this port yet.')))));
     }
   }
   main.append(el('h2', null, 'Interfaces ', el('span', { class: 'muted' }, d.interfaces.length + ' ports')), fin,
@@ -340,15 +384,37 @@ async function pageMetrics(main) {
 
 async function pageFirmware(main) {
   const f = await api('/api/v1/firmware');
-  main.append(el('h1', null, 'Firmware'));
-  const rows = [];
-  for (const t of f.targets) for (const it of t.items) {
-    rows.push(el('tr', null, el('td', null, el('a', { href: link({ page: 'device', name: t.target }) }, t.target)),
-      el('td', null, it.component || it.key), el('td', null, it.version || ''), el('td', { class: 'muted' },
-        Object.entries(it).filter(([k]) => !['key', 'component', 'version'].includes(k)).map(([k, v]) => k + '=' + v).join(' '))));
+  const b = f.baseline;
+  main.append(el('h1', null, 'Firmware ', b ? el('span', { class: b.drift ? 'pill down' : 'pill up' },
+    b.drift ? b.drift + ' drifting from the baseline' : 'no drift') : null));
+  if (b && b.components && b.components.length) {
+    // The firmware module's report: every component with its baseline status.
+    main.append(el('div', { id: 'firmware-table' }, table(
+      [{ label: 'target' }, { label: 'component' }, { label: 'model', narrow: true }, { label: 'version' },
+        { label: 'status' }, { label: 'first seen', narrow: true }],
+      b.components.map((c) => el('tr', null,
+        el('td', null, el('a', { href: link({ page: 'device', name: c.target }) }, c.target)),
+        el('td', null, c.name || c.key, ' ', el('span', { class: 'muted' }, c.kind || '')),
+        el('td', { class: 'hide-narrow' }, c.model || ''),
+        el('td', null, c.version || fwVersion(c)),
+        el('td', { class: c.status === 'drift' ? 'sev-critical' : '' }, c.status || '', c.expected ? ' (expected ' + c.expected + ')' : ''),
+        el('td', { class: 'hide-narrow' }, fmtTime(c.first_seen_ms)))))));
+    main.append(el('h2', null, 'Version changes'), b.changes.length ? table(
+      [{ label: 'seen' }, { label: 'target' }, { label: 'component' }, { label: 'from' }, { label: 'to' }],
+      b.changes.map((c) => el('tr', null, el('td', null, fmtTime(c.first_seen_ms)), el('td', null, c.target),
+        el('td', null, c.name || c.key), el('td', null, c.old_version), el('td', null, c.new_version))))
+      : el('p', { class: 'muted' }, 'No version change recorded.'));
+  } else {
+    const rows = [];
+    for (const t of f.targets) for (const it of t.items) {
+      rows.push(el('tr', null, el('td', null, el('a', { href: link({ page: 'device', name: t.target }) }, t.target)),
+        el('td', null, it.component || it.key), el('td', null, fwVersion(it)), el('td', { class: 'muted' },
+          Object.entries(it).filter(([k, v]) => v && !['key', 'component', 'version', 'firmware_rev', 'software_rev', 'hardware_rev'].includes(k))
+            .map(([k, v]) => k + '=' + v).join(' '))));
+    }
+    main.append(el('div', { id: 'firmware-table' }, rows.length ? table([{ label: 'target' }, { label: 'component' }, { label: 'version' }, { label: 'details' }], rows) : el('p', { class: 'muted' }, 'No firmware reported yet.')));
   }
-  main.append(el('div', { id: 'firmware-table' }, rows.length ? table([{ label: 'target' }, { label: 'component' }, { label: 'version' }, { label: 'details' }], rows) : el('p', { class: 'muted' }, 'No firmware reported yet.')));
-  main.append(el('h2', null, 'Changes'), eventsTable(f.changes));
+  main.append(el('h2', null, 'Firmware events'), eventsTable(f.changes));
 }
 
 async function pageEvents(main) {
