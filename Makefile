@@ -185,6 +185,8 @@ install: all
 	cp -R web/static/. $(DESTDIR)$(PREFIX)/share/chokepoint/web/
 	install -m 644 agent/plugin.h $(DESTDIR)$(PREFIX)/include/chokepoint/plugin.h
 	install -m 644 contrib/chokepoint.8 $(DESTDIR)$(PREFIX)/share/man/man8/chokepoint.8
+	install -d $(DESTDIR)$(PREFIX)/share/chokepoint/hooks
+	install -m 755 $(filter-out %.md,$(wildcard contrib/hooks/*)) $(DESTDIR)$(PREFIX)/share/chokepoint/hooks/
 	sed 's|@PREFIX@|$(PREFIX)|g' contrib/chokepoint.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/chokepoint.service
 
 uninstall:

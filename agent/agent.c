@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "alert.h"
 #include "cache.h"
 #include "config.h"
 #include "ctx.h"
 #include "db.h"
 #include "firmware/firmware.h"
+#include "hook.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -30,6 +32,7 @@
 #include "sched.h"
 #include "targets.h"
 #include "util.h"
+#include "web.h"
 
 struct fdwatch {
 	struct cp_ctx *ctx;
@@ -66,12 +69,16 @@ struct agent {
 	struct db *db;
 	struct targets *targets;
 	struct http *http;
+	struct alerts *alerts;
+	struct hooks *hooks;
 	struct cp_ctx *self;
 	int sigfd;
 	int maint_fd;
 	int64_t started_ms;
 	int64_t last_expire_ms;
 };
+
+static void alerts_self_metrics(struct agent *a);
 
 /* ---------------------------------------------------------------- paths */
 
@@ -429,7 +436,10 @@ instances_build(struct agent *a, struct config *cfg, struct instset *s,
 	}
 	/* Fixed sections: whatever no module asked for is unknown. */
 	const struct cp_cfg *root = cfgdoc_root(cfg->doc);
+	struct http_cfg hc;
 
+	http_cfg_read(cp_cfg_child(root, "web"), &hc); /* web/webcfg.c */
+	http_cfg_fini(&hc);
 	cfg_node_report_unused(cp_cfg_child(root, "web"), "web");
 	cfg_node_report_unused(cp_cfg_child(root, "devices"), "a device");
 	cfg_node_report_unused(cp_cfg_child(root, "alerts"), "an alert rule");
@@ -570,6 +580,7 @@ self_metrics(struct agent *a)
 	    (double)ru.ru_maxrss * 1024);
 	emit_gauge(a, "agent_uptime_seconds", "Seconds since the agent started",
 	    (double)(now_ms() - a->started_ms) / 1000);
+	alerts_self_metrics(a);
 	cache_get_stats(a->cache, &cs);
 	emit_gauge(a, "agent_series", "Series in the latest-value cache",
 	    (double)cs.series);
@@ -610,6 +621,95 @@ on_maintenance(int64_t tick_ms, uint64_t missed, void *arg)
 		a->last_expire_ms = tick_ms;
 		cache_expire(a->cache, tick_ms, 300000);
 	}
+}
+
+/* --------------------------------------------------------------- alerts */
+
+static char *
+dashboard_url(const struct config *c)
+{
+	if (c->bottlenecks.dashboard_url)
+		return xstrdup(c->bottlenecks.dashboard_url);
+	return xasprintf("http://%s/", c->web.listen);
+}
+
+/* The alert engine evaluates on its own thread; hooks run on theirs. */
+static int
+alerts_wire(struct agent *a, char *err, size_t errlen)
+{
+	struct alerts_env env = {0};
+	int64_t rep[3];
+	char *url = dashboard_url(a->cfg);
+
+	a->hooks = hooks_new(a->cfg, a->db, a->cfg->agent.name, url);
+	env.cache = a->cache;
+	env.db = a->db;
+	env.targets = a->targets;
+	env.hostname = a->cfg->agent.hostname;
+	env.host_role = a->cfg->bottlenecks.host_role;
+	env.dashboard_url = url;
+	a->alerts = alerts_new(a->cfg, &env, err, errlen);
+	free(url);
+	if (a->hooks == NULL || a->alerts == NULL) {
+		if (a->hooks == NULL)
+			snprintf(err, errlen, "cannot start the hook runner");
+		return -1;
+	}
+	hooks_repeat_min(a->cfg, rep);
+	if (a->cfg->nhooks)
+		alerts_set_repeat(a->alerts, rep);
+	alerts_set_notify(a->alerts, hooks_notify, a->hooks);
+	if (alerts_start(a->alerts, a->cfg->agent.interval_ms) < 0) {
+		snprintf(err, errlen, "cannot start the alert engine");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+alerts_wire_reload(struct agent *a)
+{
+	int64_t rep[3];
+
+	if (a->alerts == NULL)
+		return;
+	hooks_reconfigure(a->hooks, a->cfg);
+	alerts_reconfigure(a->alerts, a->cfg);
+	hooks_repeat_min(a->cfg, rep);
+	if (a->cfg->nhooks)
+		alerts_set_repeat(a->alerts, rep);
+}
+
+static void
+alerts_self_metrics(struct agent *a)
+{
+	struct alerts_stats as;
+	struct hooks_stats hs;
+
+	if (a->alerts == NULL || a->hooks == NULL)
+		return;
+	alerts_get_stats(a->alerts, &as);
+	hooks_get_stats(a->hooks, &hs);
+	emit_gauge(a, "alerts_firing", "Alert instances firing",
+	    (double)as.firing);
+	emit_gauge(a, "alerts_pending", "Alert instances pending",
+	    (double)as.pending);
+	emit_gauge(a, "alert_eval_seconds", "Duration of the last alert pass",
+	    as.last_eval_seconds);
+	emit_counter(a, "alert_notifications_total",
+	    "Notifications handed to the hooks", as.notifications);
+	emit_counter(a, "alert_suppressed_total",
+	    "Transitions not notified (pending, silenced, flapping)",
+	    as.suppressed);
+	emit_gauge(a, "hooks_running", "Hook processes running",
+	    (double)hs.running);
+	emit_gauge(a, "hooks_queued", "Hook runs waiting", (double)hs.queued);
+	emit_counter(a, "hook_failures_total", "Hook runs that failed",
+	    hs.failed);
+	emit_counter(a, "hook_timeouts_total", "Hook runs killed at timeout",
+	    hs.timeouts);
+	emit_counter(a, "hook_dropped_total", "Notifications dropped (queue "
+	    "full)", hs.dropped);
 }
 
 /* -------------------------------------------------------------- signals */
@@ -675,6 +775,7 @@ reload(struct agent *a)
 	a->old_cfgs[a->nold++] = a->cfg;
 	a->cfg = c;
 	a->inst = next;
+	alerts_wire_reload(a);
 	instances_start(a, &a->inst);
 	log_info("agent: reloaded: %zu collectors", a->inst.n);
 out:
@@ -791,6 +892,9 @@ agent_teardown(struct agent *a)
 {
 	instances_stop(&a->inst);
 	http_stop(a->http);
+	/* The engine notifies the runner: stop it first. */
+	alerts_free(a->alerts);
+	hooks_free(a->hooks);
 	if (a->maint_fd > 0 && a->loop)
 		loop_timer_del(a->loop, a->maint_fd);
 	if (a->sigfd >= 0) {
@@ -899,15 +1003,21 @@ agent_run(const char *path)
 		goto out;
 	}
 	print_errs(&warns, stderr, "warning");
+	alert_api_register();
 	deps.cache = a.cache;
 	deps.store = a.store;
 	deps.db = a.db;
 	deps.agent = &a;
 	deps.static_dir = agent_static_dir(sdir, sizeof(sdir));
 	deps.started_ms = a.started_ms;
+	web_register();
 	a.http = http_start(a.cfg->web.host, a.cfg->web.port, &deps, err,
 	    sizeof(err));
 	if (a.http == NULL) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	}
+	if (alerts_wire(&a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;
 	}
@@ -953,6 +1063,12 @@ struct targets *
 agent_targets(struct agent *a)
 {
 	return a->targets;
+}
+
+struct alerts *
+agent_alerts(struct agent *a)
+{
+	return a->alerts;
 }
 
 const struct config *

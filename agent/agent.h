@@ -38,5 +38,9 @@ struct store *agent_store(struct agent *a);
 struct db *agent_db(struct agent *a);
 struct targets *agent_targets(struct agent *a);
 const struct config *agent_config(struct agent *a);
+/* The alert engine (NULL until started). */
+struct alerts *agent_alerts(struct agent *a);
+/* Registers /api/v1/alerts and /api/v1/silences (web/alert_api.c). */
+void alert_api_register(void);
 
 #endif

@@ -242,6 +242,14 @@ family_get(struct cache *c, const char *name, const char *help, int counter)
 	return f;
 }
 
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
 /* The RRD file of a series: TARGET/METRIC/INSTANCE. */
 static char *
 rrd_rel(const char *target, const char *metric, const struct cp_label *l,
@@ -322,7 +330,12 @@ series_get(struct cache *c, const char *target, const char *metric,
 	s->is_counter = counter;
 	s->fam = family_get(c, metric, help, counter);
 	s->fam->nseries++;
-	if (!counter)
+	/*
+	 * History for gauges and rates; not for raw counters (their rate is
+	 * stored) nor for `*_info` series, whose value is always 1 and whose
+	 * meaning is in the labels (Prometheus' info-metric convention).
+	 */
+	if (!counter && !has_suffix(metric, "_info"))
 		s->rrd = rrd_rel(target, metric, l, idx, n);
 	*sp = s;
 	c->n++;

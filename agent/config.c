@@ -556,7 +556,8 @@ alerts_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_str(an, "metric", &s) == 0 && *s)
 			a->metric = xstrdup(s);
 		else if (cp_cfg_child(an, "event") == NULL &&
-		    cp_cfg_child(an, "absent") == NULL) {
+		    cp_cfg_child(an, "absent") == NULL &&
+		    cp_cfg_child(an, "enabled") == NULL) {
 			cp_cfg_error(an, "alert '%s' needs a 'metric'",
 			    a->name ? a->name : "?");
 			bad = 1;
@@ -807,6 +808,7 @@ parse(const char *file, const char *text, size_t len, struct cfg_errs *errs,
 	bad |= devices_read(c, root);
 	bad |= alerts_read(c, root);
 	bad |= hooks_read(c, root);
+	bad |= alert_cfg_read(c, root);
 	/* Sections whose keys are all fixed: anything else is unknown. */
 	cfg_node_report_unused(cp_cfg_child(root, "agent"), "agent");
 	cfg_node_report_unused(cp_cfg_child(root, "storage"), "storage");
@@ -878,6 +880,7 @@ config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
+	alert_cfg_free(c);
 	free(c->path);
 	free(c->agent.name);
 	free(c->agent.hostname);

@@ -97,6 +97,17 @@ struct alert_cfg {
 	int64_t for_ms;
 	int severity; /* enum cp_severity */
 	const struct cp_cfg *node;
+	/* The keys below are read by alert_cfg.c. */
+	int enabled;		/* enabled: false switches a (built-in) rule off */
+	int has_critical;	/* critical: escalation level, same direction */
+	double critical;
+	double critical_clear;	/* de-escalation level (default: critical) */
+	int64_t change_ms;	/* change: W -> value is the increase over W */
+	int absent_target;	/* absent: target -> the target is down */
+	int absent_intervals;	/* absent: N -> no data for N intervals */
+	char *event;		/* event: KIND -> an event rule */
+	int64_t hold_ms;	/* event rules: resolve after this quiet time */
+	int64_t repeat_ms;	/* re-notify interval; -1: the hook's */
 };
 
 struct hook_cfg {
@@ -105,6 +116,27 @@ struct hook_cfg {
 	size_t argc;
 	int64_t timeout_ms;
 	struct match_cfg match;
+	const struct cp_cfg *node;
+	/* The keys below are read by alert_cfg.c. */
+	int concurrency;	  /* running at once (default 4) */
+	int retries;		  /* after a failure (default 2) */
+	int64_t backoff_ms;	  /* first retry delay, doubled each time */
+	int64_t repeat_ms[3];	  /* by severity; 0: never re-notify */
+	int group;		  /* one call per group (default true) */
+	int send_resolved;	  /* default true */
+};
+
+/*
+ * Silences (one-off: start..end) and maintenance windows (weekly: days and
+ * from..to in UTC) suppress notifications of alerts whose labels match.
+ */
+struct window_cfg {
+	char *name;
+	struct match_cfg match;
+	int64_t start_ms, end_ms; /* silences; 0: open */
+	unsigned days;		  /* maintenance: bit 0 = Sunday */
+	int from_min, to_min;	  /* maintenance: minutes after 00:00 UTC */
+	char *comment;
 	const struct cp_cfg *node;
 };
 
@@ -143,7 +175,24 @@ struct config {
 	size_t nalerts;
 	struct hook_cfg *hooks;
 	size_t nhooks;
+	/* Read by alert_cfg.c. */
+	struct window_cfg *silences;
+	size_t nsilences;
+	struct window_cfg *maintenance;
+	size_t nmaintenance;
+	struct {
+		char *host_role;   /* role of the local host: web, db... */
+		int64_t window_ms; /* p95/max window (default 15m) */
+		char *dashboard_url; /* base of links in notifications */
+	} bottlenecks;
 };
+
+/* alert_cfg.c: the alert, hook, silence and bottleneck keys config.c's
+ * tables do not cover. 0, or -1 after errors (recorded on the nodes). */
+int alert_cfg_read(struct config *c, const struct cp_cfg *root);
+void alert_cfg_free(struct config *c);
+/* "2026-11-27T22:00:00Z" (or +HH:MM) -> ms; 0 or -EINVAL. */
+int time_parse_rfc3339(const char *s, int64_t *ms);
 
 /* The embedded defaults used when no config file is given. */
 extern const char config_default_yaml[];

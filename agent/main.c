@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "agent.h"
+#include "bottleneck.h"
 #include "firmware/firmware.h"
+#include "auth.h"
 #include "log.h"
 #include "pcap_cmd.h"
 
@@ -31,10 +33,18 @@ static const char usage[] =
     "  firmware [-c FILE] [--json]\n"
     "                       print the firmware inventory, baseline drift\n"
     "                       and recent changes\n"
+    "  report [-c FILE] [--json] [--window 15m]\n"
+    "                       print the ranked bottlenecks (USE method)\n"
     "  defaults             print the embedded default config\n"
     "  pcap FILE [-c FILE] [--json]\n"
     "                       analyse a capture file (TCP health, response\n"
     "                       times, top talkers; `pcap --help` for more)\n"
+    "  passwd NAME [--role read|admin]\n"
+    "                       read a password on standard input and print\n"
+    "                       its salted hash for web.auth.users\n"
+    "  token NAME [--role read|admin]\n"
+    "                       make a bearer token; prints it once, and its\n"
+    "                       salted hash for web.auth.tokens\n"
     "\n"
     "options:\n"
     "  -c, --config FILE    the YAML config\n"
@@ -123,8 +133,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "firmware") == 0)
 		return firmware_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return report_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pcap") == 0)
 		return pcap_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
+		return auth_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 

@@ -189,7 +189,7 @@ print_text(FILE *fp, const json_t *r)
 {
 	static const char *const hists[] = {"handshake", "http", "postgresql",
 	    "mysql", "tls_handshake", "tls_first_data"};
-	const json_t *t = json_object_get(r, "totals"), *p, *v;
+	const json_t *t = json_object_get(r, "totals"), *p, *v, *a, *ports;
 	size_t i, k;
 
 	fprintf(
@@ -205,11 +205,11 @@ print_text(FILE *fp, const json_t *r)
 	    JI(t, "flows"), JI(t, "flow_capacity"),
 	    (double)JI(t, "flow_memory_bytes") / 1048576.0,
 	    JI(t, "flow_evictions"));
-	json_array_foreach(json_object_get(r, "ports"), i, p)
-	{
-		if (JI(p, "packets_in") + JI(p, "packets_out") +
-		        JI(p, "resets") ==
-		    0)
+	ports = json_object_get(r, "ports");
+	for (i = 0; i < json_array_size(ports); i++) {
+		p = json_array_get(ports, i);
+		if (JI(p, "packets_in") + JI(p, "packets_out") == 0 &&
+		    JI(p, "resets") == 0)
 			continue;
 		fprintf(fp,
 		    "\nport %lld: connections %lld, established %lld, SYN "
@@ -227,20 +227,28 @@ print_text(FILE *fp, const json_t *r)
 	if (json_array_size(json_object_get(r, "vips")))
 		fputs(
 		    "\nDSR VIPs (requests in / responses straight out)\n", fp);
-	json_array_foreach(json_object_get(r, "vips"), i, v) fprintf(fp,
-	    "  %-39s in %lld packets %lld bytes, out %lld "
-	    "packets %lld bytes\n",
-	    json_string_value(json_object_get(v, "vip")),
-	    JI(v, "request_packets"), JI(v, "request_bytes"),
-	    JI(v, "response_packets"), JI(v, "response_bytes"));
+	a = json_object_get(r, "vips");
+	for (i = 0; i < json_array_size(a); i++) {
+		v = json_array_get(a, i);
+		fprintf(fp,
+		    "  %-39s in %lld packets %lld bytes, out %lld packets "
+		    "%lld bytes\n",
+		    json_string_value(json_object_get(v, "vip")),
+		    JI(v, "request_packets"), JI(v, "request_bytes"),
+		    JI(v, "response_packets"), JI(v, "response_bytes"));
+	}
 	if (json_array_size(json_object_get(r, "top_talkers")))
 		fputs("\ntop talkers\n", fp);
-	json_array_foreach(json_object_get(r, "top_talkers"), i, v)
-	    fprintf(fp, "  %-39s -> %-39s %s/%lld %lld bytes %lld packets\n",
-	        json_string_value(json_object_get(v, "src")),
-	        json_string_value(json_object_get(v, "dst")),
-	        json_string_value(json_object_get(v, "proto")), JI(v, "port"),
-	        JI(v, "bytes"), JI(v, "packets"));
+	a = json_object_get(r, "top_talkers");
+	for (i = 0; i < json_array_size(a); i++) {
+		v = json_array_get(a, i);
+		fprintf(fp,
+		    "  %-39s -> %-39s %s/%lld %lld bytes %lld packets\n",
+		    json_string_value(json_object_get(v, "src")),
+		    json_string_value(json_object_get(v, "dst")),
+		    json_string_value(json_object_get(v, "proto")),
+		    JI(v, "port"), JI(v, "bytes"), JI(v, "packets"));
+	}
 }
 
 static volatile sig_atomic_t stop_flag;

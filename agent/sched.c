@@ -31,7 +31,8 @@ struct sched_job {
 	int64_t pending_ms;
 	int running;
 	int stop;
-	int finished; /* thread left its loop */
+	int finished;  /* thread left its loop */
+	int abandoned; /* sched_del gave up waiting: the thread frees j */
 	struct sched_stats st;
 };
 
@@ -68,16 +69,27 @@ worker(void *arg)
 		j->st.runs++;
 		j->st.last_seconds = secs;
 		j->st.errors += ctx_errors(j->ctx) - e0 + (r < 0);
+		int stopping = j->stop;
+
 		pthread_mutex_unlock(&j->mu);
-		if (r < 0)
+		if (r < 0 && !stopping)
 			log_warnx("sched: %s: collect failed (%d)",
 			    ctx_name(j->ctx), r);
-		if (j->on_done)
+		/* After a stop the agent may be tearing down: no callbacks. */
+		if (j->on_done && !stopping)
 			j->on_done(j, j->arg);
 		pthread_mutex_lock(&j->mu);
 	}
 	j->finished = 1;
 	pthread_cond_broadcast(&j->cv);
+	if (j->abandoned) {
+		/* Nobody waits for us any more: the last one out frees. */
+		pthread_mutex_unlock(&j->mu);
+		pthread_mutex_destroy(&j->mu);
+		pthread_cond_destroy(&j->cv);
+		free(j);
+		return NULL;
+	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
 }
@@ -173,14 +185,19 @@ sched_del(struct sched_job *j, int64_t wait_ms)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&j->mu);
-	if (hung) {
+	if (hung && !j->finished) {
+		const char *name = ctx_name(j->ctx);
+
 		log_warnx("sched: %s: collect() still running after %lld ms; "
 			  "abandoning it",
-		    ctx_name(j->ctx), (long long)wait_ms);
+		    name, (long long)wait_ms);
+		j->abandoned = 1;
 		pthread_detach(j->th);
-		return -EBUSY; /* j stays allocated: the thread uses it */
+		pthread_mutex_unlock(&j->mu);
+		/* The thread frees j when collect() returns, if ever. */
+		return -EBUSY;
 	}
+	pthread_mutex_unlock(&j->mu);
 	pthread_join(j->th, NULL);
 	pthread_mutex_destroy(&j->mu);
 	pthread_cond_destroy(&j->cv);

@@ -75,9 +75,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo
 echo "live: lo of a private netns, ${LIVE_SECONDS}s per rate, median of $RUNS runs"
-printf '%-10s %12s %12s %10s %10s\n' target sent/s analysed received dropped
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
+alone=$(ip netns exec "$NS" "$BUILD/tools/pcapreplay" lo "$T/bench.pcap" 0 "$LIVE_SECONDS" | awk '{print $2}')
+echo "injector alone (no capture open): $alone packets/s"
+printf '%-10s %12s %12s %10s %10s\n' target sent/s analysed received dropped
 for rate in $RATES; do
 	: > "$T/live"
 	i=0

@@ -10,8 +10,9 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages the benchmarks compare against: host.sh (collectd's
-# plugins, node_exporter); rrd.sh needs rrdcached, which `make deps` has.
-PKGS="collectd-core prometheus-node-exporter"
+# plugins, node_exporter; http.sh: wrk, node_exporter; snmp.sh: snmp_exporter,
+# collectd; pcap.sh: tcpdump, tshark); rrd.sh needs rrdcached, which `make deps` has.
+PKGS="collectd-core prometheus-node-exporter prometheus-snmp-exporter tcpdump tshark wrk"
 
 missing=
 for p in $PKGS; do

@@ -419,10 +419,12 @@ read_csrows(
 		int nc;
 		uint64_t v;
 		struct ecc_dimm *row;
+		size_t ri;
 
 		if (hw_path(dir, sizeof(dir), "%s/%s", mcdir, rows[i]) < 0)
 			continue;
 		row = dimm_get(st, mc, rows[i]);
+		ri = (size_t)(row - st->d);
 		row->seen = 1;
 		found++;
 		row->has_ce = row->has_ue = 0;
@@ -446,6 +448,8 @@ read_csrows(
 			    chan, sizeof(chan), "%.*s", (int)(l - 9), chans[j]);
 			snprintf(name, sizeof(name), "%s_%s", rows[i], chan);
 			d = dimm_get(st, mc, name);
+			/* dimm_get() may have moved the array. */
+			row = &st->d[ri];
 			d->seen = 1;
 			d->has_ue = 0;
 			d->has_ce = 0;

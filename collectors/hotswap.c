@@ -21,6 +21,7 @@
 
 #include "collectors/hw/badattr.h"
 #include "collectors/hw/hotswap.h"
+#include "collectors/hw/ipmi_sel.h"
 #include "collectors/hw/uevent.h"
 #include "plugin.h"
 
@@ -56,6 +57,14 @@ struct hs_state {
 	uint64_t uevents, uevents_bad, uevent_scans, overflows;
 	uint64_t events;
 	struct badattr bad;
+	/* IPMI SEL (collect() only: no lock needed). */
+	int ipmi_mode; /* 0 off, 1 on, 2 auto (quiet when there is none) */
+	char *ipmi_path;
+	struct ipmi_dev *ipmi;
+	int sel_loaded, sel_have_last, sel_warned;
+	uint16_t sel_last;
+	uint32_t sel_erase;
+	unsigned sel_entries;
 };
 
 /* ------------------------------------------------------------ lifecycle */
@@ -76,6 +85,27 @@ hs_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	st->use_uevent = 1;
 	if (cp_cfg_bool(cfg, "uevent", &st->use_uevent) == -EINVAL)
 		bad = 1;
+	{
+		const char *m = "auto", *dev = "/dev/ipmi0";
+
+		if (cp_cfg_str(cfg, "ipmi", &m) == -EINVAL ||
+		    cp_cfg_str(cfg, "ipmi_device", &dev) == -EINVAL)
+			bad = 1;
+		if (strcmp(m, "auto") == 0)
+			st->ipmi_mode = 2;
+		else if (strcmp(m, "true") == 0 || strcmp(m, "on") == 0)
+			st->ipmi_mode = 1;
+		else if (strcmp(m, "false") == 0 || strcmp(m, "off") == 0)
+			st->ipmi_mode = 0;
+		else {
+			cp_cfg_error(cp_cfg_child(cfg, "ipmi"),
+			    "ipmi: expected auto, true or false, not '%s'", m);
+			bad = 1;
+		}
+		st->ipmi_path = strdup(dev);
+		if (!st->ipmi_path)
+			abort();
+	}
 	for (size_t i = 0; i < NKINDS; i++) {
 		st->enabled[i] = 1;
 		hs_list_init(&st->prev[i]);
@@ -100,6 +130,8 @@ hs_stop(void *arg)
 	}
 	for (size_t i = 0; i < NKINDS; i++)
 		hs_list_fini(&st->prev[i]);
+	ipmi_close(st->ipmi);
+	free(st->ipmi_path);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -472,6 +504,143 @@ open_uevent(struct cp_ctx *ctx, struct hs_state *st)
 	return 0;
 }
 
+/* ------------------------------------------------------------- IPMI SEL */
+
+static void
+sel_off(struct cp_ctx *ctx, struct hs_state *st, const char *why, int err)
+{
+	if (!st->sel_warned++)
+		cp_log_warnx(ctx, "IPMI: %s: %s: %s; the SEL is not read",
+		    st->ipmi_path, why, strerror(-err));
+	if (err == -ENOTTY || err == -EINVAL || err == -EBADF) {
+		ipmi_close(st->ipmi);
+		st->ipmi = NULL;
+	}
+}
+
+static int
+sel_load_cb(const struct cp_inventory_item *it, void *p)
+{
+	struct hs_state *st = p;
+	char *e;
+
+	for (size_t i = 0; i < it->nattrs; i++) {
+		unsigned long v = strtoul(it->attrs[i].value, &e, 10);
+
+		if (*e)
+			continue;
+		if (strcmp(it->attrs[i].key, "last_id") == 0 && v <= 0xffff) {
+			st->sel_last = (uint16_t)v;
+			st->sel_have_last = 1;
+		} else if (strcmp(it->attrs[i].key, "erase_ts") == 0) {
+			st->sel_erase = (uint32_t)v;
+		}
+	}
+	return 0;
+}
+
+static void
+sel_save(struct cp_ctx *ctx, struct hs_state *st)
+{
+	char id[16], er[16];
+	struct cp_label a[2] = {{"last_id", id}, {"erase_ts", er}};
+	struct cp_inventory_item it = {"_state", a, 2};
+
+	snprintf(id, sizeof(id), "%u", st->sel_last);
+	snprintf(er, sizeof(er), "%u", st->sel_erase);
+	cp_inventory_put(ctx, NULL, "ipmi_sel", &it, 1);
+}
+
+/*
+ * New SEL records since the last one handled (the BMC hands out the next
+ * record id with each entry). The first time ever, the history is skipped:
+ * the inventory comparison already says what is there.
+ */
+static void
+sel_poll(struct cp_ctx *ctx, struct hs_state *st)
+{
+	struct sel_entry e;
+	uint16_t next = 0, id;
+	uint32_t erase;
+	int r, report, changed = 0;
+
+	if (!st->sel_loaded) {
+		cp_inventory_get(ctx, NULL, "ipmi_sel", sel_load_cb, st);
+		st->sel_loaded = 1;
+	}
+	r = ipmi_sel_info(st->ipmi, &st->sel_entries, &erase);
+	if (r < 0) {
+		sel_off(ctx, st, "Get SEL Info", r);
+		return;
+	}
+	report = st->sel_have_last;
+	if (st->sel_have_last && erase != st->sel_erase) {
+		/* Cleared since: every record there now is new. */
+		st->sel_have_last = 0;
+		changed = 1;
+	}
+	st->sel_erase = erase;
+	id = 0x0000;
+	if (st->sel_have_last) {
+		r = ipmi_sel_get(st->ipmi, st->sel_last, &e, &next);
+		if (r == -ENOENT) {
+			st->sel_have_last = 0;
+			next = 0x0000;
+		} else if (r < 0) {
+			sel_off(ctx, st, "Get SEL Entry", r);
+			return;
+		}
+		id = next;
+	}
+	/* A bounded walk per collection: a flooded SEL catches up over a
+	 * few intervals instead of stalling this one. */
+	for (int i = 0; i < 256 && id != 0xFFFF; i++) {
+		char comp[64], msg[256];
+		enum cp_severity sev;
+		const char *after;
+
+		r = ipmi_sel_get(st->ipmi, id, &e, &next);
+		if (r == -ENOENT && id == 0x0000)
+			break; /* empty SEL */
+		if (r < 0) {
+			sel_off(ctx, st, "Get SEL Entry", r);
+			break;
+		}
+		st->sel_last = e.id;
+		st->sel_have_last = 1;
+		changed = 1;
+		if (report && sel_describe(&e, comp, sizeof(comp), msg,
+		                  sizeof(msg), &sev, &after)) {
+			struct cp_event ev = {
+			    .kind = "hotswap",
+			    .component = comp,
+			    .severity = sev,
+			    .after = after,
+			    .message = msg,
+			};
+			cp_event(ctx, &ev);
+		}
+		id = next;
+	}
+	if (changed)
+		sel_save(ctx, st);
+}
+
+static void
+sel_open(struct cp_ctx *ctx, struct hs_state *st)
+{
+	if (st->ipmi_mode == 0)
+		return;
+	st->ipmi = ipmi_open(st->ipmi_path);
+	if (st->ipmi)
+		return;
+	/* No BMC (no ipmi_devintf, a VM): normal unless asked for. */
+	if (st->ipmi_mode == 1 || errno != ENOENT)
+		cp_log_warn(ctx, "IPMI: %s", st->ipmi_path);
+	else
+		cp_log_debug(ctx, "IPMI: no %s: no SEL", st->ipmi_path);
+}
+
 static int
 hs_start(struct cp_ctx *ctx, void *arg)
 {
@@ -480,6 +649,7 @@ hs_start(struct cp_ctx *ctx, void *arg)
 	st->ctx = ctx;
 	if (st->use_uevent)
 		open_uevent(ctx, st);
+	sel_open(ctx, st);
 	/* The start inventory: compared with the stored one, it reports
 	 * what changed while the agent was not running. */
 	pthread_mutex_lock(&st->lock);
@@ -528,6 +698,13 @@ hs_collect(struct cp_ctx *ctx, void *arg)
 	bad = st->uevents_bad;
 	ov = st->overflows;
 	pthread_mutex_unlock(&st->lock);
+	if (st->ipmi) {
+		sel_poll(ctx, st);
+		if (st->ipmi)
+			emit(ctx, "hotswap_sel_entries",
+			    "Records in the BMC's System Event Log", CP_GAUGE,
+			    NULL, 0, (double)st->sel_entries);
+	}
 	if (st->watching) {
 		emit(ctx, "hotswap_uevents_total", "Kernel uevents received",
 		    CP_COUNTER64, NULL, 0, (double)ue);

@@ -165,8 +165,7 @@ static uid_t chown_uid;
 static gid_t chown_gid;
 
 static int
-chown_entry(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
+chown_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)type;
 	(void)ftw;

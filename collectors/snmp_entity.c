@@ -59,7 +59,7 @@ struct dev {
 	struct sdev_cfg *cfg;
 	struct se_dev *se;
 	size_t w_ent, w_state;
-	int walk_now;	    /* set by on_scalars for this poll */
+	int walk_now; /* set by on_scalars for this poll */
 	int have_change;
 	uint64_t last_change;
 	int have_uptime;
@@ -98,13 +98,13 @@ class_name(uint64_t c)
 static const char *
 state_name(int col, uint64_t v)
 {
-	static const char *admin[] = {"?", "unknown", "locked", "shuttingDown",
-	    "unlocked"};
-	static const char *oper[] = {"?", "unknown", "disabled", "enabled",
-	    "testing"};
+	static const char *admin[] = {
+	    "?", "unknown", "locked", "shuttingDown", "unlocked"};
+	static const char *oper[] = {
+	    "?", "unknown", "disabled", "enabled", "testing"};
 	static const char *usage[] = {"?", "unknown", "idle", "active", "busy"};
-	static const char *standby[] = {"?", "unknown", "hotStandby",
-	    "coldStandby", "providingService"};
+	static const char *standby[] = {
+	    "?", "unknown", "hotStandby", "coldStandby", "providingService"};
 	switch (col) {
 	case ST_ADMIN:
 		return v <= 4 ? admin[v] : "?";
@@ -133,8 +133,8 @@ frus_free(struct fru *f, size_t n)
 static char *
 fru_path(struct dev *d, char *buf, size_t size)
 {
-	return selfm_state_path(d->st->ctx, "snmp_entity", d->cfg->name, ".fru",
-	    buf, size);
+	return selfm_state_path(
+	    d->st->ctx, "snmp_entity", d->cfg->name, ".fru", buf, size);
 }
 
 /* State file: "idx\tclass\tserial\tmodel\tname" a line (tabs and newlines
@@ -191,16 +191,16 @@ frus_save(struct dev *d)
 		return;
 	for (size_t i = 0; i < d->nfrus; i++) {
 		const struct fru *f = &d->frus[i];
-		size_t need = strlen(f->serial) + strlen(f->name) +
-		    strlen(f->model) + 64;
+		size_t need =
+		    strlen(f->serial) + strlen(f->name) + strlen(f->model) + 64;
 		s_grow(&buf, &cap, len + need, 1);
 		len += (size_t)snprintf(buf + len, cap - len,
 		    "%" PRIu32 "\t%d\t%s\t%s\t%s\n", f->idx, f->cls, f->serial,
 		    f->model, f->name);
 	}
 	if (selfm_write_file(path, buf ? buf : "", len) < 0)
-		cp_log_warn(d->st->ctx, "%s: cannot write %s", d->cfg->name,
-		    path);
+		cp_log_warn(
+		    d->st->ctx, "%s: cannot write %s", d->cfg->name, path);
 	free(buf);
 }
 
@@ -230,10 +230,10 @@ ent_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	st->ctx = ctx;
 	st->inv_ms = 900000;
 	st->max_inflight = 64;
-	if (cfg &&
-	    (cp_cfg_duration(cfg, "inventory_interval", &st->inv_ms) == -EINVAL ||
-		cp_cfg_int(cfg, "max_in_flight", 1, 100000, &st->max_inflight) ==
-		    -EINVAL))
+	if (cfg && (cp_cfg_duration(cfg, "inventory_interval", &st->inv_ms) ==
+	                   -EINVAL ||
+	               cp_cfg_int(cfg, "max_in_flight", 1, 100000,
+	                   &st->max_inflight) == -EINVAL))
 		rc = -EINVAL;
 	if (sdev_load(ctx, &st->cfgs, &st->ncfgs) < 0)
 		rc = -EINVAL;
@@ -254,8 +254,8 @@ ent_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 static char *
 repoll_path(struct dev *d, char *buf, size_t size)
 {
-	return selfm_state_path(d->st->ctx, "snmp_entity", d->cfg->name,
-	    ".repoll", buf, size);
+	return selfm_state_path(
+	    d->st->ctx, "snmp_entity", d->cfg->name, ".repoll", buf, size);
 }
 
 /* Walk the tables this poll? Decided once the scalars are in. */
@@ -270,8 +270,7 @@ on_scalars(struct se_dev *sd, void *arg)
 	char path[4096];
 	int walk = d->walk_now;
 
-	if (!d->walked_ms ||
-	    p->start_ms - d->walked_ms >= d->st->inv_ms)
+	if (!d->walked_ms || p->start_ms - d->walked_ms >= d->st->inv_ms)
 		walk = 1;
 	if (sv_num(lc, &v) == 0 && (!d->have_change || v != d->last_change))
 		walk = 1;
@@ -302,7 +301,8 @@ ent_start(struct cp_ctx *ctx, void *state)
 		    {"entPhysicalHardwareRev", "8"},
 		    {"entPhysicalFirmwareRev", "9"},
 		    {"entPhysicalSoftwareRev", "10"},
-		    {"entPhysicalSerialNum", "11"}, {"entPhysicalMfgName", "12"},
+		    {"entPhysicalSerialNum", "11"},
+		    {"entPhysicalMfgName", "12"},
 		    {"entPhysicalModelName", "13"}, {"entPhysicalIsFRU", "16"}};
 		static const char *scols[ST_N][2] = {{"entStateAdmin", "3"},
 		    {"entStateOper", "4"}, {"entStateUsage", "5"},
@@ -416,17 +416,20 @@ compare_frus(struct dev *d, struct fru *now, size_t n)
 				m = &now[k];
 		if (!m) {
 			snprintf(msg, sizeof(msg), "%s removed (%s, serial %s)",
-			    o->name, o->model[0] ? o->model : class_name((uint64_t)o->cls),
+			    o->name,
+			    o->model[0] ? o->model
+			                : class_name((uint64_t)o->cls),
 			    o->serial[0] ? o->serial : "none");
-			event(d, "hotswap", o->name, CP_SEV_WARNING, o->serial, "",
-			    msg);
+			event(d, "hotswap", o->name, CP_SEV_WARNING, o->serial,
+			    "", msg);
 		} else if (strcmp(o->serial, m->serial) != 0 &&
-			   (o->serial[0] || m->serial[0])) {
+		           (o->serial[0] || m->serial[0])) {
 			snprintf(msg, sizeof(msg),
 			    "%s replaced: serial %s -> %s (%s)", m->name,
 			    o->serial[0] ? o->serial : "none",
 			    m->serial[0] ? m->serial : "none",
-			    m->model[0] ? m->model : class_name((uint64_t)m->cls));
+			    m->model[0] ? m->model
+			                : class_name((uint64_t)m->cls));
 			event(d, "hotswap", m->name, CP_SEV_INFO, o->serial,
 			    m->serial, msg);
 		}
@@ -436,10 +439,10 @@ compare_frus(struct dev *d, struct fru *now, size_t n)
 		for (size_t i = 0; i < d->nfrus && !found; i++)
 			found = d->frus[i].idx == now[k].idx;
 		if (!found) {
-			snprintf(msg, sizeof(msg), "%s inserted (%s, serial %s)",
-			    now[k].name,
+			snprintf(msg, sizeof(msg),
+			    "%s inserted (%s, serial %s)", now[k].name,
 			    now[k].model[0] ? now[k].model
-					    : class_name((uint64_t)now[k].cls),
+			                    : class_name((uint64_t)now[k].cls),
 			    now[k].serial[0] ? now[k].serial : "none");
 			event(d, "hotswap", now[k].name, CP_SEV_INFO, "",
 			    now[k].serial, msg);
@@ -498,30 +501,30 @@ entity_results(struct dev *d, struct se_poll *p)
 		num(w, E_CONTAINED, idx, &cont);
 		snprintf(nb[0], sizeof(nb[0]), "%" PRIu32, idx);
 		snprintf(nb[1], sizeof(nb[1]), "%" PRIu64, cont);
-		attrs[r][na++] = (struct cp_label){"index", strs[ns++] =
-							       s_strdup(nb[0])};
+		attrs[r][na++] =
+		    (struct cp_label){"index", strs[ns++] = s_strdup(nb[0])};
 		attrs[r][na++] = (struct cp_label){"class", class_name(cls)};
 		for (size_t t = 0; t < sizeof(tcols) / sizeof(tcols[0]); t++) {
 			s = txt(w, tcols[t].col, idx);
 			strs[ns++] = s;
 			attrs[r][na++] = (struct cp_label){tcols[t].k, s};
 		}
-		attrs[r][na++] = (struct cp_label){"field_replaceable",
-		    fru == 1 ? "true" : "false"};
-		attrs[r][na++] = (struct cp_label){"contained_in",
-		    strs[ns++] = s_strdup(nb[1])};
+		attrs[r][na++] = (struct cp_label){
+		    "field_replaceable", fru == 1 ? "true" : "false"};
+		attrs[r][na++] = (struct cp_label){
+		    "contained_in", strs[ns++] = s_strdup(nb[1])};
 		if (num(ws, ST_ADMIN, idx, &v) == 0)
-			attrs[r][na++] = (struct cp_label){"state_admin",
-			    state_name(ST_ADMIN, v)};
+			attrs[r][na++] = (struct cp_label){
+			    "state_admin", state_name(ST_ADMIN, v)};
 		if (num(ws, ST_OPER, idx, &v) == 0)
-			attrs[r][na++] = (struct cp_label){"state_oper",
-			    state_name(ST_OPER, v)};
+			attrs[r][na++] = (struct cp_label){
+			    "state_oper", state_name(ST_OPER, v)};
 		if (num(ws, ST_USAGE, idx, &v) == 0)
-			attrs[r][na++] = (struct cp_label){"state_usage",
-			    state_name(ST_USAGE, v)};
+			attrs[r][na++] = (struct cp_label){
+			    "state_usage", state_name(ST_USAGE, v)};
 		if (num(ws, ST_STANDBY, idx, &v) == 0)
-			attrs[r][na++] = (struct cp_label){"state_standby",
-			    state_name(ST_STANDBY, v)};
+			attrs[r][na++] = (struct cp_label){
+			    "state_standby", state_name(ST_STANDBY, v)};
 		items[r].key = attrs[r][0].value;
 		items[r].attrs = attrs[r];
 		items[r].nattrs = na;
@@ -636,7 +639,8 @@ firmware_results(struct dev *d, struct se_poll *p)
 		attrs[n][4] = (struct cp_label){"hardware_rev", hw};
 		attrs[n][5] = (struct cp_label){"firmware_rev", fw};
 		attrs[n][6] = (struct cp_label){"software_rev", sw};
-		items[n] = (struct cp_inventory_item){strs[ns - 1], attrs[n], 7};
+		items[n] =
+		    (struct cp_inventory_item){strs[ns - 1], attrs[n], 7};
 		n++;
 	}
 	cp_inventory_put(d->st->ctx, d->cfg->name, "firmware", items, n);
@@ -707,7 +711,8 @@ ent_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div = d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
+		int64_t div =
+		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
 		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
 			continue;
 		d->next_due_ms = now + div;
@@ -730,10 +735,10 @@ ent_stop(void *state)
 }
 
 CP_EXPORT const struct cp_collector cp_collector = {
-	.abi = CP_ABI_VERSION,
-	.name = "snmp_entity",
-	.configure = ent_configure,
-	.start = ent_start,
-	.collect = ent_collect,
-	.stop = ent_stop,
+    .abi = CP_ABI_VERSION,
+    .name = "snmp_entity",
+    .configure = ent_configure,
+    .start = ent_start,
+    .collect = ent_collect,
+    .stop = ent_stop,
 };

@@ -43,16 +43,31 @@ enum {
 	R_GUESTNICE,
 	R_N
 };
-static const char *const raw_oid[R_N] = {"50", "51", "52", "53", "54", "55",
-    "56", "61", "64", "65", "66"};
+static const char *const raw_oid[R_N] = {
+    "50", "51", "52", "53", "54", "55", "56", "61", "64", "65", "66"};
 /* Memory scalars (UCD memory group, kB). */
-enum { M_TOTAL_SWAP, M_AVAIL_SWAP, M_TOTAL_REAL, M_AVAIL_REAL, M_BUFFER,
-	M_CACHED, M_SYS_AVAIL, M_N };
-static const char *const mem_oid[M_N] = {"3", "4", "5", "6", "14", "15",
-    "27"};
+enum {
+	M_TOTAL_SWAP,
+	M_AVAIL_SWAP,
+	M_TOTAL_REAL,
+	M_AVAIL_REAL,
+	M_BUFFER,
+	M_CACHED,
+	M_SYS_AVAIL,
+	M_N
+};
+static const char *const mem_oid[M_N] = {"3", "4", "5", "6", "14", "15", "27"};
 
-enum { D_DEV, D_NREAD, D_NWRITTEN, D_READS, D_WRITES, D_NREADX,
-	D_NWRITTENX, D_N };
+enum {
+	D_DEV,
+	D_NREAD,
+	D_NWRITTEN,
+	D_READS,
+	D_WRITES,
+	D_NREADX,
+	D_NWRITTENX,
+	D_N
+};
 enum { S_TYPE, S_DESCR, S_UNITS, S_SIZE, S_USED, S_N };
 
 struct dev {
@@ -127,7 +142,8 @@ host_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	}
 	st->devs = s_calloc(st->ncfgs ? st->ncfgs : 1, sizeof(*st->devs));
 	for (size_t i = 0; i < st->ncfgs; i++) {
-		const char *role = st->cfgs[i].role ? st->cfgs[i].role : "other";
+		const char *role =
+		    st->cfgs[i].role ? st->cfgs[i].role : "other";
 		for (size_t k = 0; k < st->nroles; k++)
 			if (!strcmp(st->roles[k], role) ||
 			    !strcmp(st->roles[k], "*")) {
@@ -175,18 +191,22 @@ host_start(struct cp_ctx *ctx, void *state)
 		se_walk_col(p, d->w_disk, "diskIOReads", UCD "13.15.1.1.5");
 		se_walk_col(p, d->w_disk, "diskIOWrites", UCD "13.15.1.1.6");
 		se_walk_col(p, d->w_disk, "diskIONReadX", UCD "13.15.1.1.12");
-		se_walk_col(p, d->w_disk, "diskIONWrittenX",
-		    UCD "13.15.1.1.13");
+		se_walk_col(
+		    p, d->w_disk, "diskIONWrittenX", UCD "13.15.1.1.13");
 		d->w_stor = se_poll_walk(p, "hrStorageTable");
-		se_walk_col(p, d->w_stor, "hrStorageType", "1.3.6.1.2.1.25.2.3.1.2");
-		se_walk_col(p, d->w_stor, "hrStorageDescr", "1.3.6.1.2.1.25.2.3.1.3");
+		se_walk_col(
+		    p, d->w_stor, "hrStorageType", "1.3.6.1.2.1.25.2.3.1.2");
+		se_walk_col(
+		    p, d->w_stor, "hrStorageDescr", "1.3.6.1.2.1.25.2.3.1.3");
 		se_walk_col(p, d->w_stor, "hrStorageAllocationUnits",
 		    "1.3.6.1.2.1.25.2.3.1.4");
-		se_walk_col(p, d->w_stor, "hrStorageSize", "1.3.6.1.2.1.25.2.3.1.5");
-		se_walk_col(p, d->w_stor, "hrStorageUsed", "1.3.6.1.2.1.25.2.3.1.6");
+		se_walk_col(
+		    p, d->w_stor, "hrStorageSize", "1.3.6.1.2.1.25.2.3.1.5");
+		se_walk_col(
+		    p, d->w_stor, "hrStorageUsed", "1.3.6.1.2.1.25.2.3.1.6");
 		d->w_proc = se_poll_walk(p, "hrProcessorTable");
-		se_walk_col(p, d->w_proc, "hrProcessorLoad",
-		    "1.3.6.1.2.1.25.3.3.1.2");
+		se_walk_col(
+		    p, d->w_proc, "hrProcessorLoad", "1.3.6.1.2.1.25.3.3.1.2");
 	}
 	return 0;
 }
@@ -274,7 +294,8 @@ cpu_results(struct state *st, struct dev *d, const struct se_poll *p)
 			for (int k = 0; k < 9; k++) {
 				lb[1].value = modes[k];
 				gauge(st, d, "cpu_ratio",
-				    "Share of this CPU's time spent in each mode",
+				    "Share of this CPU's time spent in each "
+				    "mode",
 				    lb, 2, (double)m[k] / (double)sum);
 			}
 			gauge(st, d, "cpu_busy_ratio",
@@ -282,7 +303,7 @@ cpu_results(struct state *st, struct dev *d, const struct se_poll *p)
 			    "iowait - steal)",
 			    lb, 1,
 			    (double)(m[0] + m[1] + m[2] + m[5] + m[6]) /
-				(double)sum);
+			        (double)sum);
 		}
 	}
 	memcpy(d->prev, cur, sizeof(cur));
@@ -327,12 +348,13 @@ mem_results(struct state *st, struct dev *d, const struct se_poll *p)
 		else /* free + buffers + cached, as the local collector
 		      * estimates it before Linux 3.14 */
 			avail = (double)(v[M_AVAIL_REAL] +
-				    (H(M_BUFFER) ? v[M_BUFFER] : 0) +
-				    (H(M_CACHED) ? v[M_CACHED] : 0)) *
-			    1024;
+			                 (H(M_BUFFER) ? v[M_BUFFER] : 0) +
+			                 (H(M_CACHED) ? v[M_CACHED] : 0)) *
+			        1024;
 		if (avail > total)
 			avail = total;
-		gauge(st, d, "memory_total_bytes", "Usable RAM", NULL, 0, total);
+		gauge(
+		    st, d, "memory_total_bytes", "Usable RAM", NULL, 0, total);
 		gauge(st, d, "memory_available_bytes",
 		    "Memory available for new work without swapping", NULL, 0,
 		    avail);
@@ -340,7 +362,8 @@ mem_results(struct state *st, struct dev *d, const struct se_poll *p)
 		    "Memory in use: total - available", NULL, 0, total - avail);
 		if (total > 0)
 			gauge(st, d, "memory_used_ratio",
-			    "Share of memory in use: (total - available) / total",
+			    "Share of memory in use: (total - available) / "
+			    "total",
 			    NULL, 0, (total - avail) / total);
 	} else {
 		/* HOST-RESOURCES hrStorageRam. */
@@ -362,8 +385,8 @@ mem_results(struct state *st, struct dev *d, const struct se_poll *p)
 			used = (double)usv * (double)un;
 			if (used > total)
 				used = total;
-			gauge(st, d, "memory_total_bytes", "Usable RAM", NULL, 0,
-			    total);
+			gauge(st, d, "memory_total_bytes", "Usable RAM", NULL,
+			    0, total);
 			gauge(st, d, "memory_used_bytes",
 			    "Memory in use (hrStorageUsed)", NULL, 0, used);
 			gauge(st, d, "memory_available_bytes",
@@ -383,9 +406,9 @@ mem_results(struct state *st, struct dev *d, const struct se_poll *p)
 			gauge(st, d, "swap_used_bytes",
 			    "Swap space in use (total - available)", NULL, 0,
 			    v[M_AVAIL_SWAP] > v[M_TOTAL_SWAP]
-				? 0
-				: (double)(v[M_TOTAL_SWAP] - v[M_AVAIL_SWAP]) *
-				    1024);
+			        ? 0
+			        : (double)(v[M_TOTAL_SWAP] - v[M_AVAIL_SWAP]) *
+			              1024);
 	}
 #undef H
 }
@@ -398,9 +421,8 @@ load_results(struct state *st, struct dev *d, const struct se_poll *p)
 
 	for (int k = 0; k < 3; k++)
 		if (scalar(p, d->sc_load + (size_t)k, &v) == 0)
-			gauge(st, d, names[k],
-			    "Load average (laLoadInt / 100)", NULL, 0,
-			    (double)v / 100.0);
+			gauge(st, d, names[k], "Load average (laLoadInt / 100)",
+			    NULL, 0, (double)v / 100.0);
 }
 
 static void
@@ -431,7 +453,8 @@ disk_results(struct state *st, struct dev *d, const struct se_poll *p)
 		wb = se_col_get(&w->cols[D_NWRITTENX], idx);
 		if (!wb || wb->kind != SV_COUNTER64)
 			wb = se_col_get(&w->cols[D_NWRITTEN], idx);
-		counter(st, d, "disk_read_bytes_total", "Bytes read", &lb, rb, 1);
+		counter(
+		    st, d, "disk_read_bytes_total", "Bytes read", &lb, rb, 1);
 		counter(st, d, "disk_written_bytes_total", "Bytes written", &lb,
 		    wb, 1);
 		free(name);
@@ -450,7 +473,8 @@ host_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div = d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
+		int64_t div =
+		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
 		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
 			continue;
 		d->next_due_ms = now + div;
@@ -479,7 +503,8 @@ host_collect(struct cp_ctx *ctx, void *state)
 				d->last_success_ms =
 				    p->start_ms + (int64_t)(p->seconds * 1000);
 		}
-		selfm_emit(ctx, "snmp_host", d->se, d->last_success_ms, d->iv_ms);
+		selfm_emit(
+		    ctx, "snmp_host", d->se, d->last_success_ms, d->iv_ms);
 	}
 	free(run);
 	return 0;
@@ -492,10 +517,10 @@ host_stop(void *state)
 }
 
 CP_EXPORT const struct cp_collector cp_collector = {
-	.abi = CP_ABI_VERSION,
-	.name = "snmp_host",
-	.configure = host_configure,
-	.start = host_start,
-	.collect = host_collect,
-	.stop = host_stop,
+    .abi = CP_ABI_VERSION,
+    .name = "snmp_host",
+    .configure = host_configure,
+    .start = host_start,
+    .collect = host_collect,
+    .stop = host_stop,
 };

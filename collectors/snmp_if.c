@@ -29,268 +29,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/snmp/devcfg.h"
-#include "collectors/snmp/engine.h"
+#include "collectors/snmp/if_int.h"
+#include "collectors/snmp/selfm.h"
 #include "collectors/snmp/sutil.h"
 #include "collectors/snmp/sysdescr.h"
 #include "plugin.h"
 
-#define O_SYS "1.3.6.1.2.1.1."
-#define O_IF "1.3.6.1.2.1.2.2.1."
-#define O_IFX "1.3.6.1.2.1.31.1.1.1."
-#define BOOT_TOLERANCE_MS 5000
-
-/* Scalars, in se_poll order. */
-enum { SC_DESCR, SC_OBJID, SC_UPTIME, SC_NAME, SC_LOCATION, SC_N };
-
-/* Meta walk columns. */
-enum { M_DESCR, M_TYPE, M_NAME, M_ALIAS, M_N };
-/* Counter walk columns. */
-enum {
-	C_ADMIN,
-	C_OPER,
-	C_IN_DISC,
-	C_IN_ERR,
-	C_OUT_DISC,
-	C_OUT_ERR,
-	C_HC_IN_OCT,
-	C_HC_IN_UC,
-	C_HC_IN_MC,
-	C_HC_IN_BC,
-	C_HC_OUT_OCT,
-	C_HC_OUT_UC,
-	C_HC_OUT_MC,
-	C_HC_OUT_BC,
-	C_HIGHSPEED,
-	C_DISC_TIME,
-	C_N
-};
-/* 32-bit fallback walk. */
-enum { L_IN_OCT, L_IN_UC, L_OUT_OCT, L_OUT_UC, L_SPEED, L_N };
-
 struct ctr_def {
-	int col;     /* C_* (HC) */
-	int col32;   /* L_* fallback or -1 */
-	int is_ifx;  /* the 32-bit fallback of mcast/bcast: none */
+	int col;    /* C_* (HC) */
+	int col32;  /* L_* fallback or -1 */
+	int is_ifx; /* the 32-bit fallback of mcast/bcast: none */
 	const char *metric;
 	const char *help;
 	int octets; /* scale 8, line-rate limit in octets */
 };
 
 static const struct ctr_def ctrs[] = {
-	{C_HC_IN_OCT, L_IN_OCT, 1, "if_in_octets_total",
-	    "Octets received (ifHCInOctets, else ifInOctets)", 1},
-	{C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_octets_total",
-	    "Octets sent (ifHCOutOctets, else ifOutOctets)", 1},
-	{C_HC_IN_UC, L_IN_UC, 1, "if_in_ucast_pkts_total",
-	    "Unicast packets received", 0},
-	{C_HC_OUT_UC, L_OUT_UC, 1, "if_out_ucast_pkts_total",
-	    "Unicast packets sent", 0},
-	{C_HC_IN_MC, -1, 1, "if_in_mcast_pkts_total",
-	    "Multicast packets received", 0},
-	{C_HC_OUT_MC, -1, 1, "if_out_mcast_pkts_total",
-	    "Multicast packets sent", 0},
-	{C_HC_IN_BC, -1, 1, "if_in_bcast_pkts_total",
-	    "Broadcast packets received", 0},
-	{C_HC_OUT_BC, -1, 1, "if_out_bcast_pkts_total",
-	    "Broadcast packets sent", 0},
-	{C_IN_ERR, -1, 0, "if_in_errors_total", "Inbound packets with errors",
-	    0},
-	{C_OUT_ERR, -1, 0, "if_out_errors_total",
-	    "Outbound packets with errors", 0},
-	{C_IN_DISC, -1, 0, "if_in_discards_total",
-	    "Inbound packets discarded", 0},
-	{C_OUT_DISC, -1, 0, "if_out_discards_total",
-	    "Outbound packets discarded", 0},
+    {C_HC_IN_OCT, L_IN_OCT, 1, "if_in_octets_total",
+        "Octets received (ifHCInOctets, else ifInOctets)", 1},
+    {C_HC_OUT_OCT, L_OUT_OCT, 1, "if_out_octets_total",
+        "Octets sent (ifHCOutOctets, else ifOutOctets)", 1},
+    {C_HC_IN_UC, L_IN_UC, 1, "if_in_ucast_pkts_total",
+        "Unicast packets received", 0},
+    {C_HC_OUT_UC, L_OUT_UC, 1, "if_out_ucast_pkts_total",
+        "Unicast packets sent", 0},
+    {C_HC_IN_MC, -1, 1, "if_in_mcast_pkts_total", "Multicast packets received",
+        0},
+    {C_HC_OUT_MC, -1, 1, "if_out_mcast_pkts_total", "Multicast packets sent",
+        0},
+    {C_HC_IN_BC, -1, 1, "if_in_bcast_pkts_total", "Broadcast packets received",
+        0},
+    {C_HC_OUT_BC, -1, 1, "if_out_bcast_pkts_total", "Broadcast packets sent",
+        0},
+    {C_IN_ERR, -1, 0, "if_in_errors_total", "Inbound packets with errors", 0},
+    {C_OUT_ERR, -1, 0, "if_out_errors_total", "Outbound packets with errors",
+        0},
+    {C_IN_DISC, -1, 0, "if_in_discards_total", "Inbound packets discarded", 0},
+    {C_OUT_DISC, -1, 0, "if_out_discards_total", "Outbound packets discarded",
+        0},
 };
-
-struct port {
-	char *name; /* label: ifName (else ifDescr) */
-	char *key;  /* identity across polls: name, made unique per device */
-	uint32_t ifindex;
-	char idx_s[12];
-	char *alias, *descr;
-	int type;
-	int excluded;
-	int seen; /* in this poll's counter walk */
-	int oper, admin; /* last seen; 0 unknown */
-	uint64_t speed;	 /* bit/s last seen; 0 unknown */
-	int speed_known;
-	/* Previous octet counters for utilisation (same delta as the
-	 * pipeline's rate). */
-	int have_prev;
-	int prev_hc;
-	uint64_t prev_in, prev_out;
-	int64_t prev_ms;
-	int have_disc;
-	uint64_t disc_time;
-	/* Which counters were seen, and as 64-bit, last poll: a switch
-	 * between HC and 32-bit is a discontinuity of that series. */
-	uint32_t seen_mask, hc_mask;
-};
-
-struct speed_ovr {
-	char *pattern;
-	uint64_t bps;
-};
-
-struct dev {
-	struct sdev_cfg *cfg;
-	struct se_dev *se;
-	size_t w_meta, w_ctr, w_32;
-	struct port *ports;
-	size_t nports, cap;
-	int64_t meta_ms;
-	int need_meta;
-	int need32;
-	/* discontinuity by sysUpTime */
-	int have_uptime;
-	uint64_t uptime_cs;
-	int64_t boot_ms;
-	int64_t uptime_at_ms;
-	int dev_disc; /* this poll */
-	int was_up;   /* -1 unknown */
-	int64_t last_success_ms;
-	int64_t next_due_ms;
-	int64_t iv_ms; /* sample interval when longer than ours; else 0 */
-	/* port selection */
-	char **inc, **exc;
-	size_t ninc, nexc;
-	int64_t *inc_types, *exc_types;
-	size_t ninc_types, nexc_types;
-	struct speed_ovr *spd;
-	size_t nspd;
-};
-
-struct state {
-	struct cp_ctx *ctx;
-	struct sdev_cfg *cfgs;
-	size_t ncfgs;
-	struct dev *devs;
-	size_t ndevs;
-	struct se *eng;
-	int64_t max_inflight;
-	int64_t meta_ms;
-	double margin;
-	int64_t deadline_ms;
-	uint64_t dropped;
-};
-
-/* ------------------------------------------------------------ config */
-
-static int
-str_list(const struct cp_cfg *n, const char *key, char ***out, size_t *nout)
-{
-	const struct cp_cfg *l = n ? cp_cfg_child(n, key) : NULL;
-	size_t len = l ? cp_cfg_seq_len(l) : 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (!l)
-		return 0;
-	if (len == 0 && !cp_cfg_scalar(l)) {
-		*out = NULL;
-		return 0;
-	}
-	if (len == 0) {
-		cp_cfg_error(l, "%s: expected a list of patterns", key);
-		return -EINVAL;
-	}
-	*out = s_calloc(len, sizeof(char *));
-	for (size_t i = 0; i < len; i++) {
-		const char *s = cp_cfg_scalar(cp_cfg_seq_at(l, i));
-		if (!s) {
-			cp_cfg_error(cp_cfg_seq_at(l, i),
-			    "%s: expected a string", key);
-			return -EINVAL;
-		}
-		(*out)[(*nout)++] = s_strdup(s);
-	}
-	return 0;
-}
-
-static int
-int_list(const struct cp_cfg *n, const char *key, int64_t **out, size_t *nout)
-{
-	const struct cp_cfg *l = n ? cp_cfg_child(n, key) : NULL;
-	size_t len = l ? cp_cfg_seq_len(l) : 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (!l)
-		return 0;
-	*out = s_calloc(len ? len : 1, sizeof(int64_t));
-	for (size_t i = 0; i < len; i++) {
-		const char *s = cp_cfg_scalar(cp_cfg_seq_at(l, i));
-		char *end;
-		long v = s ? strtol(s, &end, 10) : 0;
-		if (!s || *end || v < 1 || v > 1000) {
-			cp_cfg_error(cp_cfg_seq_at(l, i),
-			    "%s: expected an IANA ifType number", key);
-			return -EINVAL;
-		}
-		(*out)[(*nout)++] = v;
-	}
-	return 0;
-}
-
-static int
-dev_ports_cfg(struct dev *d)
-{
-	const struct cp_cfg *p = cp_cfg_child(d->cfg->node, "ports");
-	const struct cp_cfg *sp;
-	int rc = 0;
-
-	if (!p)
-		return 0;
-	if (str_list(p, "include", &d->inc, &d->ninc) < 0 ||
-	    str_list(p, "exclude", &d->exc, &d->nexc) < 0 ||
-	    int_list(p, "include_types", &d->inc_types, &d->ninc_types) < 0 ||
-	    int_list(p, "exclude_types", &d->exc_types, &d->nexc_types) < 0)
-		rc = -EINVAL;
-	sp = cp_cfg_child(p, "speed");
-	if (sp) {
-		size_t n = cp_cfg_map_len(sp);
-		d->spd = s_calloc(n ? n : 1, sizeof(*d->spd));
-		for (size_t i = 0; i < n; i++) {
-			const char *v = cp_cfg_scalar(cp_cfg_map_val(sp, i));
-			uint64_t bps;
-			if (!v || s_parse_bps(v, &bps) < 0) {
-				cp_cfg_error(cp_cfg_map_val(sp, i),
-				    "ports.speed: expected bit/s such as 10G, "
-				    "100M, 1000000");
-				rc = -EINVAL;
-				continue;
-			}
-			d->spd[d->nspd].pattern = s_strdup(cp_cfg_map_key(sp, i));
-			d->spd[d->nspd++].bps = bps;
-		}
-	}
-	return rc;
-}
-
-static void
-dev_fini(struct dev *d)
-{
-	for (size_t i = 0; i < d->nports; i++) {
-		free(d->ports[i].name);
-		free(d->ports[i].key);
-		free(d->ports[i].alias);
-		free(d->ports[i].descr);
-	}
-	free(d->ports);
-	for (size_t i = 0; i < d->ninc; i++)
-		free(d->inc[i]);
-	for (size_t i = 0; i < d->nexc; i++)
-		free(d->exc[i]);
-	free(d->inc);
-	free(d->exc);
-	free(d->inc_types);
-	free(d->exc_types);
-	for (size_t i = 0; i < d->nspd; i++)
-		free(d->spd[i].pattern);
-	free(d->spd);
-}
 
 static void
 st_free(struct state *st)
@@ -299,7 +76,7 @@ st_free(struct state *st)
 		return;
 	se_free(st->eng);
 	for (size_t i = 0; i < st->ndevs; i++)
-		dev_fini(&st->devs[i]);
+		ifm_dev_fini(&st->devs[i]);
 	free(st->devs);
 	sdev_free(st->cfgs, st->ncfgs);
 	free(st);
@@ -318,11 +95,11 @@ if_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	st->deadline_ms = 0;
 	if (cfg) {
 		if (cp_cfg_int(cfg, "max_in_flight", 1, 100000,
-			&st->max_inflight) == -EINVAL ||
+		        &st->max_inflight) == -EINVAL ||
 		    cp_cfg_duration(cfg, "meta_interval", &st->meta_ms) ==
-			-EINVAL ||
+		        -EINVAL ||
 		    cp_cfg_duration(cfg, "deadline", &st->deadline_ms) ==
-			-EINVAL ||
+		        -EINVAL ||
 		    cp_cfg_double(cfg, "rate_margin", &st->margin) == -EINVAL)
 			rc = -EINVAL;
 		if (st->margin < 1.0 || st->margin > 100) {
@@ -337,7 +114,7 @@ if_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	for (size_t i = 0; i < st->ndevs; i++) {
 		st->devs[i].cfg = &st->cfgs[i];
 		st->devs[i].was_up = -1;
-		if (dev_ports_cfg(&st->devs[i]) < 0)
+		if (ifm_ports_cfg(&st->devs[i]) < 0)
 			rc = -EINVAL;
 	}
 	if (rc < 0) {
@@ -407,7 +184,7 @@ on_scalars(struct se_dev *sd, void *arg)
 		int64_t boot = up->t_ms - (int64_t)cs * 10;
 		if (d->have_uptime &&
 		    (cs < d->uptime_cs ||
-			llabs(boot - d->boot_ms) > BOOT_TOLERANCE_MS))
+		        llabs(boot - d->boot_ms) > BOOT_TOLERANCE_MS))
 			d->dev_disc = 1 + (cs < d->uptime_cs);
 	}
 	if (d->dev_disc)
@@ -450,128 +227,6 @@ emit(struct state *st, struct dev *d, const char *metric, const char *help,
 	s.time_ms = t;
 	s.interval_ms = d->iv_ms;
 	cp_emit(st->ctx, &s);
-}
-
-static int
-port_selected(const struct dev *d, const struct port *pt)
-{
-	int inc = d->ninc == 0 && d->ninc_types == 0;
-
-	for (size_t i = 0; i < d->ninc && !inc; i++)
-		inc = s_glob(d->inc[i], pt->name);
-	for (size_t i = 0; i < d->ninc_types && !inc; i++)
-		inc = d->inc_types[i] == pt->type;
-	for (size_t i = 0; i < d->nexc && inc; i++)
-		inc = !s_glob(d->exc[i], pt->name);
-	for (size_t i = 0; i < d->nexc_types && inc; i++)
-		inc = d->exc_types[i] != pt->type;
-	return inc;
-}
-
-static struct port *
-port_by_index(struct dev *d, uint32_t idx)
-{
-	for (size_t i = 0; i < d->nports; i++)
-		if (d->ports[i].ifindex == idx)
-			return &d->ports[i];
-	return NULL;
-}
-
-/* Rebuild the port list from the names walk, carrying state by name. */
-static void
-apply_meta(struct dev *d, const struct se_walk *w)
-{
-	const struct se_col *cd = &w->cols[M_DESCR], *cn = &w->cols[M_NAME];
-	const struct se_col *ct = &w->cols[M_TYPE], *ca = &w->cols[M_ALIAS];
-	struct port *np = NULL;
-	size_t nn = 0, cap = 0, i = 0, j = 0;
-
-	/* Union of the indexes of ifDescr and ifName (some devices have
-	 * only one of them for some rows). */
-	while (i < cd->nrows || j < cn->nrows) {
-		uint32_t idx;
-		const struct sv *vd, *vn, *vt, *va;
-		char *name = NULL, *descr, *key;
-		struct port *old = NULL;
-		uint64_t t = 0;
-
-		if (j >= cn->nrows ||
-		    (i < cd->nrows && cd->rows[i].idx < cn->rows[j].idx))
-			idx = cd->rows[i++].idx;
-		else if (i >= cd->nrows || cn->rows[j].idx < cd->rows[i].idx)
-			idx = cn->rows[j++].idx;
-		else {
-			idx = cd->rows[i].idx;
-			i++;
-			j++;
-		}
-		vd = se_col_get(cd, idx);
-		vn = se_col_get(cn, idx);
-		vt = se_col_get(ct, idx);
-		va = se_col_get(ca, idx);
-		descr = vd ? sv_text(vd) : s_strdup("");
-		if (vn)
-			name = sv_text(vn);
-		if (!name || !*name) {
-			free(name);
-			name = *descr ? s_strdup(descr) : NULL;
-		}
-		if (!name) {
-			char b[24];
-			snprintf(b, sizeof(b), "if%" PRIu32, idx);
-			name = s_strdup(b);
-		}
-		key = s_strdup(name);
-		for (size_t k = 0; k < nn; k++)
-			if (!strcmp(np[k].key, key)) {
-				/* Duplicate ifName (procurve: two lo0): the
-				 * identity gets the index, the label stays. */
-				size_t ul = strlen(name) + 16;
-				free(key);
-				key = s_malloc(ul);
-				snprintf(key, ul, "%s#%" PRIu32, name, idx);
-				break;
-			}
-		for (size_t k = 0; k < d->nports; k++)
-			if (d->ports[k].key && !strcmp(d->ports[k].key, key)) {
-				old = &d->ports[k];
-				break;
-			}
-		s_grow(&np, &cap, nn, sizeof(*np));
-		if (old) {
-			np[nn] = *old;
-			free(np[nn].name);
-			free(np[nn].key);
-			old->key = NULL;
-			old->name = NULL;
-			old->alias = NULL;
-			old->descr = NULL;
-			free(np[nn].alias);
-			free(np[nn].descr);
-		} else {
-			memset(&np[nn], 0, sizeof(np[nn]));
-		}
-		np[nn].name = name;
-		np[nn].key = key;
-		np[nn].descr = descr;
-		np[nn].alias = va ? sv_text(va) : s_strdup("");
-		np[nn].type = vt && sv_num(vt, &t) == 0 ? (int)t : 0;
-		if (np[nn].ifindex != idx)
-			np[nn].have_prev = np[nn].have_disc = 0;
-		np[nn].ifindex = idx;
-		snprintf(np[nn].idx_s, sizeof(np[nn].idx_s), "%" PRIu32, idx);
-		np[nn].excluded = !port_selected(d, &np[nn]);
-		nn++;
-	}
-	for (size_t k = 0; k < d->nports; k++) {
-		free(d->ports[k].name);
-		free(d->ports[k].key);
-		free(d->ports[k].alias);
-		free(d->ports[k].descr);
-	}
-	free(d->ports);
-	d->ports = np;
-	d->nports = nn;
 }
 
 static const char *
@@ -622,7 +277,8 @@ util(struct state *st, struct dev *d, struct port *pt, const char *metric,
     uint64_t prev, uint64_t cur, int hc, int64_t dt_ms,
     const struct cp_label *l, int64_t t)
 {
-	uint64_t delta = hc ? cur - prev : (uint32_t)((uint32_t)cur - (uint32_t)prev);
+	uint64_t delta =
+	    hc ? cur - prev : (uint32_t)((uint32_t)cur - (uint32_t)prev);
 	double bps, r;
 
 	if (dt_ms <= 0 || pt->speed == 0)
@@ -659,8 +315,9 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 		    "5 dormant, 6 notPresent, 7 lowerLayerDown)",
 		    l, 2, (double)n, t);
 		if (pt->oper && pt->oper != (int)n) {
-			snprintf(msg, sizeof(msg), "%s: link %s -> %s", pt->name,
-			    status_name(pt->oper), status_name((int)n));
+			snprintf(msg, sizeof(msg), "%s: link %s -> %s",
+			    pt->name, status_name(pt->oper),
+			    status_name((int)n));
 			event(st, d, "link", pt->name,
 			    n == 1 ? CP_SEV_INFO : CP_SEV_WARNING,
 			    status_name(pt->oper), status_name((int)n), msg);
@@ -698,7 +355,8 @@ port_results(struct state *st, struct dev *d, struct port *pt,
 				fmt_bps(pt->speed, b1, sizeof(b1));
 				fmt_bps(speed, b2, sizeof(b2));
 				snprintf(msg, sizeof(msg),
-				    "%s: speed %s -> %s bit/s", pt->name, b1, b2);
+				    "%s: speed %s -> %s bit/s", pt->name, b1,
+				    b2);
 				event(st, d, "speed", pt->name, CP_SEV_INFO, b1,
 				    b2, msg);
 			}
@@ -806,44 +464,6 @@ info_gauges(struct state *st, struct dev *d)
 }
 
 static void
-self_metrics(struct state *st, struct dev *d, const struct se_poll *p)
-{
-	struct cp_label l[1] = {{"collector", "snmp_if"}};
-	struct cp_sample s = {0};
-	uint64_t req, tmo, err;
-	static const char *names[3] = {"snmp_requests_total",
-	    "snmp_timeouts_total", "snmp_errors_total"};
-	static const char *helps[3] = {"SNMP requests sent",
-	    "SNMP requests that timed out", "SNMP errors (error status, "
-					    "broken tables, send failures)"};
-	uint64_t vals[3];
-
-	emit(st, d, "snmp_up", "1 when the device answered the last poll", l,
-	    1, p->up ? 1 : 0, 0);
-	emit(st, d, "snmp_poll_seconds", "Duration of the last poll", l, 1,
-	    p->seconds, 0);
-	if (d->last_success_ms)
-		emit(st, d, "snmp_last_success_timestamp_seconds",
-		    "End of the last complete poll (Unix time)", l, 1,
-		    (double)d->last_success_ms / 1000.0, 0);
-	se_dev_totals(d->se, &req, &tmo, &err);
-	vals[0] = req;
-	vals[1] = tmo;
-	vals[2] = err;
-	for (int i = 0; i < 3; i++) {
-		s.target = d->cfg->name;
-		s.metric = names[i];
-		s.help = helps[i];
-		s.labels = l;
-		s.nlabels = 1;
-		s.kind = CP_COUNTER64;
-		s.counter = vals[i];
-		s.interval_ms = d->iv_ms;
-		cp_emit(st->ctx, &s);
-	}
-}
-
-static void
 dev_status(struct state *st, struct dev *d, const struct se_poll *p)
 {
 	struct cp_target_status ts = {0};
@@ -925,7 +545,7 @@ dev_results(struct state *st, struct dev *d)
 		d->boot_ms = up->t_ms - (int64_t)cs * 10;
 	}
 	if (p->up && !wm->skip && wm->done) {
-		apply_meta(d, wm);
+		ifm_apply_meta(d, wm);
 		d->need_meta = 0;
 		d->meta_ms = p->start_ms;
 	}
@@ -937,7 +557,7 @@ dev_results(struct state *st, struct dev *d)
 		const struct se_col *co = &wc->cols[C_OPER];
 		const struct se_col *ch = &wc->cols[C_HC_IN_OCT];
 		for (size_t r = 0; r < co->nrows; r++) {
-			struct port *pt = port_by_index(d, co->rows[r].idx);
+			struct port *pt = ifm_port_by_index(d, co->rows[r].idx);
 			if (!pt) {
 				unknown = 1;
 				continue;
@@ -969,7 +589,7 @@ dev_results(struct state *st, struct dev *d)
 	if (p->up && p->complete)
 		d->last_success_ms = p->start_ms + (int64_t)(p->seconds * 1000);
 	d->was_up = p->up;
-	self_metrics(st, d, p);
+	selfm_emit(st->ctx, "snmp_if", d->se, d->last_success_ms, d->iv_ms);
 	dev_status(st, d, p);
 }
 
@@ -985,7 +605,8 @@ if_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div = d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
+		int64_t div =
+		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
 		/* A device with a longer interval than ours: every k-th tick
 		 * (10% slack for tick jitter). */
 		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
@@ -1005,8 +626,9 @@ if_collect(struct cp_ctx *ctx, void *state)
 			}
 	}
 	if (st->dropped) {
-		cp_log_debug(ctx, "%" PRIu64 " utilisation deltas above line "
-				  "rate dropped so far",
+		cp_log_debug(ctx,
+		    "%" PRIu64 " utilisation deltas above line "
+		    "rate dropped so far",
 		    st->dropped);
 	}
 	free(run);
@@ -1020,10 +642,10 @@ if_stop(void *state)
 }
 
 CP_EXPORT const struct cp_collector cp_collector = {
-	.abi = CP_ABI_VERSION,
-	.name = "snmp_if",
-	.configure = if_configure,
-	.start = if_start,
-	.collect = if_collect,
-	.stop = if_stop,
+    .abi = CP_ABI_VERSION,
+    .name = "snmp_if",
+    .configure = if_configure,
+    .start = if_start,
+    .collect = if_collect,
+    .stop = if_stop,
 };

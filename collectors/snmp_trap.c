@@ -13,10 +13,11 @@
  *       listen: 127.0.0.1:10162
  *       users:   # v3 senders: USM users with the sender's engine ID
  *         - {user: traps, engine_id: "0x8000000001020304",
- *            auth: {protocol: SHA, passphrase: ...}, priv: {protocol: AES, passphrase: ...}}
+ *            auth: {protocol: SHA, passphrase: ...}, priv: {protocol: AES,
+ * passphrase: ...}}
  */
-#include <errno.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -25,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 
 #include "collectors/snmp/devcfg.h"
 #include "collectors/snmp/engine.h"
@@ -102,14 +103,16 @@ user_line(const struct cp_cfg *u, char **out)
 		return -EINVAL;
 	}
 	if ((ap && !apw) || (pp && (!ppw || !ap))) {
-		cp_cfg_error(u, "snmp_trap.users: %s: auth/priv need a "
-				"protocol and a passphrase", name);
+		cp_cfg_error(u,
+		    "snmp_trap.users: %s: auth/priv need a "
+		    "protocol and a passphrase",
+		    name);
 		return -EINVAL;
 	}
 	for (const char *c = eid; *c; c++)
 		if (!strchr("0123456789abcdefABCDEFx", *c)) {
 			cp_cfg_error(u, "snmp_trap.users: engine_id: hex "
-					"expected (0x...)");
+			                "expected (0x...)");
 			return -EINVAL;
 		}
 	n = strlen(name) + strlen(eid) + (ap ? strlen(ap) + strlen(apw) : 0) +
@@ -139,7 +142,7 @@ trap_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 	if (!cfg || cp_cfg_str(cfg, "listen", &l) != 0 || !l) {
 		if (cfg)
 			cp_cfg_error(cfg, "snmp_trap: listen: host:port needed "
-					  "(e.g. 127.0.0.1:10162)");
+			                  "(e.g. 127.0.0.1:10162)");
 		rc = -EINVAL;
 	} else if (!(st->listen = sdev_peername(l, 162))) {
 		cp_cfg_error(cfg, "snmp_trap: listen: bad address \"%s\"", l);
@@ -152,7 +155,8 @@ trap_configure(struct cp_ctx *ctx, const struct cp_cfg *cfg, void **out)
 			rc = -EINVAL;
 			continue;
 		}
-		st->users = s_realloc(st->users, (st->nusers + 1) * sizeof(char *));
+		st->users =
+		    s_realloc(st->users, (st->nusers + 1) * sizeof(char *));
 		st->users[st->nusers++] = line;
 	}
 	if (sdev_load(ctx, &st->devs, &st->ndevs) < 0)
@@ -204,8 +208,8 @@ request_repoll(struct state *st, const char *dev)
 	char path[4096];
 	int fd;
 
-	if (!selfm_state_path(st->ctx, "snmp_entity", dev, ".repoll", path,
-		sizeof(path)))
+	if (!selfm_state_path(
+	        st->ctx, "snmp_entity", dev, ".repoll", path, sizeof(path)))
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0)
@@ -261,8 +265,9 @@ trap_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 		else {
 			oid_str(pdu->enterprise, pdu->enterprise_length, toid,
 			    sizeof(toid) - 16);
-			snprintf(toid + strlen(toid), sizeof(toid) - strlen(toid),
-			    ".0.%ld", pdu->specific_type);
+			snprintf(toid + strlen(toid),
+			    sizeof(toid) - strlen(toid), ".0.%ld",
+			    pdu->specific_type);
 		}
 	}
 	for (vb = pdu->variables; vb; vb = vb->next_variable) {
@@ -272,16 +277,17 @@ trap_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 			oid_str(vb->val.objid, vb->val_len / sizeof(oid), toid,
 			    sizeof(toid));
 		else if (((vb->name_length == 11 &&
-				!memcmp(vb->name, if_descr, sizeof(if_descr))) ||
-			     (vb->name_length == 12 &&
-				 !memcmp(vb->name, if_name, sizeof(if_name)))) &&
-			 vb->type == ASN_OCTET_STR && vb->val_len < 100) {
+		              !memcmp(vb->name, if_descr, sizeof(if_descr))) ||
+		             (vb->name_length == 12 &&
+		                 !memcmp(
+		                     vb->name, if_name, sizeof(if_name)))) &&
+		         vb->type == ASN_OCTET_STR && vb->val_len < 100) {
 			char *t = s_printable(vb->val.string, vb->val_len);
 			snprintf(comp, sizeof(comp), "%s", t);
 			free(t);
 		} else if (vb->name_length == 11 &&
-			   !memcmp(vb->name, if_index, sizeof(if_index)) &&
-			   vb->type == ASN_INTEGER && !comp[0])
+		           !memcmp(vb->name, if_index, sizeof(if_index)) &&
+		           vb->type == ASN_INTEGER && !comp[0])
 			snprintf(comp, sizeof(comp), "ifIndex %ld",
 			    *vb->val.integer);
 	}
@@ -354,15 +360,15 @@ trap_start(struct cp_ctx *ctx, void *state)
 	s.callback_magic = st;
 	st->sess = snmp_sess_add(&s, t, NULL, NULL);
 	if (!st->sess) {
-		cp_log_warnx(ctx, "cannot open the trap session on %s",
-		    st->listen);
+		cp_log_warnx(
+		    ctx, "cannot open the trap session on %s", st->listen);
 		return -EIO;
 	}
 	st->fd = t->sock;
 	rc = cp_watch_fd(ctx, st->fd, CP_FD_READ, on_readable, st);
 	if (rc < 0) {
-		cp_log_warnx(ctx, "cannot watch the trap socket: %s",
-		    strerror(-rc));
+		cp_log_warnx(
+		    ctx, "cannot watch the trap socket: %s", strerror(-rc));
 		return rc;
 	}
 	cp_log_info(ctx, "receiving traps on %s", st->listen);
@@ -405,10 +411,10 @@ trap_stop(void *state)
 }
 
 CP_EXPORT const struct cp_collector cp_collector = {
-	.abi = CP_ABI_VERSION,
-	.name = "snmp_trap",
-	.configure = trap_configure,
-	.start = trap_start,
-	.collect = trap_collect,
-	.stop = trap_stop,
+    .abi = CP_ABI_VERSION,
+    .name = "snmp_trap",
+    .configure = trap_configure,
+    .start = trap_start,
+    .collect = trap_collect,
+    .stop = trap_stop,
 };

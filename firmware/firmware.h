@@ -30,7 +30,8 @@ struct fw_item {
 	char model[192];
 	char version[128]; /* firmware version (release for the kernel) */
 	char serial[128];
-	char detail[256]; /* date, driver and its version, bus... */
+	char detail[256];        /* date, driver and its version, bus... */
+	char driver_version[64]; /* NICs: the driver's own version */
 };
 
 struct fw_list {
@@ -60,7 +61,7 @@ int fw_ethtool_drvinfo(const char *ifname, char *driver, size_t dsize,
 
 /*
  * A list as inventory items: key "KIND:NAME" ("disk:SERIAL" for disks
- * with a serial), attributes kind, name,
+ * with a serial), attributes kind, name, driver_version,
  * vendor, model, version, serial, detail. Strings point into the list,
  * which must outlive it.
  */
@@ -144,6 +145,14 @@ int firmware_inventory_hook(struct db *db, const struct config *cfg,
  */
 char *firmware_report_json(
     struct db *db, const struct fw_config *fc, const char *target);
+
+/*
+ * The same for /api/v1/firmware in the running agent: the baseline is
+ * cfg's `firmware:` section, parsed once per config (shared with
+ * firmware_inventory_hook()). Thread-safe. Heap string or NULL.
+ */
+char *firmware_api_json(
+    struct db *db, const struct config *cfg, const char *target);
 
 /* `chokepoint firmware [-c FILE] [--json]`. */
 int firmware_cmd_main(int argc, char **argv);

@@ -185,6 +185,8 @@ scan_nics(const struct scan *sc, int live, struct fw_list *l)
 		it = add(l, "nic", names[i]);
 		snprintf(it->model, sizeof(it->model), "%s", drv);
 		snprintf(it->version, sizeof(it->version), "%s", fw);
+		snprintf(
+		    it->driver_version, sizeof(it->driver_version), "%s", ver);
 		if (hw_path(p, sizeof(p), "%s/%s/device", dir, names[i]) == 0)
 			rd(sc, p, "vendor", it->vendor, sizeof(it->vendor));
 		snprintf(it->detail, sizeof(it->detail), "driver %s%s%s%s%s",
@@ -350,13 +352,13 @@ fw_items_build(const struct fw_list *l, struct fw_items *out)
 
 	out->n = n;
 	out->items = calloc(n + 1, sizeof(*out->items));
-	out->attrs = calloc(n * 7 + 1, sizeof(*out->attrs));
+	out->attrs = calloc(n * 8 + 1, sizeof(*out->attrs));
 	out->keys = calloc(n + 1, sizeof(*out->keys));
 	if (!out->items || !out->attrs || !out->keys)
 		abort();
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_item *it = &l->v[i];
-		struct cp_label *x = out->attrs + i * 7;
+		struct cp_label *x = out->attrs + i * 8;
 
 		/* A disk is known by its serial: another disk in the same
 		 * bay (same name) is a new component, not a firmware
@@ -373,7 +375,8 @@ fw_items_build(const struct fw_list *l, struct fw_items *out)
 		x[4] = (struct cp_label){"version", it->version};
 		x[5] = (struct cp_label){"serial", it->serial};
 		x[6] = (struct cp_label){"detail", it->detail};
-		out->items[i] = (struct cp_inventory_item){out->keys[i], x, 7};
+		x[7] = (struct cp_label){"driver_version", it->driver_version};
+		out->items[i] = (struct cp_inventory_item){out->keys[i], x, 8};
 	}
 }
 

@@ -16,14 +16,15 @@
 #include "config.h"
 #include "db.h"
 #include "firmware/firmware.h"
+#include "firmware/report.h"
 #include "log.h"
 #include "util.h"
 
 /* Version-like attributes tracked per item. "version" is what host items
  * carry; SNMP entity items keep firmware, software and hardware
- * revisions and the OS version apart. */
-static const char *const fields[] = {
-    "version", "firmware_rev", "software_rev", "hardware_rev", "os_version"};
+ * revisions and the OS version apart; NICs add their driver's version. */
+static const char *const fields[] = {"version", "firmware_rev", "software_rev",
+    "hardware_rev", "os_version", "driver_version"};
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS firmware_current ("
@@ -370,33 +371,106 @@ fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
 	return r < 0 ? r : changes;
 }
 
+/* The baseline of the running config, parsed once per config. The agent
+ * keeps replaced configs alive, so a pointer is never reused for another. */
+static pthread_mutex_t baseline_mu = PTHREAD_MUTEX_INITIALIZER;
+static const struct config *baseline_cfg;
+static struct fw_config baseline = {.drift_event = 1};
+
+static const struct fw_config *
+baseline_locked(const struct config *cfg)
+{
+	if (cfg != baseline_cfg) {
+		struct cfg_errs errs;
+
+		fw_config_fini(&baseline);
+		cfg_errs_init(&errs);
+		if (fw_config_parse(cfg, &baseline, &errs) < 0)
+			log_warnx("firmware: the baseline has errors; drift "
+			          "is not checked");
+		cfg_errs_fini(&errs);
+		baseline_cfg = cfg;
+	}
+	return &baseline;
+}
+
+/*
+ * What each target last put, by hash: SNMP devices put their firmware
+ * inventory at every poll, and an unchanged one needs no database work.
+ * Cleared when the baseline changes (drift may change with it). The agent
+ * has one database per process, which this relies on.
+ */
+#define SEEN_SLOTS 1024
+static struct {
+	uint64_t target_hash, items_hash;
+} seen[SEEN_SLOTS];
+
+static uint64_t
+items_hash(const struct cp_inventory_item *items, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h = hash_bytes(items[i].key, strlen(items[i].key) + 1, h);
+		for (size_t j = 0; j < items[i].nattrs; j++) {
+			const char *k = items[i].attrs[j].key;
+			const char *v = items[i].attrs[j].value;
+
+			h = hash_bytes(k, strlen(k) + 1, h);
+			h = hash_bytes(v ? v : "", v ? strlen(v) + 1 : 1, h);
+		}
+	}
+	return h;
+}
+
 int
 firmware_inventory_hook(struct db *db, const struct config *cfg,
     const char *target, const char *kind, const struct cp_inventory_item *items,
     size_t n)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static const struct config *cached;
-	static struct fw_config fc = {.drift_event = 1};
+	uint64_t th, ih;
+	size_t slot;
 	int r;
 
 	if (!db || strcmp(kind, "firmware") != 0)
 		return 0;
-	pthread_mutex_lock(&mu);
-	/* Parsed once per config; the agent keeps replaced configs alive,
-	 * so a pointer is never reused for another one. */
-	if (cfg != cached) {
-		struct cfg_errs errs;
-
-		fw_config_fini(&fc);
-		cfg_errs_init(&errs);
-		if (fw_config_parse(cfg, &fc, &errs) < 0)
-			log_warnx("firmware: the baseline has errors; drift "
-			          "is not checked");
-		cfg_errs_fini(&errs);
-		cached = cfg;
+	th = hash_bytes(target, strlen(target), 0);
+	ih = items_hash(items, n);
+	slot = th % SEEN_SLOTS;
+	pthread_mutex_lock(&baseline_mu);
+	if (cfg != baseline_cfg)
+		memset(seen, 0, sizeof(seen));
+	if (seen[slot].target_hash == th && seen[slot].items_hash == ih) {
+		pthread_mutex_unlock(&baseline_mu);
+		return 0;
 	}
-	r = fwlog_observe(db, &fc, target, items, n, now_ms());
-	pthread_mutex_unlock(&mu);
+	r = fwlog_observe(db, baseline_locked(cfg), target, items, n, now_ms());
+	if (r >= 0) {
+		seen[slot].target_hash = th;
+		seen[slot].items_hash = ih;
+	}
+	pthread_mutex_unlock(&baseline_mu);
 	return r;
+}
+
+json_t *
+firmware_api_report(struct db *db, const struct config *cfg, const char *target)
+{
+	json_t *r;
+
+	pthread_mutex_lock(&baseline_mu);
+	r = firmware_report(db, baseline_locked(cfg), target);
+	pthread_mutex_unlock(&baseline_mu);
+	return r;
+}
+
+char *
+firmware_api_json(struct db *db, const struct config *cfg, const char *target)
+{
+	char *s;
+
+	pthread_mutex_lock(&baseline_mu);
+	s = firmware_report_json(db, baseline_locked(cfg), target);
+	pthread_mutex_unlock(&baseline_mu);
+	return s;
 }

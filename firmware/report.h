@@ -15,6 +15,10 @@ struct fw_config;
 /* New reference (caller json_decref()s), NULL on a database error. */
 json_t *firmware_report(
     struct db *db, const struct fw_config *fc, const char *target);
+/* The same with the running config's baseline (see firmware_api_json()). */
+struct config;
+json_t *firmware_api_report(
+    struct db *db, const struct config *cfg, const char *target);
 /* The table `chokepoint firmware` prints. */
 void firmware_report_print(json_t *report, FILE *out);
 

@@ -21,8 +21,15 @@ for f in "$dir"/deps-*.txt; do
 	EXTRA="$EXTRA $(grep -v '^#' "$f" | tr '\n' ' ')"
 done
 
+# An entry "PKG@CMD" is satisfied by CMD on the PATH whatever package
+# provides it (node and npm often come from NodeSource's nodejs, which
+# conflicts with Debian's npm package).
 missing=""
-for p in $BUILD $RUN $TEST $EXTRA; do
+for e in $BUILD $RUN $TEST $EXTRA; do
+	p=${e%%@*}
+	if [ "$p" != "$e" ] && command -v "${e#*@}" >/dev/null 2>&1; then
+		continue
+	fi
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

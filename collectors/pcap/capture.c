@@ -57,9 +57,9 @@ set_filter(
 }
 
 /* Mapped bytes given back once read (a multiple of the page size). */
-#define RELEASE_STEP (8u << 20)
+#define RELEASE_STEP (4u << 20)
 /* Largest record libpcap itself accepts (MAXIMUM_SNAPLEN). */
-#define MAX_RECORD 262144
+#define MAX_RECORD 262144u
 
 static uint32_t
 rd32_order(const uint8_t *p, int swap)

@@ -86,6 +86,15 @@ flowtab_new(size_t mem_bytes)
 	ft->nbuckets = 1;
 	while (ft->nbuckets < ft->cap)
 		ft->nbuckets <<= 1;
+	/* Rounding the buckets up to a power of two must not break the
+	 * cap: give the difference back in flows (load factor stays <= 1). */
+	if (ft->cap * sizeof(struct flow) +
+	            ft->nbuckets * sizeof(struct flow *) >
+	        mem_bytes &&
+	    mem_bytes >
+	        ft->nbuckets * sizeof(struct flow *) + 16 * sizeof(struct flow))
+		ft->cap = (mem_bytes - ft->nbuckets * sizeof(struct flow *)) /
+		          sizeof(struct flow);
 	/* calloc: pages of the pool are touched only as flows use them. */
 	ft->pool = ft_calloc(ft->cap, sizeof(struct flow));
 	ft->buckets = ft_calloc(ft->nbuckets, sizeof(struct flow *));

@@ -76,7 +76,7 @@ opt_str(const struct cp_cfg *n, const char *key, int *rc)
 }
 
 static int
-parse_version(const struct cp_cfg *snmp, const char *v)
+parse_version(const char *v)
 {
 	if (!v || !strcmp(v, "2c") || !strcmp(v, "2") || !strcmp(v, "v2c"))
 		return 2;
@@ -84,7 +84,6 @@ parse_version(const struct cp_cfg *snmp, const char *v)
 		return 1;
 	if (!strcmp(v, "3") || !strcmp(v, "v3"))
 		return 3;
-	cp_cfg_error(snmp, "snmp.version: expected 1, 2c or 3, not \"%s\"", v);
 	return -EINVAL;
 }
 
@@ -102,16 +101,11 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 	c->role = opt_str(d, "role", &rc);
 	addr = opt_str(d, "address", &rc);
 	if (!c->name) {
-		cp_cfg_error(d, "device: missing name");
 		rc = -EINVAL;
 	}
 	if (!addr) {
-		cp_cfg_error(d, "device %s: missing address",
-		    c->name ? c->name : "?");
 		rc = -EINVAL;
 	} else if (!(c->peer = sdev_peername(addr, 161))) {
-		cp_cfg_error(d, "device %s: bad address \"%s\" (host[:port])",
-		    c->name ? c->name : "?", addr);
 		rc = -EINVAL;
 	}
 	free(addr);
@@ -132,7 +126,7 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 	c->max_repetitions = (int)v;
 	snmp = cp_cfg_child(d, "snmp");
 	ver = opt_str(snmp, "version", &rc);
-	c->version = parse_version(snmp ? snmp : d, ver);
+	c->version = parse_version(ver);
 	free(ver);
 	if (c->version < 0)
 		rc = -EINVAL;
@@ -148,18 +142,13 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 	if (!c->community)
 		c->community = s_strdup("public");
 	if (c->version == 3 && !c->user) {
-		cp_cfg_error(snmp ? snmp : d, "device %s: snmp v3 needs a user",
-		    c->name ? c->name : "?");
 		rc = -EINVAL;
 	}
 	if (c->version == 3 && c->auth_proto && !c->auth_pass) {
-		cp_cfg_error(auth, "device %s: auth needs a passphrase",
-		    c->name ? c->name : "?");
 		rc = -EINVAL;
 	}
-	if (c->version == 3 && c->priv_proto && (!c->priv_pass || !c->auth_proto)) {
-		cp_cfg_error(priv, "device %s: priv needs a passphrase and auth",
-		    c->name ? c->name : "?");
+	if (c->version == 3 && c->priv_proto &&
+	    (!c->priv_pass || !c->auth_proto)) {
 		rc = -EINVAL;
 	}
 	if (c->timeout_ms < 10)
@@ -167,36 +156,35 @@ load_one(struct cp_ctx *ctx, const struct cp_cfg *d, struct sdev_cfg *c)
 	return rc;
 }
 
+static void sdev_free_one(struct sdev_cfg *c);
+
 int
 sdev_load(struct cp_ctx *ctx, struct sdev_cfg **out, size_t *n)
 {
 	const struct cp_cfg *devs = cp_cfg_root(ctx, "devices");
-	size_t cnt = devs ? cp_cfg_seq_len(devs) : 0;
+	size_t cnt = devs ? cp_cfg_seq_len(devs) : 0, k = 0;
 	struct sdev_cfg *v;
-	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (cnt == 0)
 		return 0;
 	v = s_calloc(cnt, sizeof(*v));
-	for (size_t i = 0; i < cnt; i++)
-		if (load_one(ctx, cp_cfg_seq_at(devs, i), &v[i]) < 0)
-			rc = -EINVAL;
-	for (size_t i = 0; i < cnt && rc == 0; i++)
-		for (size_t j = 0; j < i; j++)
-			if (v[i].name && v[j].name &&
-			    !strcmp(v[i].name, v[j].name)) {
-				cp_cfg_error(cp_cfg_seq_at(devs, i),
-				    "device %s: duplicate name", v[i].name);
-				rc = -EINVAL;
-			}
-	if (rc < 0) {
-		sdev_free(v, cnt);
-		return rc;
+	for (size_t i = 0; i < cnt; i++) {
+		int bad = load_one(ctx, cp_cfg_seq_at(devs, i), &v[k]) < 0;
+		for (size_t j = 0; j < k && !bad; j++)
+			bad = v[k].name && !strcmp(v[j].name, v[k].name);
+		if (bad) {
+			/* The agent's config.c reports it (once, with its
+			 * position) and refuses the config. */
+			sdev_free_one(&v[k]);
+			memset(&v[k], 0, sizeof(v[k]));
+			continue;
+		}
+		k++;
 	}
 	*out = v;
-	*n = cnt;
+	*n = k;
 	return 0;
 }
 
@@ -211,20 +199,25 @@ wipe_free(char *s)
 	}
 }
 
+static void
+sdev_free_one(struct sdev_cfg *c)
+{
+	free(c->name);
+	free(c->role);
+	free(c->peer);
+	wipe_free(c->community);
+	free(c->user);
+	free(c->auth_proto);
+	wipe_free(c->auth_pass);
+	free(c->priv_proto);
+	wipe_free(c->priv_pass);
+	free(c->context);
+}
+
 void
 sdev_free(struct sdev_cfg *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].name);
-		free(v[i].role);
-		free(v[i].peer);
-		wipe_free(v[i].community);
-		free(v[i].user);
-		free(v[i].auth_proto);
-		wipe_free(v[i].auth_pass);
-		free(v[i].priv_proto);
-		wipe_free(v[i].priv_pass);
-		free(v[i].context);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		sdev_free_one(&v[i]);
 	free(v);
 }

@@ -15,9 +15,9 @@
 
 struct sdev_cfg {
 	char *name;
-	char *role;   /* core l2 web db other */
-	char *peer;   /* net-snmp peername, e.g. "udp:127.0.0.1:161" */
-	int version;  /* 1, 2 (v2c) or 3 */
+	char *role;  /* core l2 web db other */
+	char *peer;  /* net-snmp peername, e.g. "udp:127.0.0.1:161" */
+	int version; /* 1, 2 (v2c) or 3 */
 	char *community;
 	char *user;
 	char *auth_proto; /* NULL: noAuth */
@@ -33,8 +33,10 @@ struct sdev_cfg {
 };
 
 /*
- * Read every device of the config (none: *n = 0). Errors are recorded with
- * cp_cfg_error() at the offending node; returns 0 or -EINVAL.
+ * Read every usable device of the config (none: *n = 0). A device the
+ * plugins cannot use is left out without a message: config.c validates
+ * the common keys and reports each problem once, with its position (three
+ * plugins reading the same section would repeat it). Returns 0.
  */
 int sdev_load(struct cp_ctx *ctx, struct sdev_cfg **out, size_t *n);
 void sdev_free(struct sdev_cfg *v, size_t n);

@@ -22,16 +22,16 @@
 
 /* Value kinds (stable, independent of ASN.1 tags). */
 enum sv_kind {
-	SV_NONE = 0,	/* not fetched (timeout, not asked) */
-	SV_ABSENT,	/* noSuchObject / noSuchInstance / endOfMibView */
-	SV_INT,		/* INTEGER (.i) */
-	SV_COUNTER32,	/* .u */
-	SV_GAUGE32,	/* Gauge32 / Unsigned32, .u */
-	SV_TICKS,	/* TimeTicks, .u (1/100 s) */
-	SV_COUNTER64,	/* .u */
-	SV_STR,		/* OCTET STRING / Opaque: .s (NUL added), .len */
-	SV_OID,		/* .s dotted */
-	SV_IPADDR,	/* .s dotted quad */
+	SV_NONE = 0,  /* not fetched (timeout, not asked) */
+	SV_ABSENT,    /* noSuchObject / noSuchInstance / endOfMibView */
+	SV_INT,       /* INTEGER (.i) */
+	SV_COUNTER32, /* .u */
+	SV_GAUGE32,   /* Gauge32 / Unsigned32, .u */
+	SV_TICKS,     /* TimeTicks, .u (1/100 s) */
+	SV_COUNTER64, /* .u */
+	SV_STR,       /* OCTET STRING / Opaque: .s (NUL added), .len */
+	SV_OID,       /* .s dotted */
+	SV_IPADDR,    /* .s dotted quad */
 	SV_OTHER,
 };
 
@@ -72,9 +72,9 @@ struct se_walk {
 	const char *name;
 	struct se_col *cols;
 	size_t ncols, cap;
-	int skip;	/* set by the plugin: not this poll */
-	int getnext;	/* fallen back to GETNEXT this poll */
-	int done;	/* every column finished (done or failed) */
+	int skip;         /* set by the plugin: not this poll */
+	int getnext;      /* fallen back to GETNEXT this poll */
+	int done;         /* every column finished (done or failed) */
 	size_t hint_rows; /* rows seen last time: sizes max-repetitions */
 };
 
@@ -100,11 +100,11 @@ struct se_poll {
 	se_scalars_cb on_scalars;
 	void *arg;
 	/* results */
-	int up;		   /* answered the scalar GET */
-	int complete;	   /* every walk finished without failure */
-	char reason[256];  /* why down / what is missing */
-	int64_t start_ms;  /* wall clock */
-	double seconds;	   /* duration */
+	int up;           /* answered the scalar GET */
+	int complete;     /* every walk finished without failure */
+	char reason[256]; /* why down / what is missing */
+	int64_t start_ms; /* wall clock */
+	double seconds;   /* duration */
 	unsigned requests, timeouts, errors;
 };
 
@@ -119,8 +119,8 @@ struct se_dev *se_dev_add(struct se *e, const struct sdev_cfg *cfg);
 const struct sdev_cfg *se_dev_cfg(const struct se_dev *d);
 struct se_poll *se_dev_poll(struct se_dev *d);
 /* Totals since start: requests, timeouts, errors. */
-void se_dev_totals(const struct se_dev *d, uint64_t *req, uint64_t *tmo,
-    uint64_t *err);
+void se_dev_totals(
+    const struct se_dev *d, uint64_t *req, uint64_t *tmo, uint64_t *err);
 /* The device was down at its last poll (probed with fewer retries). */
 int se_dev_down(const struct se_dev *d);
 
@@ -128,8 +128,8 @@ int se_dev_down(const struct se_dev *d);
  * Return the index of the new item. */
 size_t se_poll_scalar(struct se_poll *p, const char *oid);
 size_t se_poll_walk(struct se_poll *p, const char *name);
-size_t se_walk_col(struct se_poll *p, size_t walk, const char *name,
-    const char *oid);
+size_t se_walk_col(
+    struct se_poll *p, size_t walk, const char *name, const char *oid);
 
 /* Parse a dotted OID; returns its length or 0 if invalid. */
 size_t se_oid_parse(const char *s, unsigned long *out, size_t max);

@@ -34,8 +34,8 @@ selfm_emit(struct cp_ctx *ctx, const char *collector, struct se_dev *d,
 	const struct se_poll *p = se_dev_poll(d);
 	const char *target = se_dev_cfg(d)->name;
 	struct cp_label l[1] = {{"collector", collector}};
-	static const char *names[3] = {"snmp_requests_total",
-	    "snmp_timeouts_total", "snmp_errors_total"};
+	static const char *names[3] = {
+	    "snmp_requests_total", "snmp_timeouts_total", "snmp_errors_total"};
 	static const char *helps[3] = {"SNMP requests sent",
 	    "SNMP requests that timed out",
 	    "SNMP errors (error status, broken tables, send failures)"};
@@ -73,9 +73,10 @@ selfm_state_path(struct cp_ctx *ctx, const char *sub, const char *name,
 	int w;
 
 	for (const char *p = name; *p && n < sizeof(clean) - 1; p++) {
-		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    (*p == '.' && n > 0);
+		int keep = (*p >= 'a' && *p <= 'z') ||
+		           (*p >= 'A' && *p <= 'Z') ||
+		           (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		           (*p == '.' && n > 0);
 		clean[n++] = keep ? *p : '_';
 	}
 	clean[n] = '\0';

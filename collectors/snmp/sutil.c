@@ -105,7 +105,7 @@ s_printable(const unsigned char *p, size_t len)
 	size_t i;
 
 	while (len > 0 && (p[len - 1] == '\0' || p[len - 1] == ' ' ||
-			      p[len - 1] == '\n' || p[len - 1] == '\r'))
+	                      p[len - 1] == '\n' || p[len - 1] == '\r'))
 		len--;
 	out = s_malloc(len + 1);
 	for (i = 0; i < len; i++)

@@ -19,7 +19,7 @@ copy_tok(char *dst, size_t size, const char *s, const char *stop)
 		dst[n++] = *s++;
 	/* Trailing punctuation is prose, not version. */
 	while (n > 0 && strchr(",.;:)", dst[n - 1]) &&
-	    !(dst[n - 1] == ')' && memchr(dst, '(', n)))
+	       !(dst[n - 1] == ')' && memchr(dst, '(', n)))
 		n--;
 	dst[n] = '\0';
 }
@@ -113,43 +113,51 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 		set(out->os, sizeof(out->os), "NX-OS");
 		after(s, "Version ", out->version, sizeof(out->version));
 	} else if (find(s, "Cisco IOS") || find(s, "IOS-XE") ||
-		   find(s, "Cisco Internetwork Operating")) {
+	           find(s, "Cisco Internetwork Operating")) {
 		int xe = find(s, "IOSXE") || find(s, "IOS-XE") ||
-		    find(s, "IOS XE") || find(s, "CAT9K") || find(s, "X86_64_LINUX");
+		         find(s, "IOS XE") || find(s, "CAT9K") ||
+		         find(s, "X86_64_LINUX");
 		set(out->os, sizeof(out->os), xe ? "IOS-XE" : "IOS");
 		after(s, "Version ", out->version, sizeof(out->version));
 	} else if ((p = find(s, "JUNOS")) != NULL) {
 		set(out->os, sizeof(out->os), "Junos");
 		after(p, "JUNOS", out->version, sizeof(out->version));
 		if ((p = find(s, "Inc. ")) != NULL)
-			copy_tok(out->hardware, sizeof(out->hardware), p + 5, " ,");
+			copy_tok(
+			    out->hardware, sizeof(out->hardware), p + 5, " ,");
 	} else if (find(s, "Arista Networks EOS")) {
 		set(out->os, sizeof(out->os), "EOS");
 		after(s, "EOS version", out->version, sizeof(out->version));
 		if ((p = find(s, "running on an Arista Networks ")) != NULL)
-			copy_tok(out->hardware, sizeof(out->hardware), p + 30, " ,");
+			copy_tok(
+			    out->hardware, sizeof(out->hardware), p + 30, " ,");
 	} else if (!strncmp(s, "Aruba", 5) && !find(s, "revision ") &&
-		   aruba_tok(s, out->version,
-						   sizeof(out->version))) {
+	           aruba_tok(s, out->version, sizeof(out->version))) {
 		set(out->os, sizeof(out->os), "ArubaOS-CX");
 		if (s[5] == ' ')
-			copy_tok(out->hardware, sizeof(out->hardware), s + 6, " ");
+			copy_tok(
+			    out->hardware, sizeof(out->hardware), s + 6, " ");
 	} else if (find(s, "ProCurve") || !strncmp(s, "HP ", 3) ||
-		   !strncmp(s, "Aruba ", 6) || find(s, "revision ")) {
+	           !strncmp(s, "Aruba ", 6) || find(s, "revision ")) {
 		set(out->os, sizeof(out->os), "ProCurve");
 		after(s, "revision", out->version, sizeof(out->version));
 		if ((!strncmp(s, "HP ", 3) || !strncmp(s, "Aruba ", 6)) &&
 		    (p = strchr(s, ' ')) && p[1] && !strchr(",", p[-1]))
-			copy_tok(out->hardware, sizeof(out->hardware), p + 1, " ,");
+			copy_tok(
+			    out->hardware, sizeof(out->hardware), p + 1, " ,");
 	} else if (find(s, "Dell") || find(s, "PowerConnect") ||
-		   find(s, "Force10")) {
+	           find(s, "Force10")) {
 		set(out->os, sizeof(out->os), "Dell");
-		if (!after(s, "OS Version", out->version, sizeof(out->version)) &&
+		if (!after(
+		        s, "OS Version", out->version, sizeof(out->version)) &&
 		    !after(s, "Application Software Version", out->version,
-			sizeof(out->version)))
+		        sizeof(out->version)))
 			field(s, 1, out->version, sizeof(out->version));
-		if ((p = find(s, "PowerConnect ")) != NULL ||
-		    (p = find(s, "Networking ")) != NULL)
+		if (!after(s, "System Type", out->hardware,
+		        sizeof(out->hardware)) &&
+		    ((p = find(s, "PowerConnect ")) != NULL ||
+		        (p = find(s, "Networking ")) != NULL) &&
+		    strncmp(strchr(p, ' ') + 1, "OS", 2) != 0)
 			copy_tok(out->hardware, sizeof(out->hardware),
 			    strchr(p, ' ') + 1, " ,");
 	} else if (!strncmp(s, "EdgeSwitch", 10)) {
@@ -157,11 +165,14 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 		field(s, 1, out->version, sizeof(out->version));
 		copy_tok(out->hardware, sizeof(out->hardware), s, ",");
 	} else if (find(s, "ZyXEL") || find(s, "Zyxel") ||
-		   (s[0] == 'G' && s[1] == 'S' && isdigit((unsigned char)s[2]))) {
+	           (s[0] == 'G' && s[1] == 'S' &&
+	               isdigit((unsigned char)s[2]))) {
 		set(out->os, sizeof(out->os), "ZyNOS");
 		copy_tok(out->hardware, sizeof(out->hardware),
-		    find(s, "ZyXEL ") ? find(s, "ZyXEL ") + 6
-		    : find(s, "Zyxel ") ? find(s, "Zyxel ") + 6 : s, " ,");
+		    find(s, "ZyXEL ")   ? find(s, "ZyXEL ") + 6
+		    : find(s, "Zyxel ") ? find(s, "Zyxel ") + 6
+		                        : s,
+		    " ,");
 		for (p = s; *p; p++)
 			if (*p == 'V' && isdigit((unsigned char)p[1]) &&
 			    strchr(p, '(')) {
@@ -170,22 +181,24 @@ sysdescr_parse(const char *descr, size_t len, struct sysdescr *out)
 				break;
 			}
 	} else if (!strncmp(s, "Linux ", 6) || !strncmp(s, "FreeBSD ", 8) ||
-		   !strncmp(s, "OpenBSD ", 8) || !strncmp(s, "NetBSD ", 7) ||
-		   !strncmp(s, "SunOS ", 6) || !strncmp(s, "Darwin ", 7)) {
+	           !strncmp(s, "OpenBSD ", 8) || !strncmp(s, "NetBSD ", 7) ||
+	           !strncmp(s, "SunOS ", 6) || !strncmp(s, "Darwin ", 7)) {
 		/* uname -a: SYSNAME NODENAME RELEASE ... */
 		const char *sp1 = strchr(s, ' ');
 		const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 		copy_tok(out->os, sizeof(out->os), s, " ");
 		if (sp2)
-			copy_tok(out->version, sizeof(out->version), sp2 + 1, " ");
+			copy_tok(
+			    out->version, sizeof(out->version), sp2 + 1, " ");
 		if ((p = strrchr(s, ' ')) != NULL && p[1])
-			copy_tok(out->hardware, sizeof(out->hardware), p + 1, " ");
+			copy_tok(
+			    out->hardware, sizeof(out->hardware), p + 1, " ");
 	} else if (find(s, "Windows")) {
 		set(out->os, sizeof(out->os), "Windows");
 		after(s, "Windows Version", out->version, sizeof(out->version));
 	} else if (after(s, "Version ", out->version, sizeof(out->version)) ||
-		   after(s, "version ", out->version, sizeof(out->version)) ||
-		   after(s, "Release ", out->version, sizeof(out->version))) {
+	           after(s, "version ", out->version, sizeof(out->version)) ||
+	           after(s, "Release ", out->version, sizeof(out->version))) {
 		/* Unknown family: keep the version, os stays empty. */
 	}
 	return out->version[0] != '\0';

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 struct sysdescr {
-	char os[32];	   /* e.g. "IOS-XE", "Junos", "Linux"; "" unknown */
+	char os[32];       /* e.g. "IOS-XE", "Junos", "Linux"; "" unknown */
 	char version[64];  /* e.g. "17.12.4"; "" when none was found */
 	char hardware[64]; /* model when sysDescr names one; else "" */
 };

@@ -49,6 +49,8 @@ run() {
 	wait_for sh -c "[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM inventory WHERE kind = 'firmware' AND attrs LIKE '%$2%'\")\" -ge 1 ]"
 	sleep 2.5
 	curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/metrics-$1.txt" 2>/dev/null
+	curl -fsS "http://127.0.0.1:$PORT/api/v1/firmware" > "$T/api-fw-$1.json" 2>/dev/null
+	curl -fsS "http://127.0.0.1:$PORT/api/v1/events?kind=hotswap" > "$T/api-ev-$1.json" 2>/dev/null
 	kill $AGENT
 	wait $AGENT
 	rc=$?
@@ -74,6 +76,16 @@ grep -q '^chokepoint_hotswap_present{target="hwhost",kind="disk"} 3' "$T/metrics
 		not_ok "run 1: hotswap_present in /metrics"; grep hotswap "$T/metrics-1.txt" | sed 's/^/# /'; }
 grep -q '^chokepoint_ecc_edac_available{target="hwhost"} 0' "$T/metrics-1.txt" &&
 	ok "run 1: /metrics ecc_edac_available 0" || not_ok "run 1: ecc_edac_available in /metrics"
+
+# api_bios FILE: "status drift-count" of the BIOS in /api/v1/firmware.
+api_bios() {
+	python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))["baseline"]
+b = [c for c in r["components"] if c["key"] == "bios:BIOS" and c["target"] == "hwhost"][0]
+print(b["status"], r["drift"])' "$1" 2>&1
+}
+[ "$(api_bios "$T/api-fw-1.json")" = "drift 1" ] && ok "run 1: /api/v1/firmware shows the BIOS drifting" ||
+	not_ok "run 1: /api/v1/firmware: $(api_bios "$T/api-fw-1.json")"
 
 # ------------------------------------------------------------ run 2
 use hw-server-2
@@ -105,6 +117,10 @@ run 3 "2.12.1"
 [ "$(n_events drift "AND component = 'BIOS' AND severity = 0 AND message LIKE '%back within%'")" = 1 ] &&
 	ok "run 3: drift cleared once" || not_ok "run 3: drift cleared"
 [ "$(n_events ecc)" = 1 ] && ok "after three runs: still one no-EDAC report" || not_ok "ecc events: $(n_events ecc)"
+[ "$(api_bios "$T/api-fw-3.json")" = "ok 0" ] && ok "run 3: /api/v1/firmware: BIOS within the baseline" ||
+	not_ok "run 3: /api/v1/firmware: $(api_bios "$T/api-fw-3.json")"
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["events"]))' "$T/api-ev-3.json" 2>&1)
+[ "$n" = 5 ] && ok "run 3: /api/v1/events?kind=hotswap serves the five events" || not_ok "run 3: /api/v1/events: $n"
 
 # ------------------------------------------------ chokepoint firmware
 "$CP" firmware -c "$T/hw.yaml" --json > "$T/fw.json" 2> "$T/fw.err"
@@ -133,6 +149,44 @@ grep -q '^hwhost .*bios .*BIOS .*2.12.1 .*ok' "$T/fw.txt" && grep -q '2.10.2 -> 
 	ok "firmware table" || { not_ok "firmware table"; sed 's/^/# /' "$T/fw.txt"; }
 [ "$(q "SELECT count(*) FROM firmware_log")" = 2 ] &&
 	ok "the command records nothing twice" || not_ok "firmware_log after the command: $(q "SELECT count(*) FROM firmware_log")"
+
+# ------------------------------------- live uevents through the agent loop
+# The real kernel: a synthetic "change" uevent must reach the collector's
+# netlink socket through the agent's epoll loop.
+if [ -w /sys/block/loop0/uevent ]; then
+	PORT2=$(free_port)
+	cat > "$T/live.yaml" <<EOC
+agent:
+  hostname: livehost
+  data_dir: $T/live
+  interval: 1s
+  plugin_dir: $PLUGINS
+web:
+  listen: 127.0.0.1:$PORT2
+collectors:
+  hotswap: {uevent: true, ipmi: false}
+EOC
+	"$CP" run -c "$T/live.yaml" > "$T/agent-live.log" 2>&1 &
+	LIVE=$!
+	track $LIVE
+	wait_http "http://127.0.0.1:$PORT2/healthz" || diag "no /healthz (live)"
+	got=0
+	i=0
+	while [ $i -lt 30 ] && [ "$got" -lt 1 ]; do
+		echo change > /sys/block/loop0/uevent 2>/dev/null
+		sleep 0.5
+		curl -fsS "http://127.0.0.1:$PORT2/metrics" > "$T/live.txt" 2>/dev/null
+		got=$(metric_value hotswap_uevents_total 'target="livehost"' "$T/live.txt" | cut -d. -f1)
+		got=${got:-0}
+		i=$((i + 1))
+	done
+	[ "$got" -ge 1 ] && ok "live: kernel uevents reach the collector through the agent loop ($got)" || {
+		not_ok "live: no uevent counted"; tail -5 "$T/agent-live.log" | sed 's/^/# /'; }
+	kill $LIVE
+	wait $LIVE
+else
+	skip "live uevents: /sys/block/loop0/uevent not writable here"
+fi
 
 # ------------------------------------------------------ check
 cat > "$T/bad.yaml" <<EOC

@@ -38,6 +38,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 finish() {
+	if [ -s "$T/drv-failed" ]; then
+		nok "snmpdrv runs exited cleanly: $(tr '\n' ';' < "$T/drv-failed")"
+	else
+		ok "every snmpdrv run exited cleanly (no crash, no sanitizer report)"
+	fi
 	echo "1..$N"
 	[ "$FAILS" -eq 0 ]
 	exit $?
@@ -102,6 +107,10 @@ drv() {
 	for _p in "$@"; do _plugins="$_plugins $B/collectors/$_p.so"; done
 	# shellcheck disable=SC2086
 	"$B/tools/snmpdrv" -c "$_c" -n "$_r" -i "$_i" $_plugins
+	_rc=$?
+	# A crash, a sanitizer report (SAN=1 builds) or a leak fails the test.
+	[ $_rc -eq 0 ] || echo "snmpdrv -c $_c exited $_rc" >> "$T/drv-failed"
+	return $_rc
 }
 
 # Lines of a status / sample / event for a target.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # snmp_if against Debian's real snmpd on 127.0.0.1: SNMPv2c, SNMPv3
-# authPriv (SHA/AES and SHA-256/AES) and a wrong passphrase; the interfaces
-# found must be this host's, and no secret may appear in any output.
+# authPriv (SHA/AES, SHA-256/AES), authNoPriv (SHA-256) and a wrong passphrase;
+# the interfaces found must be this host's, and no secret may appear in any output.
 . "$(dirname "$0")/lib_snmp.sh"
 
 PORT=$(free_port)
@@ -13,6 +13,8 @@ createUser cpuser SHA "auth-Secret-111" AES "priv-Secret-222"
 createUser cpuser256 SHA-256 "auth-Secret-333" AES "priv-Secret-444"
 rouser cpuser priv
 createUser cpuser3 SHA "auth-Secret-555" AES "priv-Secret-666"
+createUser cpauth SHA-256 "auth-Secret-777"
+rouser cpauth auth
 rouser cpuser256 priv
 rouser cpuser3 priv
 EOC
@@ -40,6 +42,10 @@ devices:
     role: db
     address: 127.0.0.1:$PORT
     snmp: {version: 3, user: cpuser256, auth: {protocol: SHA-256, passphrase: auth-Secret-333}, priv: {protocol: AES, passphrase: priv-Secret-444}}
+  - name: v3auth
+    role: web
+    address: 127.0.0.1:$PORT
+    snmp: {version: 3, user: cpauth, auth: {protocol: SHA-256, passphrase: auth-Secret-777}}
   - name: v3wrong
     role: db
     address: 127.0.0.1:$PORT
@@ -49,7 +55,7 @@ devices:
 EOC
 SNMPDRV_DEBUG=1 drv "$T/c.yaml" 2 2000 snmp_if > "$T/o" 2> "$T/e"
 nif=$(ls /sys/class/net | wc -l)
-for d in v2 v3sha v3sha256; do
+for d in v2 v3sha v3sha256 v3auth; do
 	check "$d is up" grep -q "^T $d up=1 " "$T/o"
 	n=$(grep -F "S $d if_info{" "$T/o" | sed -n 's/.*ifname="\([^"]*\)".*/\1/p' | sort -u | wc -l)
 	check "$d: $nif interfaces like /sys/class/net (got $n)" test "$n" -eq "$nif"

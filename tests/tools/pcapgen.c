@@ -508,11 +508,14 @@ main(int argc, char **argv)
 		n = strtoull(argv[3], NULL, 10);
 	o = calloc(1, sizeof(*o));
 	p = pcap_open_dead(DLT_EN10MB, 65535);
-	if (o == NULL || p == NULL)
+	if (o == NULL || p == NULL) {
+		free(o);
 		return 1;
+	}
 	o->d = pcap_dump_open(p, argv[2]);
 	if (o->d == NULL) {
 		fprintf(stderr, "pcapgen: %s: %s\n", argv[2], pcap_geterr(p));
+		free(o);
 		return 1;
 	}
 	if (strcmp(argv[1], "health") == 0)
@@ -523,6 +526,7 @@ main(int argc, char **argv)
 		scenario_junk(o, n);
 	else {
 		fprintf(stderr, "pcapgen: unknown scenario %s\n", argv[1]);
+		free(o);
 		return 2;
 	}
 	pcap_dump_close(o->d);

@@ -8,6 +8,11 @@
  * sink (printing) and the fd loop (poll) are this file's.
  *
  *   snmpdrv -c CONFIG [-n RUNS] [-i INTERVAL_MS] [-q] [-w WAIT_MS] PLUGIN.so...
+ *   snmpdrv -c CONFIG -F DIR [-q] PLUGIN.so...
+ *
+ * -F: benchmark server: after a first (warm-up) run, one run per line
+ * written to the FIFO DIR/go ("quit" ends), answered on DIR/done with
+ * "wall_s cpu_s" of that run (this process's own rusage).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +70,8 @@ on_sample(void *arg, struct cp_ctx *ctx, const struct cp_sample *s)
 			printf(" counter%d %" PRIu64 " scale=%g max_rate=%.17g "
 			       "disc=%d t=%" PRId64,
 			    s->kind == CP_COUNTER32 ? 32 : 64, s->counter,
-			    s->scale, s->max_rate, s->discontinuity, s->time_ms);
+			    s->scale, s->max_rate, s->discontinuity,
+			    s->time_ms);
 		putchar('\n');
 	}
 	pthread_mutex_unlock(&out_mu);
@@ -177,13 +184,13 @@ cpu_s(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *cfgpath = NULL;
+	const char *cfgpath = NULL, *fifo_dir = NULL;
 	int runs = 1, opt;
 	int64_t interval = 10000, wait_ms = 0;
 	struct cfg_errs errs;
@@ -194,10 +201,13 @@ main(int argc, char **argv)
 	struct cp_ctx *ctxs[8];
 	struct plugin *pl[8];
 	void *states[8];
-	int np = 0, rc = 0;
+	int np = 0, rc = 0, interval_set = 0;
 
-	while ((opt = getopt(argc, argv, "c:n:i:qw:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:i:qw:F:")) != -1) {
 		switch (opt) {
+		case 'F':
+			fifo_dir = optarg;
+			break;
 		case 'c':
 			cfgpath = optarg;
 			break;
@@ -206,6 +216,7 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			interval = strtoll(optarg, NULL, 10);
+			interval_set = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -215,7 +226,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: snmpdrv -c CONFIG [-n RUNS] "
-					"[-i MS] [-q] [-w MS] PLUGIN.so...\n");
+			                "[-i MS] [-q] [-w MS] PLUGIN.so...\n");
 			return 2;
 		}
 	}
@@ -243,7 +254,8 @@ main(int argc, char **argv)
 		}
 		cc = config_collector(cfg, pl[np]->desc->name);
 		ctxs[np] = ctx_new(pl[np], NULL, &env, &sink,
-		    cc && cc->interval_ms ? cc->interval_ms : interval);
+		    cc && cc->interval_ms && !interval_set ? cc->interval_ms
+		                                           : interval);
 		if (ctx_configure(ctxs[np], cc ? cc->node : NULL, &states[np]) <
 		    0) {
 			cfg_errs_print(&errs, stderr);
@@ -271,8 +283,8 @@ main(int argc, char **argv)
 		pthread_mutex_lock(&out_mu);
 		printf("R %d wall=%.4f cpu=%.4f samples=%" PRIu64
 		       " events=%" PRIu64 " inventory=%" PRIu64 "\n",
-		    r, (double)(mono_ms() - t0) / 1000.0, cpu_s() - c0, nsamples,
-		    nevents, ninv);
+		    r, (double)(mono_ms() - t0) / 1000.0, cpu_s() - c0,
+		    nsamples, nevents, ninv);
 		fflush(stdout);
 		pthread_mutex_unlock(&out_mu);
 		if (r + 1 < runs)
@@ -280,6 +292,39 @@ main(int argc, char **argv)
 	}
 	if (wait_ms > 0)
 		serve_until(mono_ms() + wait_ms);
+	if (fifo_dir) {
+		char go[4096], done[4096], line[64];
+		snprintf(go, sizeof(go), "%s/go", fifo_dir);
+		snprintf(done, sizeof(done), "%s/done", fifo_dir);
+		mkfifo(go, 0600);
+		mkfifo(done, 0600);
+		for (;;) {
+			FILE *in = fopen(go, "re"), *out;
+			int64_t t0;
+			double c0;
+			if (!in || !fgets(line, sizeof(line), in)) {
+				if (in)
+					fclose(in);
+				continue;
+			}
+			fclose(in);
+			if (!strncmp(line, "quit", 4))
+				break;
+			t0 = mono_ns();
+			c0 = cpu_s();
+			for (int i = 0; i < np; i++) {
+				ctx_set_now(ctxs[i], now_ms());
+				pl[i]->desc->collect(ctxs[i], states[i]);
+			}
+			out = fopen(done, "we");
+			if (out) {
+				fprintf(out, "%.4f %.4f\n",
+				    (double)(mono_ns() - t0) / 1e9,
+				    cpu_s() - c0);
+				fclose(out);
+			}
+		}
+	}
 	for (int i = 0; i < np; i++) {
 		pl[i]->desc->stop(states[i]);
 		ctx_free(ctxs[i]);

@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 """UDP fault proxy for the SNMP tests: listens on 127.0.0.1:LISTEN, forwards
 to 127.0.0.1:TARGET and back, and after N requests drops everything (a
-device that stops answering in the middle of a walk).
+device that stops answering in the middle of a walk). With MAXBYTES, it
+also drops every response larger than that (a path that loses big
+datagrams).
 
-usage: udpfault.py LISTEN TARGET N
+usage: udpfault.py LISTEN TARGET N [MAXBYTES]
 """
 import select
 import socket
 import sys
 
 listen, target, limit = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+maxbytes = int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 20
 front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 front.bind(("127.0.0.1", listen))
 back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -26,5 +29,5 @@ while True:
             back.sendto(data, ("127.0.0.1", target))
     if back in r:
         data, _ = back.recvfrom(65535)
-        if client:
+        if client and len(data) <= maxbytes:
             front.sendto(data, client)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -413,6 +414,99 @@ long_strings_capped(void **state)
 	free(big);
 }
 
+struct adder {
+	struct db *db;
+	int base;
+	int fails;
+};
+
+static void *
+adder_main(void *arg)
+{
+	struct adder *a = arg;
+	char msg[32];
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(msg, sizeof(msg), "t%d-%d", a->base, i);
+		struct db_event ev = {.time_ms = 1000 + i,
+		    .target = "h",
+		    .kind = "k",
+		    .message = msg};
+		if (db_event_add(a->db, &ev) <= 0)
+			a->fails++;
+		if (i % 50 == 0) {
+			size_t n = 0;
+			db_events_query(a->db, NULL, count_cb, &n);
+		}
+	}
+	return NULL;
+}
+
+/* Several threads on one store: every insert lands, ids are unique. */
+static void
+threads_share_the_connection(void **state)
+{
+	struct fx *fx = *state;
+	struct db *db = open_ok(fx);
+	pthread_t t[4];
+	struct adder a[4];
+
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct adder){.db = db, .base = i};
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, adder_main, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].fails, 0);
+	}
+	db_close(db);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 1200);
+	assert_int_equal(raw_int(fx, "SELECT count(DISTINCT message) FROM "
+	                             "events"),
+	    1200);
+}
+
+struct holder {
+	sqlite3 *h;
+};
+
+static void *
+release_later(void *arg)
+{
+	struct holder *ho = arg;
+	usleep(300 * 1000);
+	sqlite3_exec(ho->h, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+/* Another process holding the write lock for a moment: we wait for it
+ * (busy_timeout) instead of failing. */
+static void
+waits_for_another_writer(void **state)
+{
+	struct fx *fx = *state;
+	struct db *db = open_ok(fx);
+	struct holder ho;
+	pthread_t t;
+	struct db_event ev = {.target = "h", .kind = "k"};
+
+	assert_int_equal(sqlite3_open(fx->dbpath, &ho.h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(ho.h,
+	                     "BEGIN IMMEDIATE; INSERT INTO events (time_ms, "
+	                     "target, kind, severity) VALUES (1, 'o', 'k', 0)",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(pthread_create(&t, NULL, release_later, &ho), 0);
+	int64_t t0 = now_ms();
+	assert_true(db_event_add(db, &ev) > 0);
+	assert_true(now_ms() - t0 >= 200);
+	pthread_join(t, NULL);
+	sqlite3_close(ho.h);
+	db_close(db);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 2);
+}
+
 /* ----------------------------------------------------------- inventory */
 
 struct inv_row {
@@ -582,6 +676,10 @@ main(void)
 	        strings_with_quotes_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        long_strings_capped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        threads_share_the_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        waits_for_another_writer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        inventory_replace_semantics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

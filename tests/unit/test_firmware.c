@@ -165,6 +165,7 @@ live_nic_driver_via_ethtool(void **state)
 			it = find(&l, "nic", names[i]);
 			assert_non_null(it);
 			assert_string_equal(it->model, drv);
+			assert_string_equal(it->driver_version, ver);
 			assert_non_null(strstr(it->detail, drv));
 			fw_list_free(&l);
 		}
@@ -483,6 +484,15 @@ hook_acts_on_firmware_kind_only(void **state)
 	a[3].value = "2";
 	assert_int_equal(
 	    firmware_inventory_hook(t->db, cfg, "sw1", "firmware", &it, 1), 1);
+	assert_int_equal(db_inventory_put(t->db, "sw1", "firmware", &it, 1), 0);
+	{
+		char *js = firmware_api_json(t->db, cfg, "sw1");
+
+		assert_non_null(js);
+		assert_non_null(strstr(js, "\"version\": \"2\""));
+		assert_non_null(strstr(js, "\"old_version\": \"1\""));
+		free(js);
+	}
 	config_free(cfg);
 	cfg_errs_fini(&errs);
 }

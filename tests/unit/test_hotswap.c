@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "collectors/hw/ipmi_sel.c"
 #include "collectors/hw/uevent.c"
 #include "hw_harness.h"
 
@@ -279,6 +280,36 @@ malformed_tree_never_crashes(void **state)
 	assert_int_equal(total(t), 0);
 }
 
+/* A power supply losing its input: a tree written by the test itself. */
+static void
+psu_input_lost_and_restored(void **state)
+{
+	struct t *t = *state;
+	char d[PATH_MAX + 64], f[PATH_MAX + 96];
+
+	snprintf(d, sizeof(d), "%s/tree/class/power_supply/PSU1", t->h.dir);
+	assert_int_equal(mkdir_p(d), 0);
+	snprintf(f, sizeof(f), "%s/type", d);
+	hw_write(f, "Mains\n");
+	snprintf(f, sizeof(f), "%s/serial_number", d);
+	hw_write(f, "CN1797\n");
+	snprintf(f, sizeof(f), "%s/online", d);
+	hw_write(f, "1\n");
+	snprintf(d, sizeof(d), "%s/tree", t->h.dir);
+	hw_relink(d, t->sys);
+	start(t, "{uevent: false, ipmi: false}");
+	hw_write(f, "0\n");
+	hw_collect(&t->h, 1000000);
+	assert_int_equal(count(t, "power supply PSU1: offline (no input "
+	                          "power): Mains serial CN1797"),
+	    1);
+	hw_collect(&t->h, 1010000);
+	hw_write(f, "1\n");
+	hw_collect(&t->h, 1020000);
+	assert_int_equal(count(t, "power supply PSU1: back online"), 1);
+	assert_int_equal(total(t), 2);
+}
+
 /* ------------------------------------------------------ the parser alone */
 
 static void
@@ -355,6 +386,118 @@ parser_rejects_what_the_kernel_never_sends(void **state)
 	    uevent_parse("frob@/devices/x", 15, &ue, &err), -EINVAL);
 }
 
+/* ------------------------------------------------------------ IPMI SEL */
+
+/*
+ * System event records (IPMI 2.0 table 32-1): id, type 02, timestamp,
+ * generator (BMC 0x0020), EvM rev 04, sensor type, sensor number,
+ * direction|event type, event data 1-3. Composed as a Dell iDRAC logs
+ * them (ipmitool sel elist shows e.g. "Drive Slot 0x12 | Drive Present |
+ * Deasserted").
+ */
+static const uint8_t sel_drive_removed[16] = {0x10, 0x00, 0x02, 0x00, 0x2f,
+    0x5e, 0x65, 0x20, 0x00, 0x04, 0x0d, 0x12, 0xef, 0x00, 0xff, 0xff};
+static const uint8_t sel_drive_inserted[16] = {0x11, 0x00, 0x02, 0x10, 0x2f,
+    0x5e, 0x65, 0x20, 0x00, 0x04, 0x0d, 0x12, 0x6f, 0x00, 0xff, 0xff};
+static const uint8_t sel_psu_ac_lost[16] = {0x12, 0x00, 0x02, 0x20, 0x2f, 0x5e,
+    0x65, 0x20, 0x00, 0x04, 0x08, 0x62, 0x6f, 0x03, 0xff, 0xff};
+static const uint8_t sel_fan_absent[16] = {0x13, 0x00, 0x02, 0x30, 0x2f, 0x5e,
+    0x65, 0x20, 0x00, 0x04, 0x04, 0x31, 0x08, 0x00, 0xff, 0xff};
+static const uint8_t sel_temp_threshold[16] = {0x14, 0x00, 0x02, 0x40, 0x2f,
+    0x5e, 0x65, 0x20, 0x00, 0x04, 0x01, 0x0e, 0x01, 0x59, 0x5a, 0x55};
+static const uint8_t sel_oem[16] = {0x15, 0x00, 0xc1, 0x50, 0x2f, 0x5e, 0x65,
+    0xa2, 0x02, 0x00, 1, 2, 3, 4, 5, 6};
+
+static int
+describe_rec(const uint8_t *rec, char *comp, char *msg, enum cp_severity *sev,
+    const char **after)
+{
+	struct sel_entry e;
+
+	assert_int_equal(sel_decode(rec, 16, &e), 0);
+	return sel_describe(&e, comp, 64, msg, 256, sev, after);
+}
+
+static void
+sel_records_become_hotswap_events(void **state)
+{
+	char comp[64], msg[256];
+	enum cp_severity sev;
+	const char *after;
+	struct sel_entry e;
+
+	(void)state;
+	assert_int_equal(sel_decode(sel_drive_removed, 16, &e), 0);
+	assert_int_equal(e.id, 0x10);
+	assert_int_equal(e.timestamp, 0x655e2f00u);
+	assert_int_equal(e.sensor_type, 0x0d);
+	assert_int_equal(e.deassert, 1);
+	assert_int_equal(
+	    describe_rec(sel_drive_removed, comp, msg, &sev, &after), 1);
+	assert_string_equal(comp, "drive slot 0x12");
+	assert_non_null(strstr(msg, "drive slot 0x12: removed (SEL record "
+	                            "0x0010"));
+	assert_int_equal(sev, CP_SEV_WARNING);
+	assert_string_equal(after, "absent");
+	assert_int_equal(
+	    describe_rec(sel_drive_inserted, comp, msg, &sev, &after), 1);
+	assert_non_null(strstr(msg, "inserted"));
+	assert_int_equal(sev, CP_SEV_INFO);
+	assert_int_equal(
+	    describe_rec(sel_psu_ac_lost, comp, msg, &sev, &after), 1);
+	assert_string_equal(comp, "power supply 0x62");
+	assert_non_null(strstr(msg, "input lost"));
+	assert_string_equal(after, "failed");
+	assert_int_equal(
+	    describe_rec(sel_fan_absent, comp, msg, &sev, &after), 1);
+	assert_string_equal(comp, "fan 0x31");
+	assert_non_null(strstr(msg, "removed (absent)"));
+	/* Temperature thresholds and OEM records are not hot-swap matters. */
+	assert_int_equal(
+	    describe_rec(sel_temp_threshold, comp, msg, &sev, &after), 0);
+	assert_int_equal(describe_rec(sel_oem, comp, msg, &sev, &after), 0);
+	assert_int_equal(sel_decode(sel_oem, 15, &e), -EINVAL);
+}
+
+static void
+sel_device_that_is_not_a_bmc(void **state)
+{
+	struct t *t = *state;
+	char yaml[PATH_MAX + 64], file[PATH_MAX + 16], logpath[64], *log;
+	int saved;
+
+	/* A regular file: the OpenIPMI ioctl fails with ENOTTY. */
+	snprintf(file, sizeof(file), "%s/notipmi", t->h.dir);
+	hw_write(file, "x");
+	snprintf(yaml, sizeof(yaml),
+	    "{uevent: false, ipmi: true, "
+	    "ipmi_device: \"%s\"}",
+	    file);
+	use(t, "hw-server-1");
+	start(t, yaml);
+	hw_capture_stderr_begin(&saved, logpath, sizeof(logpath));
+	assert_int_equal(hw_collect(&t->h, 1000000), 0);
+	assert_int_equal(hw_collect(&t->h, 1010000), 0);
+	log = hw_capture_stderr_end(saved, logpath);
+	assert_non_null(strstr(log, "IPMI: "));
+	assert_non_null(strstr(log, "Get SEL Info"));
+	assert_non_null(strstr(log, "the SEL is not read"));
+	assert_null(hw_sample(&t->h, "hotswap_sel_entries", ""));
+	assert_non_null(hw_sample(&t->h, "hotswap_present", "kind=disk"));
+	free(log);
+	hw_close(&t->h);
+	/* No device with ipmi: auto is the normal VM case: quiet. */
+	hw_capture_stderr_begin(&saved, logpath, sizeof(logpath));
+	start(t, "{uevent: false, ipmi: auto, ipmi_device: /nonexistent/ipmi}");
+	assert_int_equal(hw_collect(&t->h, 1020000), 0);
+	log = hw_capture_stderr_end(saved, logpath);
+	assert_null(strstr(log, "IPMI"));
+	free(log);
+	hw_close(&t->h);
+	assert_true(hw_open(&t->h, "hotswap", t->sys, t->proc,
+	                "{ipmi: sometimes}", 0) < 0);
+}
+
 int
 main(void)
 {
@@ -369,6 +512,11 @@ main(void)
 	        malformed_tree_never_crashes, setup, teardown),
 	    cmocka_unit_test(parser_reads_recorded_kernel_messages),
 	    cmocka_unit_test(parser_rejects_what_the_kernel_never_sends),
+	    cmocka_unit_test(sel_records_become_hotswap_events),
+	    cmocka_unit_test_setup_teardown(
+	        psu_input_lost_and_restored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        sel_device_that_is_not_a_bmc, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,7 @@
 struct fx {
 	char dir[128];
 	char data[256];
+	pid_t daemon; /* rrdcached started by the test, killed in teardown */
 };
 
 static int
@@ -69,6 +70,11 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
+	/* A failed assertion skips the test's own cleanup. */
+	if (fx->daemon > 0) {
+		kill(fx->daemon, SIGKILL);
+		waitpid(fx->daemon, NULL, 0);
+	}
 	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return 0;
@@ -556,6 +562,111 @@ damaged_file_moved_aside_and_recreated(void **state)
 	store_free(st);
 }
 
+static int kill_bad, kill_seen;
+static int
+kill_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	size_t len = strlen(p);
+	time_t last;
+	unsigned long nds;
+	char **names, **vals;
+
+	(void)sb;
+	(void)ftw;
+	if (flag != FTW_F || len < 4 || strcmp(p + len - 4, ".rrd") != 0)
+		return 0;
+	kill_seen++;
+	if (rrd_lastupdate_r(p, &last, &nds, &names, &vals) != 0) {
+		kill_bad++;
+		return 0;
+	}
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(vals[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(vals);
+	return 0;
+}
+
+/*
+ * kill -9 while files are being created: every .rrd left is readable
+ * (half-written ones only ever exist under a temporary name), and a new
+ * store carries on without moving anything aside. librrd 1.7.2 writes a
+ * new file in few large writes, so a kill rarely lands inside one even
+ * without the rename; the partial file that a power cut leaves is what
+ * damaged_file_moved_aside_and_recreated covers.
+ */
+static void
+kill9_during_create_leaves_no_bad_file(void **state)
+{
+	struct fx *fx = *state;
+	char rel[64], root[PATH_MAX + 8];
+	struct store_stats s;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st = new_store(fx, 0, 0, NULL);
+		for (int i = 0; i < 100000; i++) {
+			snprintf(rel, sizeof(rel), "k/g/f%05d", i);
+			store_update(st, rel, 1000, T0 * 1000, i);
+			store_flush_all(st);
+		}
+		_exit(0);
+	}
+	usleep(700 * 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snprintf(root, sizeof(root), "%s/rrd", fx->data);
+	kill_bad = kill_seen = 0;
+	nftw(root, kill_cb, 16, FTW_PHYS);
+	assert_true(kill_seen > 0);
+	assert_int_equal(kill_bad, 0);
+
+	struct store *st = new_store(fx, 0, 0, NULL);
+	for (int i = 0; i <= kill_seen; i++) {
+		snprintf(rel, sizeof(rel), "k/g/f%05d", i);
+		assert_int_equal(
+		    store_update(st, rel, 1000, (T0 + 1) * 1000, i), 0);
+	}
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.corrupt_total, 0);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(s.written_total, (uint64_t)kill_seen + 1);
+	store_free(st);
+}
+
+/* What a power cut can leave: an empty file, a stale temporary. */
+static void
+empty_file_and_stale_tmp_handled(void **state)
+{
+	struct fx *fx = *state;
+	char dir[PATH_MAX + 16], p[PATH_MAX + 32];
+	struct store_stats s;
+
+	snprintf(dir, sizeof(dir), "%s/rrd/h/g", fx->data);
+	assert_int_equal(mkdir_p(dir), 0);
+	snprintf(p, sizeof(p), "%s/empty.rrd", dir);
+	write_file_bytes(p, "", 0);
+	snprintf(p, sizeof(p), "%s/.new.rrd.tmp", dir);
+	write_file_bytes(p, "half", 4);
+	struct store *st = new_store(fx, 0, 0, NULL);
+	assert_int_equal(store_update(st, "h/g/empty", 10000, T0 * 1000, 1), 0);
+	assert_int_equal(store_update(st, "h/g/new", 10000, T0 * 1000, 2), 0);
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.corrupt_total, 1);
+	assert_int_equal(s.files_created, 2);
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(s.write_errors, 0);
+	assert_false(exists(p)); /* the temporary became new.rrd */
+	assert_int_equal(count_corrupt(dir), 1);
+	store_free(st);
+}
+
 static void
 old_values_dropped_and_counted(void **state)
 {
@@ -782,14 +893,16 @@ start_rrdcached(struct fx *fx, const char *addr)
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
+	fx->daemon = pid;
 	return pid;
 }
 
 static void
-stop_rrdcached(pid_t pid)
+stop_rrdcached(struct fx *fx)
 {
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	kill(fx->daemon, SIGTERM);
+	waitpid(fx->daemon, NULL, 0);
+	fx->daemon = 0;
 }
 
 static void
@@ -840,7 +953,7 @@ rrdcached_updates_and_flush(void **state)
 	assert_int_equal(rrd_last_r(pm), T0 + 1000);
 
 	/* The daemon goes away: values stay queued, then go through. */
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 	assert_int_equal(
 	    store_update(st, "sw/if/ge-0_0_1", 10000, (T0 + 70) * 1000, 700),
 	    0);
@@ -878,7 +991,51 @@ rrdcached_updates_and_flush(void **state)
 	assert_true(fabs(v[0] - 800) < 1e-9);
 	assert_true(fabs(v[1] - 900) < 1e-9);
 	store_free(st);
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
+}
+
+/* The writer thread alone rides out a daemon restart (backoff, retry). */
+static void
+rrdcached_writer_reconnects(void **state)
+{
+	struct fx *fx = *state;
+	char sock[PATH_MAX + 16], addr[PATH_MAX + 32];
+	struct store_stats s;
+	int i;
+
+	snprintf(sock, sizeof(sock), "%s/rrdcached.sock", fx->dir);
+	snprintf(addr, sizeof(addr), "unix:%s", sock);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	struct store *st = new_store(fx, 200, 0, addr);
+	assert_int_equal(store_start(st), 0);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 10) * 1000, 1), 0);
+	for (i = 0; i < 100; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 1)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 1);
+	stop_rrdcached(fx);
+	assert_int_equal(
+	    store_update(st, "w/g/i", 10000, (T0 + 20) * 1000, 2), 0);
+	usleep(600 * 1000); /* the writer tries, fails, backs off */
+	store_get_stats(st, &s);
+	assert_int_equal(s.pending, 1);
+	assert_int_equal(s.written_total, 1);
+	assert_true(start_rrdcached(fx, addr) > 0);
+	for (i = 0; i < 200; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 2)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(s.written_total, 2);
+	assert_int_equal(s.pending, 0);
+	assert_int_equal(s.write_errors, 0);
+	store_free(st);
+	stop_rrdcached(fx);
 }
 
 /* host:port: the daemon owns the files, named relative to its -b. */
@@ -937,7 +1094,7 @@ rrdcached_remote_creates_and_updates(void **state)
 	assert_true(fabs(v[0] - 4) < 1e-9);
 	assert_true(fabs(v[1] - 5) < 1e-9);
 	store_free(st);
-	stop_rrdcached(pid);
+	stop_rrdcached(fx);
 }
 
 int
@@ -964,6 +1121,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        damaged_file_moved_aside_and_recreated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
+	        kill9_during_create_leaves_no_bad_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        empty_file_and_stale_tmp_handled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
 	        old_values_dropped_and_counted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        max_pending_drops_oldest, setup, teardown),
@@ -975,6 +1136,8 @@ main(void)
 	        bad_config_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        rrdcached_updates_and_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rrdcached_writer_reconnects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        rrdcached_remote_creates_and_updates, setup, teardown),
 	};

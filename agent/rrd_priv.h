@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the RRD store: the state shared by rrd.c (queues, table, writer
+ * thread, public API) and rrd_file.c (creating, checking and writing files
+ * through librrd or rrdcached). Not for other modules.
+ */
+#ifndef CHOKEPOINT_RRD_PRIV_H
+#define CHOKEPOINT_RRD_PRIV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rrd.h"
+
+/*
+ * A file with this many values queued is written without waiting for
+ * flush_ms: one rrd_update_r call per file stays cheap up to far more,
+ * this only bounds how much one file holds.
+ */
+#define BATCH_MAX 256
+/* Values per librrd call (bounds the argument arrays). */
+#define CHUNK_MAX 1024
+#define REL_MAX 1024
+#define RECONNECT_MIN_MS 1000
+#define RECONNECT_MAX_MS 60000
+#define OVERFLOW_LOG_MS 60000
+
+enum fstate {
+	F_UNKNOWN, /* not looked at on disk yet (or must be re-checked) */
+	F_READY,   /* exists, readable, last_disk_sec known */
+};
+
+enum fqueue { Q_NONE, Q_WAITING, Q_READY, Q_FLUSHING };
+
+struct pval {
+	int64_t time_ms;
+	double value;
+};
+
+/* One series file. Never freed before store_free(), so pointers stay valid. */
+struct pfile {
+	struct pfile *hnext;         /* hash chain */
+	struct pfile *qprev, *qnext; /* in st->waiting or st->ready */
+	enum fqueue q;
+	char *rel;
+	uint64_t hash;
+	int64_t step_s; /* from the first update; fixed once created */
+	struct pval *v; /* queued values v[off..off+n), oldest first */
+	size_t off, n, cap;
+	int64_t first_mono_ms; /* when v[0] was queued */
+	/* Newest second accepted (queued or on disk): older ones are dropped.
+	 */
+	int64_t last_sec;
+	/* Guarded by write_mu (only the writing side touches them). */
+	enum fstate state;
+	int64_t disk_last_sec;
+};
+
+struct qlist {
+	struct pfile *head, *tail;
+};
+
+struct store {
+	char *data_dir; /* DATA_DIR/rrd */
+	char *rrdcached;
+	int cached_local; /* unix socket: the daemon shares our filesystem */
+	int64_t flush_ms;
+	size_t max_pending;
+	struct store_rra *rras;
+	size_t nrras;
+	double xff;
+
+	/* mu guards the table, the queues, last_sec and the stats. */
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* wakes the writer */
+	struct pfile **tab;
+	size_t tabsize, nfiles;
+	struct qlist waiting; /* ordered by first_mono_ms */
+	struct qlist ready;   /* BATCH_MAX reached: write now */
+	struct store_stats stats;
+	int64_t overflow_logged_ms;
+	uint64_t overflow_unlogged;
+	int stop;
+
+	/* write_mu serialises all I/O so a file's batches land in order. */
+	pthread_mutex_t write_mu;
+	int connected;
+	int64_t retry_mono_ms; /* rrdcached: no attempt before this */
+	int64_t backoff_ms;
+
+	pthread_t thread;
+	int started;
+};
+
+/* Seconds of a time in ms, rounding down. */
+static inline int64_t
+store_sec_of(int64_t time_ms)
+{
+	return time_ms >= 0 ? time_ms / 1000 : -((-time_ms + 999) / 1000);
+}
+
+/* rrd.c: put vals back in front of f's queue (rrdcached unreachable). */
+void store_requeue(
+    struct store *st, struct pfile *f, struct pval *vals, size_t n);
+
+/* rrd_file.c, all with write_mu held. */
+/* The name rrdcached gets for rel: our path, or rel.rrd for a remote one. */
+const char *rrdfile_cached_name(
+    const struct store *st, const char *rel, char *buf, size_t size);
+/* Connect to rrdcached unless backing off: 0 or -ENOTCONN. */
+int rrdfile_connect(struct store *st);
+/* Record the connection state (also under mu, for the writer). */
+void rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms);
+/* Write vals to f's file; takes ownership of vals. 0, -ENOTCONN, -EIO. */
+int rrdfile_write_batch(
+    struct store *st, struct pfile *f, struct pval *vals, size_t n);
+
+#endif
