@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "agent.h"
+#include "auth.h"
 #include "bottleneck.h"
 #include "firmware/firmware.h"
-#include "auth.h"
 #include "log.h"
 #include "pcap_cmd.h"
 
