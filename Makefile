@@ -61,6 +61,31 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
 AGENT_CFLAGS := $(call pkg_cflags,$(AGENT_PKGS))
 AGENT_LIBS := $(call pkg_libs,$(AGENT_PKGS)) -lpthread -ldl -lm
 
+# Debian's librrd is one library for files and graphs: linking it loads
+# cairo, pango, glib, libxml2, ICU, X11... (48 libraries, ~5.5 MB of RSS,
+# bench/README.md), which only graphs need. So link its static archive
+# (librrd-dev ships it) and librrd.so's own dependencies under --as-needed:
+# only those the archive members we use reference get loaded (glib, libdbi).
+# Graphs load the shared librrd on the first one (web/rrdgraph.c).
+# RRD_STATIC=0 links the shared library.
+RRD_STATIC ?= 1
+RRD_LIBDIR := $(shell pkg-config --variable=libdir librrd 2>/dev/null)
+RRD_SONAME := $(shell objdump -p $(RRD_LIBDIR)/librrd.so 2>/dev/null | \
+	awk '$$1 == "SONAME" {print $$2}')
+ifneq ($(RRD_SONAME),)
+CFLAGS += -DCP_LIBRRD_SONAME='"$(RRD_SONAME)"'
+endif
+ifeq ($(RRD_STATIC),1)
+ifneq ($(wildcard $(RRD_LIBDIR)/librrd.a),)
+RRD_DEPS := $(shell objdump -p $(RRD_LIBDIR)/librrd.so 2>/dev/null | \
+	awk '$$1 == "NEEDED" && $$2 !~ /^lib(c|m)\.so/ {print "-l:" $$2}')
+ifneq ($(RRD_DEPS),)
+RRD_STATIC_LIBS := $(RRD_LIBDIR)/librrd.a -Wl,--push-state,--as-needed $(RRD_DEPS) -Wl,--pop-state
+AGENT_LIBS := $(patsubst -lrrd,$(RRD_STATIC_LIBS),$(AGENT_LIBS))
+endif
+endif
+endif
+
 .PHONY: all deps run check unit integration bench install uninstall clean format lint fuzz demo fixtures-update tools
 all: $(BUILD)/chokepoint $(COLLECTOR_SOS) tools
 

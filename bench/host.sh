@@ -9,9 +9,70 @@
 # CPU = user+sys over a window that starts WARM s after start; peak RSS =
 # VmHWM. CPU here comes from /proc/PID/task/*/schedstat (ns) and is
 # cross-checked against /proc/PID/stat (clock ticks, includes dead threads).
+# "series": RRD files written (agent, collectd), samples on one /metrics page
+# (node_exporter, the scraped agent). WARM=45 starts the window after the
+# agent's first flush, which creates its RRD files: the steady state.
 #   usage: sh bench/host.sh [SECONDS] [RUNS] [INTERVALS]   (120 3 "1 10")
+#          sh bench/host.sh --summary LOG   (the table again from a saved log)
 #   env: BUILD (build dir, default build), WARM (default 2)
 set -eu
+summary() { # RESULT-LOG
+	# Medians over runs; ratios are per run (same machine load), then the median.
+	echo
+	echo "| agent | interval | CPU s / ${SECS} s, median (runs) | % of one core | agent / collectd | agent / node_exporter | peak RSS (VmHWM) | RSS at end | PSS at end | Private_Dirty | series | RRD files |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -v secs="$SECS" '
+		function med(s,   a, n, t, j, k) {
+			n = split(s, a, " ")
+			for (j = 2; j <= n; j++) for (k = j; k > 1 && a[k] < a[k - 1]; k--) {
+				t = a[k]; a[k] = a[k - 1]; a[k - 1] = t
+			}
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		$1 != "RESULT" { next }
+		{
+			for (j = 2; j <= NF; j++) { split($j, kv, "="); f[kv[1]] = kv[2] }
+			k = f["agent"] SUBSEP f["interval"]
+			if (!(k in seen)) { seen[k] = 1; order[++no] = k }
+			cpu[k] = cpu[k] " " f["cpu"]
+			ct[f["run"], f["interval"], f["agent"]] = f["cpu"]
+			scr[k] = scr[k] " " f["scraper_cpu"]
+			hwm[k] = hwm[k] " " f["hwm_kb"]; rss[k] = rss[k] " " f["rss_kb"]
+			pss[k] = pss[k] " " f["pss_kb"]; pd[k] = pd[k] " " f["private_dirty_kb"]
+			ser[k] = f["series"]; dk[k] = f["rrd_kb"]
+			runs[f["run"]] = 1
+		}
+		END {
+			for (o = 1; o <= no; o++) {
+				k = order[o]; split(k, ai, SUBSEP); a = ai[1]; iv = ai[2]
+				rc = ""; rn = ""
+				for (r in runs) {
+					if (ct[r, iv, "collectd"] > 0)
+						rc = rc " " ct[r, iv, a] / ct[r, iv, "collectd"]
+					if (ct[r, iv, "node_exporter"] > 0)
+						rn = rn " " ct[r, iv, a] / ct[r, iv, "node_exporter"]
+				}
+				m = med(cpu[k]); ms = med(scr[k])
+				name = a
+				if (a == "node_exporter") name = "node_exporter (+ scraper " sprintf("%.3f", ms) " s)"
+				if (a == "chokepoint+scraped") name = "chokepoint, /metrics scraped (+ scraper " sprintf("%.3f", ms) " s)"
+				printf "| %s | %s s | %.3f (%s) | %.2f%% | %s | %s | %.1f MB | %.1f MB | %.1f MB | %.1f MB | %s | %s |\n", \
+				    name, iv, m, substr(cpu[k], 2), 100 * m / secs, \
+				    rc == "" ? "-" : sprintf("%.2f", med(rc)), \
+				    rn == "" ? "-" : sprintf("%.2f", med(rn)), \
+				    med(hwm[k]) / 1024, med(rss[k]) / 1024, med(pss[k]) / 1024, \
+				    med(pd[k]) / 1024, ser[k], \
+				    (dk[k] > 0 ? sprintf("%.0f MB", dk[k] / 1024) : "-")
+			}
+		}' "$1"
+}
+
+if [ "${1:-}" = --summary ]; then
+	SECS=$(sed -n 's/^== host collection cost: \([0-9]*\)s windows.*/\1/p' \
+		"${2:?usage: host.sh --summary LOG}" | head -1)
+	summary "$2"
+	exit 0
+fi
 SECS=${1:-120}
 RUNS=${2:-3}
 INTERVALS=${3:-"1 10"}
@@ -201,8 +262,14 @@ one_run() { # RUN INTERVAL
 	PIDS=
 
 	series_agent=$(find "$d/chokepoint/data/rrd" -name '*.rrd' | wc -l)
+	disk_agent=$(du -sk "$d/chokepoint/data/rrd" | cut -f1)
+	disk_sagent=$(du -sk "$d/chokepoint-scraped/data/rrd" | cut -f1)
 	series_cd=0
-	[ $HAVE_COLLECTD = 0 ] || series_cd=$(find "$d/collectd/rrd" -name '*.rrd' | wc -l)
+	disk_cd=0
+	if [ $HAVE_COLLECTD = 1 ]; then
+		series_cd=$(find "$d/collectd/rrd" -name '*.rrd' | wc -l)
+		disk_cd=$(du -sk "$d/collectd/rrd" | cut -f1)
+	fi
 	# "scrapes=N failures=N body_bytes=N body_lines=N cpu=S"
 	scpu_agent=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' "$d/scrape-agent")
 	scpu_node=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' "$d/scrape-node" 2>/dev/null)
@@ -210,7 +277,8 @@ one_run() { # RUN INTERVAL
 	samples_agent=$(grep -vc '^#' "$d/agent.prom" 2>/dev/null || echo 0)
 	awk -v r="$r" -v i="$i" -v hz="$HZ" -v secs="$SECS" \
 	    -v sa="$series_agent" -v sc="$series_cd" -v sn="$samples_node" \
-	    -v sag="$samples_agent" -v scpu_a="${scpu_agent:-0}" -v scpu_n="${scpu_node:-0}" '
+	    -v sag="$samples_agent" -v scpu_a="${scpu_agent:-0}" -v scpu_n="${scpu_node:-0}" \
+	    -v da="$disk_agent" -v dsa="$disk_sagent" -v dc="$disk_cd" '
 		FNR == NR { ns0[$1] = $2; tk0[$1] = $3; tid0[$1] = $4; next }
 		{
 			cpu = ($2 - ns0[$1]) / 1e9
@@ -222,10 +290,13 @@ one_run() { # RUN INTERVAL
 			series = $1 == "collectd" ? sc : $1 == "node_exporter" ? sn : \
 			    $1 == "chokepoint" ? sa : sag
 			scr = $1 == "node_exporter" ? scpu_n : $1 == "chokepoint+scraped" ? scpu_a : 0
+			disk = $1 == "collectd" ? dc : $1 == "chokepoint" ? da : \
+			    $1 == "chokepoint+scraped" ? dsa : 0
 			printf "RESULT run=%s interval=%s agent=%s cpu=%.3f cpu_ticks=%.2f " \
 			    "src=%s scraper_cpu=%.3f hwm_kb=%s rss_kb=%s pss_kb=%s " \
-			    "private_dirty_kb=%s series=%s threads=%d\n", r, i, $1, cpu, \
-			    tcpu, src, scr, $5, $6, $7, $8, series, split($4, x, ",") - 1
+			    "private_dirty_kb=%s series=%s rrd_kb=%s threads=%d\n", r, i, \
+			    $1, cpu, tcpu, src, scr, $5, $6, $7, $8, series, disk, \
+			    split($4, x, ",") - 1
 		}' "$d/t0" "$d/t1" | tee -a "$RES"
 	[ -s "$d/chokepoint/log" ] && sed 's/^/  agent log: /' "$d/chokepoint/log" | head -5
 	rm -rf "$d"
@@ -240,50 +311,4 @@ for r in $(seq 1 "$RUNS"); do
 		one_run "$r" "$i"
 	done
 done
-
-# Medians over runs; ratios are per run (same machine load), then the median.
-echo
-echo "| agent | interval | CPU s / ${SECS} s, median (runs) | % of one core | agent / collectd | agent / node_exporter | peak RSS (VmHWM) | RSS at end | PSS at end | Private_Dirty | series |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-awk -v secs="$SECS" '
-	function med(s,   a, n, t, j, k) {
-		n = split(s, a, " ")
-		for (j = 2; j <= n; j++) for (k = j; k > 1 && a[k] < a[k - 1]; k--) {
-			t = a[k]; a[k] = a[k - 1]; a[k - 1] = t
-		}
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	{
-		for (j = 2; j <= NF; j++) { split($j, kv, "="); f[kv[1]] = kv[2] }
-		k = f["agent"] SUBSEP f["interval"]
-		if (!(k in seen)) { seen[k] = 1; order[++no] = k }
-		cpu[k] = cpu[k] " " f["cpu"]
-		ct[f["run"], f["interval"], f["agent"]] = f["cpu"]
-		scr[k] = scr[k] " " f["scraper_cpu"]
-		hwm[k] = hwm[k] " " f["hwm_kb"]; rss[k] = rss[k] " " f["rss_kb"]
-		pss[k] = pss[k] " " f["pss_kb"]; pd[k] = pd[k] " " f["private_dirty_kb"]
-		ser[k] = f["series"]
-		runs[f["run"]] = 1
-	}
-	END {
-		for (o = 1; o <= no; o++) {
-			k = order[o]; split(k, ai, SUBSEP); a = ai[1]; iv = ai[2]
-			rc = ""; rn = ""
-			for (r in runs) {
-				if (ct[r, iv, "collectd"] > 0)
-					rc = rc " " ct[r, iv, a] / ct[r, iv, "collectd"]
-				if (ct[r, iv, "node_exporter"] > 0)
-					rn = rn " " ct[r, iv, a] / ct[r, iv, "node_exporter"]
-			}
-			m = med(cpu[k]); ms = med(scr[k])
-			name = a
-			if (a == "node_exporter") name = "node_exporter (+ scraper " sprintf("%.3f", ms) " s)"
-			if (a == "chokepoint+scraped") name = "chokepoint, /metrics scraped (+ scraper " sprintf("%.3f", ms) " s)"
-			printf "| %s | %s s | %.3f (%s) | %.2f%% | %s | %s | %.1f MB | %.1f MB | %.1f MB | %.1f MB | %s |\n", \
-			    name, iv, m, substr(cpu[k], 2), 100 * m / secs, \
-			    rc == "" ? "-" : sprintf("%.2f", med(rc)), \
-			    rn == "" ? "-" : sprintf("%.2f", med(rn)), \
-			    med(hwm[k]) / 1024, med(rss[k]) / 1024, med(pss[k]) / 1024, \
-			    med(pd[k]) / 1024, ser[k]
-		}
-	}' "$RES"
+summary "$RES"

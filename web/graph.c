@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "params.h"
 #include "rrd.h"
+#include "rrdgraph.h"
 #include "util.h"
 #include "web.h"
 
@@ -222,12 +223,16 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	static const char *const geo[] = {"graph_left", "graph_top",
 	    "graph_width", "graph_height", "graph_start", "graph_end"};
 	long long gv[6] = {0};
-	char(*a)[4400] = xcalloc(64, sizeof(*a));
+	char(*a)[4400];
 	char *argv[64], title[512], ep[4300], nowbuf[32];
 	int n = 0, ratio, octets, scale;
 	size_t ml = strlen(o->metric);
 	rrd_info_t *info, *i;
 	char *out = NULL;
+
+	if (rrdgraph_load(err, errlen) < 0)
+		return NULL;
+	a = xcalloc(64, sizeof(*a));
 
 #define ARG(...) snprintf(a[n], sizeof(a[n]), __VA_ARGS__), n++
 	ratio = ml > 6 && strcmp(o->metric + ml - 6, "_ratio") == 0;
@@ -308,8 +313,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	for (int k = 0; k < n; k++)
 		argv[k] = a[k];
 	pthread_mutex_lock(&rrd_mu);
-	rrd_clear_error();
-	info = rrd_graph_v(n, argv);
+	rrdgraph_clear_error();
+	info = rrdgraph_graph_v(n, argv);
 	for (i = info; i; i = i->next) {
 		for (size_t k = 0; k < ARRAY_SIZE(geo); k++)
 			if (strcmp(i->key, geo[k]) == 0)
@@ -330,8 +335,8 @@ render(const char *path, const struct gopts *o, size_t *len, char *area,
 	    gv[2], gv[3], gv[4], gv[5]);
 	if (out == NULL)
 		snprintf(err, errlen, "%s",
-		    rrd_test_error() ? rrd_get_error() : "no image");
-	rrd_info_free(info);
+		    rrdgraph_test_error() ? rrdgraph_get_error() : "no image");
+	rrdgraph_info_free(info);
 	pthread_mutex_unlock(&rrd_mu);
 	free(a);
 	return out;
