@@ -155,7 +155,7 @@ sink_sample(void *arg, struct cp_ctx *ctx, const struct cp_sample *s)
 	if (r < 0)
 		cp_log_warnx(ctx, "rejected sample '%s' (%s)", s->metric,
 		    r == -EINVAL ? "bad metric or label name, or kind changed"
-				 : strerror(-r));
+		                 : strerror(-r));
 	return r;
 }
 
@@ -220,8 +220,8 @@ sink_inventory_get(void *arg, struct cp_ctx *ctx, const char *target,
 }
 
 static int
-sink_target_status(void *arg, struct cp_ctx *ctx,
-    const struct cp_target_status *st)
+sink_target_status(
+    void *arg, struct cp_ctx *ctx, const struct cp_target_status *st)
 {
 	struct agent *a = arg;
 
@@ -253,8 +253,8 @@ instance_of(struct agent *a, struct cp_ctx *ctx)
 }
 
 static int
-sink_watch(void *arg, struct cp_ctx *ctx, int fd, unsigned events,
-    cp_fd_cb cb, void *cbarg)
+sink_watch(void *arg, struct cp_ctx *ctx, int fd, unsigned events, cp_fd_cb cb,
+    void *cbarg)
 {
 	struct agent *a = arg;
 	struct instance *in = instance_of(a, ctx);
@@ -313,8 +313,8 @@ agent_sink(struct agent *a)
 
 /* ------------------------------------------------------------ instances */
 
-static const char *const snmp_auto[] = {"snmp_if", "snmp_entity",
-    "snmp_host", NULL};
+static const char *const snmp_auto[] = {
+    "snmp_if", "snmp_entity", "snmp_host", NULL};
 
 static void
 instset_free(struct instset *s)
@@ -491,7 +491,7 @@ instances_start(struct agent *a, struct instset *s)
 
 		if (r < 0) {
 			log_warnx("collector %s: start failed (%d); running "
-				  "without it",
+			          "without it",
 			    ctx_name(in->ctx), r);
 			continue;
 		}
@@ -534,8 +534,7 @@ emit_gauge(struct agent *a, const char *metric, const char *help, double v)
 }
 
 static void
-emit_counter(struct agent *a, const char *metric, const char *help,
-    uint64_t v)
+emit_counter(struct agent *a, const char *metric, const char *help, uint64_t v)
 {
 	struct cp_sample s = {0};
 
@@ -552,8 +551,8 @@ self_metrics(struct agent *a)
 	struct cache_stats cs;
 	struct store_stats ss;
 	struct rusage ru;
-	struct cp_label l[2] = {{"version", CP_VERSION},
-	    {"site", a->cfg->agent.name}};
+	struct cp_label l[2] = {
+	    {"version", CP_VERSION}, {"site", a->cfg->agent.name}};
 	struct cp_sample info = {0};
 
 	ctx_set_now(a->self, now_ms());
@@ -571,8 +570,9 @@ self_metrics(struct agent *a)
 		s.help = "CPU time of the agent process (user+system)";
 		s.kind = CP_COUNTER64;
 		s.scale = 1e-6; /* counted in microseconds */
-		s.counter = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-			1000000u +
+		s.counter =
+		    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		        1000000u +
 		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 		cp_emit(a->self, &s);
 	}
@@ -588,7 +588,8 @@ self_metrics(struct agent *a)
 	    "Counters that went backwards (source reset): no rate, rebaselined",
 	    cs.resets_total);
 	emit_counter(a, "pipeline_discontinuities_total",
-	    "Counter discontinuities declared by collectors", cs.discontinuities_total);
+	    "Counter discontinuities declared by collectors",
+	    cs.discontinuities_total);
 	emit_counter(a, "pipeline_too_high_total",
 	    "Counter deltas above the believable maximum, dropped",
 	    cs.too_high_total);
@@ -598,10 +599,10 @@ self_metrics(struct agent *a)
 		store_get_stats(a->store, &ss);
 		emit_gauge(a, "rrd_pending", "Values queued for RRD files",
 		    (double)ss.pending);
-		emit_counter(a, "rrd_updates_total", "Values accepted by the RRD store",
-		    ss.updates_total);
-		emit_counter(a, "rrd_written_total", "Values written to RRD files",
-		    ss.written_total);
+		emit_counter(a, "rrd_updates_total",
+		    "Values accepted by the RRD store", ss.updates_total);
+		emit_counter(a, "rrd_written_total",
+		    "Values written to RRD files", ss.written_total);
 		emit_counter(a, "rrd_write_errors_total", "Failed RRD writes",
 		    ss.write_errors);
 		emit_counter(a, "rrd_dropped_total",
@@ -690,10 +691,10 @@ alerts_self_metrics(struct agent *a)
 		return;
 	alerts_get_stats(a->alerts, &as);
 	hooks_get_stats(a->hooks, &hs);
-	emit_gauge(a, "alerts_firing", "Alert instances firing",
-	    (double)as.firing);
-	emit_gauge(a, "alerts_pending", "Alert instances pending",
-	    (double)as.pending);
+	emit_gauge(
+	    a, "alerts_firing", "Alert instances firing", (double)as.firing);
+	emit_gauge(
+	    a, "alerts_pending", "Alert instances pending", (double)as.pending);
 	emit_gauge(a, "alert_eval_seconds", "Duration of the last alert pass",
 	    as.last_eval_seconds);
 	emit_counter(a, "alert_notifications_total",
@@ -701,15 +702,17 @@ alerts_self_metrics(struct agent *a)
 	emit_counter(a, "alert_suppressed_total",
 	    "Transitions not notified (pending, silenced, flapping)",
 	    as.suppressed);
-	emit_gauge(a, "hooks_running", "Hook processes running",
-	    (double)hs.running);
+	emit_gauge(
+	    a, "hooks_running", "Hook processes running", (double)hs.running);
 	emit_gauge(a, "hooks_queued", "Hook runs waiting", (double)hs.queued);
-	emit_counter(a, "hook_failures_total", "Hook runs that failed",
-	    hs.failed);
+	emit_counter(
+	    a, "hook_failures_total", "Hook runs that failed", hs.failed);
 	emit_counter(a, "hook_timeouts_total", "Hook runs killed at timeout",
 	    hs.timeouts);
-	emit_counter(a, "hook_dropped_total", "Notifications dropped (queue "
-	    "full)", hs.dropped);
+	emit_counter(a, "hook_dropped_total",
+	    "Notifications dropped (queue "
+	    "full)",
+	    hs.dropped);
 }
 
 /* -------------------------------------------------------------- signals */
@@ -760,18 +763,23 @@ reload(struct agent *a)
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("config: %s",
 			    err_format(&errs.v[i], buf, sizeof(buf)));
-		log_warnx("agent: new config is invalid; keeping the running one");
+		log_warnx(
+		    "agent: new config is invalid; keeping the running one");
 		goto out;
 	}
 	for (size_t i = 0; i < warns.n; i++)
-		log_warnx("config: %s", err_format(&warns.v[i], buf, sizeof(buf)));
+		log_warnx(
+		    "config: %s", err_format(&warns.v[i], buf, sizeof(buf)));
 	if (strcmp(c->agent.data_dir, a->cfg->agent.data_dir) != 0 ||
 	    strcmp(c->web.listen, a->cfg->web.listen) != 0 ||
-	    (c->storage.rrdcached == NULL) != (a->cfg->storage.rrdcached == NULL))
-		log_warnx("agent: data_dir, web.listen and storage changes take "
-			  "effect at the next restart");
+	    (c->storage.rrdcached == NULL) !=
+	        (a->cfg->storage.rrdcached == NULL))
+		log_warnx(
+		    "agent: data_dir, web.listen and storage changes take "
+		    "effect at the next restart");
 	instances_stop(&a->inst);
-	a->old_cfgs = xrealloc(a->old_cfgs, (a->nold + 1) * sizeof(*a->old_cfgs));
+	a->old_cfgs =
+	    xrealloc(a->old_cfgs, (a->nold + 1) * sizeof(*a->old_cfgs));
 	a->old_cfgs[a->nold++] = a->cfg;
 	a->cfg = c;
 	a->inst = next;
@@ -934,7 +942,8 @@ agent_run(const char *path)
 	a.cfg = config_load(path, &errs);
 	if (a.cfg == NULL) {
 		cfg_errs_print(&errs, stderr);
-		fprintf(stderr, "chokepoint: invalid configuration, not starting\n");
+		fprintf(stderr,
+		    "chokepoint: invalid configuration, not starting\n");
 		rc = EXIT_INVALID;
 		goto out;
 	}
@@ -946,8 +955,9 @@ agent_run(const char *path)
 		log_set_level(LOG_LVL_ERROR);
 	agent_plugin_dir(a.cfg, dir, sizeof(dir));
 	if (!is_dir(dir)) {
-		fprintf(stderr, "chokepoint: plugin directory %s does not exist "
-				"(set agent.plugin_dir)\n",
+		fprintf(stderr,
+		    "chokepoint: plugin directory %s does not exist "
+		    "(set agent.plugin_dir)\n",
 		    dir);
 		goto out;
 	}
@@ -985,7 +995,8 @@ agent_run(const char *path)
 	}
 	a.store = store_new(&scfg);
 	if (a.store == NULL || store_start(a.store) < 0) {
-		fprintf(stderr, "chokepoint: RRD store in %s/rrd: cannot start\n",
+		fprintf(stderr,
+		    "chokepoint: RRD store in %s/rrd: cannot start\n",
 		    a.cfg->agent.data_dir);
 		goto out;
 	}
@@ -998,7 +1009,8 @@ agent_run(const char *path)
 	}
 	if (instances_build(&a, a.cfg, &a.inst, &errs, &warns) < 0) {
 		cfg_errs_print(&errs, stderr);
-		fprintf(stderr, "chokepoint: invalid configuration, not starting\n");
+		fprintf(stderr,
+		    "chokepoint: invalid configuration, not starting\n");
 		rc = EXIT_INVALID;
 		goto out;
 	}
@@ -1011,8 +1023,8 @@ agent_run(const char *path)
 	deps.static_dir = agent_static_dir(sdir, sizeof(sdir));
 	deps.started_ms = a.started_ms;
 	web_register();
-	a.http = http_start(a.cfg->web.host, a.cfg->web.port, &deps, err,
-	    sizeof(err));
+	a.http = http_start(
+	    a.cfg->web.host, a.cfg->web.port, &deps, err, sizeof(err));
 	if (a.http == NULL) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;
@@ -1027,7 +1039,7 @@ agent_run(const char *path)
 	instances_start(&a, &a.inst);
 	self_metrics(&a);
 	log_info("agent: chokepoint %s: %zu collectors, %zu devices, data in "
-		 "%s, http://%s:%d/",
+	         "%s, http://%s:%d/",
 	    CP_VERSION, a.inst.n, a.cfg->ndevices, a.cfg->agent.data_dir,
 	    a.cfg->web.host, a.cfg->web.port);
 	loop_run(a.loop);

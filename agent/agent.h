@@ -27,8 +27,7 @@ int agent_check(const char *path, FILE *out);
  * the binary (BINDIR/collectors in a build tree, PREFIX/lib/chokepoint/
  * collectors when installed). Returns buf.
  */
-const char *agent_plugin_dir(const struct config *cfg, char *buf,
-    size_t size);
+const char *agent_plugin_dir(const struct config *cfg, char *buf, size_t size);
 /* The dashboard's static files: web/static in a build tree, else
  * PREFIX/share/chokepoint/web. */
 const char *agent_static_dir(char *buf, size_t size);

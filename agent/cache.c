@@ -182,7 +182,7 @@ slot(struct cache *c, uint64_t h, const char *key, size_t len)
 		struct series *s = c->tab[i];
 
 		if (s == NULL || (s->hash == h && s->keylen == len &&
-				     memcmp(s->key, key, len) == 0))
+		                     memcmp(s->key, key, len) == 0))
 			return &c->tab[i];
 	}
 }
@@ -230,8 +230,8 @@ family_get(struct cache *c, const char *name, const char *help, int counter)
 		c->capfams = c->capfams ? c->capfams * 2 : 64;
 		c->fams = xrealloc(c->fams, c->capfams * sizeof(*c->fams));
 	}
-	memmove(&c->fams[lo + 1], &c->fams[lo],
-	    (c->nfams - lo) * sizeof(*c->fams));
+	memmove(
+	    &c->fams[lo + 1], &c->fams[lo], (c->nfams - lo) * sizeof(*c->fams));
 	struct family *f = xcalloc(1, sizeof(*f));
 
 	f->name = xstrdup(name);
@@ -346,8 +346,7 @@ series_get(struct cache *c, const char *target, const char *metric,
 }
 
 static void
-gauge_set(struct cache *c, struct series *s, double v, int64_t t,
-    int64_t step)
+gauge_set(struct cache *c, struct series *s, double v, int64_t t, int64_t step)
 {
 	s->value = v;
 	s->time_ms = t;
@@ -373,8 +372,8 @@ cache_put(struct cache *c, const struct cp_sample *smp, int64_t step_ms)
 		step_ms = smp->interval_ms;
 	pthread_rwlock_wrlock(&c->lock);
 	c->stats.samples_total++;
-	s = series_get(c, smp->target, smp->metric, smp->help, smp->labels,
-	    idx, smp->nlabels, counter, &err);
+	s = series_get(c, smp->target, smp->metric, smp->help, smp->labels, idx,
+	    smp->nlabels, counter, &err);
 	if (s == NULL)
 		goto out;
 	if (!counter) {
@@ -386,7 +385,7 @@ cache_put(struct cache *c, const struct cp_sample *smp, int64_t step_ms)
 	    smp->time_ms, smp->discontinuity, smp->max_rate, &rate);
 
 	s->value_u64 = smp->kind == CP_COUNTER32 ? smp->counter & 0xffffffffu
-						 : smp->counter;
+	                                         : smp->counter;
 	s->scale = smp->scale > 0 ? smp->scale : 1;
 	s->time_ms = smp->time_ms;
 	s->step_ms = step_ms;
@@ -513,8 +512,8 @@ cache_get(struct cache *c, const char *target, const char *metric,
 	struct series *s = *slot(c, hash_bytes(key, len, 0), key, len);
 
 	if (s && s->has_value) {
-		*value = s->is_counter ? (double)s->value_u64 * s->scale
-				       : s->value;
+		*value =
+		    s->is_counter ? (double)s->value_u64 * s->scale : s->value;
 		if (time_ms)
 			*time_ms = s->time_ms;
 		ret = 0;
@@ -535,7 +534,8 @@ cache_expire(struct cache *c, int64_t now, int64_t min_age_ms)
 
 		if (s == NULL)
 			continue;
-		age = 10 * s->step_ms > min_age_ms ? 10 * s->step_ms : min_age_ms;
+		age =
+		    10 * s->step_ms > min_age_ms ? 10 * s->step_ms : min_age_ms;
 		if (now - s->time_ms <= age)
 			continue;
 		/* Counters point at their rate series: unlink first. */
@@ -634,11 +634,11 @@ put_value(struct sbuf *b, const struct series *s)
 	 * (microseconds counted, seconds published) as its scaled value.
 	 */
 	if (s->is_counter && s->scale == 1)
-		n = snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)s->value_u64);
+		n = snprintf(
+		    num, sizeof(num), "%llu", (unsigned long long)s->value_u64);
 	else if (s->is_counter)
-		n = snprintf(num, sizeof(num), "%.15g",
-		    (double)s->value_u64 * s->scale);
+		n = snprintf(
+		    num, sizeof(num), "%.15g", (double)s->value_u64 * s->scale);
 	else if (s->value != s->value)
 		n = snprintf(num, sizeof(num), "NaN");
 	else
@@ -669,7 +669,8 @@ render(struct cache *c, struct sbuf *b)
 			put_escaped(b, cur->help ? cur->help : cur->name, 0);
 			sbuf_puts(b, "\n# TYPE chokepoint_");
 			sbuf_puts(b, cur->name);
-			sbuf_puts(b, cur->is_counter ? " counter\n" : " gauge\n");
+			sbuf_puts(
+			    b, cur->is_counter ? " counter\n" : " gauge\n");
 		}
 		sbuf_puts(b, "chokepoint_");
 		sbuf_puts(b, cur->name);

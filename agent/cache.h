@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plugin.h"
 #include "pipeline.h"
+#include "plugin.h"
 
 struct cache;
 struct store;
@@ -25,12 +25,12 @@ struct cache_series {
 	const char *help;
 	const struct cp_label *labels; /* sorted by key */
 	size_t nlabels;
-	int is_counter;	  /* raw counter (value_u64 valid) */
-	double value;	  /* gauges and rates */
+	int is_counter; /* raw counter (value_u64 valid) */
+	double value;   /* gauges and rates */
 	uint64_t value_u64;
-	int64_t time_ms;  /* of the last value */
-	int64_t step_ms;  /* sampling interval */
-	const char *rrd;  /* relative RRD path or NULL (raw counters) */
+	int64_t time_ms; /* of the last value */
+	int64_t step_ms; /* sampling interval */
+	const char *rrd; /* relative RRD path or NULL (raw counters) */
 };
 
 struct cache_stats {

@@ -8,8 +8,8 @@
  */
 #include <errno.h>
 #include <libfyaml.h>
-#include <stdint.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,10 +25,10 @@ struct cp_cfg {
 	int line, col;
 	struct cfgdoc *doc;
 	size_t n;
-	char **keys;		/* CFG_MAP */
+	char **keys;            /* CFG_MAP */
 	struct cp_cfg **knodes; /* CFG_MAP: key nodes, for positions */
-	struct cp_cfg **vals;	/* CFG_MAP values, CFG_SEQ items */
-	unsigned char *used;	/* CFG_MAP: key asked for */
+	struct cp_cfg **vals;   /* CFG_MAP values, CFG_SEQ items */
+	unsigned char *used;    /* CFG_MAP: key asked for */
 };
 
 struct cfgdoc {
@@ -190,8 +190,8 @@ is_null_scalar(struct fy_token *t)
 	if (s == NULL || len == 0)
 		return 1;
 	return (len == 1 && s[0] == '~') ||
-	    (len == 4 && (!strncmp(s, "null", 4) || !strncmp(s, "Null", 4) ||
-			     !strncmp(s, "NULL", 4)));
+	       (len == 4 && (!strncmp(s, "null", 4) || !strncmp(s, "Null", 4) ||
+	                        !strncmp(s, "NULL", 4)));
 }
 
 /* Appends child to the open container on top of the stack. */
@@ -200,8 +200,8 @@ attach(struct cfgdoc *d, struct cp_cfg *parent, struct cp_cfg **pending_key,
     struct cp_cfg *child)
 {
 	if (parent->type == CFG_SEQ) {
-		parent->vals = xrealloc(parent->vals,
-		    (parent->n + 1) * sizeof(*parent->vals));
+		parent->vals = xrealloc(
+		    parent->vals, (parent->n + 1) * sizeof(*parent->vals));
 		parent->vals[parent->n++] = child;
 		return;
 	}
@@ -210,9 +210,11 @@ attach(struct cfgdoc *d, struct cp_cfg *parent, struct cp_cfg **pending_key,
 			cfg_errs_add(d->errs, d->file, child->line, child->col,
 			    "a mapping key must be a plain string");
 		for (size_t i = 0; i < parent->n; i++) {
-			if (child->text && strcmp(parent->keys[i], child->text) == 0)
+			if (child->text &&
+			    strcmp(parent->keys[i], child->text) == 0)
 				cfg_errs_add(d->errs, d->file, child->line,
-				    child->col, "duplicate key '%s'", child->text);
+				    child->col, "duplicate key '%s'",
+				    child->text);
 		}
 		*pending_key = child;
 		return;
@@ -262,7 +264,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 				node = node_new(d, CFG_NULL, line, col);
 			} else {
 				size_t len;
-				const char *s = fy_token_get_text(ev->scalar.value, &len);
+				const char *s =
+				    fy_token_get_text(ev->scalar.value, &len);
 
 				node = node_new(d, CFG_SCALAR, line, col);
 				node->text = xstrndup(s ? s : "", s ? len : 0);
@@ -270,7 +273,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 			break;
 		case FYET_ALIAS: {
 			size_t len;
-			const char *s = fy_token_get_text(ev->alias.anchor, &len);
+			const char *s =
+			    fy_token_get_text(ev->alias.anchor, &len);
 			size_t i;
 
 			for (i = an.n; i-- > 0;)
@@ -279,7 +283,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 					break;
 			if (i == (size_t)-1) {
 				cfg_errs_add(d->errs, d->file, line, col,
-				    "unknown alias '%.*s'", (int)len, s ? s : "");
+				    "unknown alias '%.*s'", (int)len,
+				    s ? s : "");
 				node = node_new(d, CFG_NULL, line, col);
 			} else {
 				node = node_copy(an.nodes[i]);
@@ -301,8 +306,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 			    ev->type == FYET_MAPPING_START ? CFG_MAP : CFG_SEQ,
 			    line, col);
 			anchor = ev->type == FYET_MAPPING_START
-			    ? ev->mapping_start.anchor
-			    : ev->sequence_start.anchor;
+			             ? ev->mapping_start.anchor
+			             : ev->sequence_start.anchor;
 			break;
 		case FYET_MAPPING_END:
 		case FYET_SEQUENCE_END:
@@ -329,7 +334,8 @@ build(struct cfgdoc *d, struct fy_parser *fyp)
 				keys[depth] = NULL;
 				stack[depth++] = node;
 			} else if (depth > 0) {
-				attach(d, stack[depth - 1], &keys[depth - 1], node);
+				attach(d, stack[depth - 1], &keys[depth - 1],
+				    node);
 			} else if (root == NULL) {
 				root = node;
 			} else {
@@ -377,8 +383,8 @@ diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
  * invalid sequences inside directives. Returns 0 or fills line/col.
  */
 static int
-text_check(const unsigned char *p, size_t len, int *line, int *col,
-    const char **what)
+text_check(
+    const unsigned char *p, size_t len, int *line, int *col, const char **what)
 {
 	int l = 1, c = 1;
 
@@ -414,8 +420,9 @@ text_check(const unsigned char *p, size_t len, int *line, int *col,
 					goto utf8;
 				cp = (cp << 6) | (p[i + k] & 0x3f);
 			}
-			if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-			    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			if ((n == 3 && cp < 0x800) ||
+			    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
 				goto utf8;
 		}
 		i += n;
@@ -431,15 +438,14 @@ bad:
 }
 
 struct cfgdoc *
-cfgdoc_parse(const char *file, const char *text, size_t len,
-    struct cfg_errs *errs)
+cfgdoc_parse(
+    const char *file, const char *text, size_t len, struct cfg_errs *errs)
 {
 	int bline, bcol;
 	const char *what;
 
-	if (len <= CFG_MAX_TEXT &&
-	    text_check((const unsigned char *)text, len, &bline, &bcol,
-		&what) < 0) {
+	if (len <= CFG_MAX_TEXT && text_check((const unsigned char *)text, len,
+	                               &bline, &bcol, &what) < 0) {
 		cfg_errs_add(errs, file, bline, bcol,
 		    "%s: a config must be UTF-8 text", what);
 		return NULL;
@@ -626,7 +632,8 @@ cfg_node_report_unused(const struct cp_cfg *n, const char *where)
 	for (size_t i = 0; i < n->n; i++) {
 		if (!n->used[i]) {
 			cp_cfg_error(n->knodes[i], "unknown key '%s'%s%s",
-			    n->keys[i], where ? " in " : "", where ? where : "");
+			    n->keys[i], where ? " in " : "",
+			    where ? where : "");
 			continue;
 		}
 		cfg_node_report_unused(n->vals[i], where);
@@ -641,20 +648,20 @@ scalar_of(const struct cp_cfg *n, const char *key, const char *what)
 	if (v == NULL || v->type == CFG_NULL)
 		return NULL;
 	if (v->type != CFG_SCALAR) {
-		cp_cfg_error(v, "'%s': expected %s, found %s", key, what,
-		    type_name(v));
+		cp_cfg_error(
+		    v, "'%s': expected %s, found %s", key, what, type_name(v));
 		return (const struct cp_cfg *)-1;
 	}
 	return v;
 }
 
-#define SCALAR_OR_RETURN(v, n, key, what)                                     \
-	do {                                                                  \
-		v = scalar_of(n, key, what);                                  \
-		if (v == NULL)                                                \
-			return -ENOENT;                                       \
-		if (v == (const struct cp_cfg *)-1)                           \
-			return -EINVAL;                                       \
+#define SCALAR_OR_RETURN(v, n, key, what)                                      \
+	do {                                                                   \
+		v = scalar_of(n, key, what);                                   \
+		if (v == NULL)                                                 \
+			return -ENOENT;                                        \
+		if (v == (const struct cp_cfg *)-1)                            \
+			return -EINVAL;                                        \
 	} while (0)
 
 int
@@ -671,7 +678,8 @@ int
 cp_cfg_bool(const struct cp_cfg *n, const char *key, int *out)
 {
 	static const char *yes[] = {"true", "yes", "on", "True", "TRUE", "Yes"};
-	static const char *no[] = {"false", "no", "off", "False", "FALSE", "No"};
+	static const char *no[] = {
+	    "false", "no", "off", "False", "FALSE", "No"};
 	const struct cp_cfg *v;
 
 	SCALAR_OR_RETURN(v, n, key, "true or false");
@@ -685,7 +693,8 @@ cp_cfg_bool(const struct cp_cfg *n, const char *key, int *out)
 			return 0;
 		}
 	}
-	cp_cfg_error(v, "'%s': expected true or false, found '%s'", key, v->text);
+	cp_cfg_error(
+	    v, "'%s': expected true or false, found '%s'", key, v->text);
 	return -EINVAL;
 }
 
@@ -701,8 +710,8 @@ cp_cfg_int(const struct cp_cfg *n, const char *key, int64_t min, int64_t max,
 	errno = 0;
 	x = strtoll(v->text, &end, 10);
 	if (errno || end == v->text || *end != '\0') {
-		cp_cfg_error(v, "'%s': expected an integer, found '%s'", key,
-		    v->text);
+		cp_cfg_error(
+		    v, "'%s': expected an integer, found '%s'", key, v->text);
 		return -EINVAL;
 	}
 	if (x < min || x > max) {
@@ -725,8 +734,8 @@ cp_cfg_double(const struct cp_cfg *n, const char *key, double *out)
 	errno = 0;
 	x = strtod(v->text, &end);
 	if (errno || end == v->text || *end != '\0' || !isfinite(x)) {
-		cp_cfg_error(v, "'%s': expected a number, found '%s'", key,
-		    v->text);
+		cp_cfg_error(
+		    v, "'%s': expected a number, found '%s'", key, v->text);
 		return -EINVAL;
 	}
 	*out = x;

@@ -17,17 +17,17 @@
 #include "config.h"
 #include "util.h"
 
-const char config_default_yaml[] =
-    "# chokepoint embedded defaults: the local host, data in ./chokepoint-data\n"
-    "agent:\n"
-    "  data_dir: ./chokepoint-data\n"
-    "  interval: 10s\n"
-    "web:\n"
-    "  listen: 127.0.0.1:8080\n"
-    "collectors:\n"
-    "  cpu: {}\n"
-    "  memory: {}\n"
-    "  diskio: {}\n";
+const char config_default_yaml[] = "# chokepoint embedded defaults: the local "
+                                   "host, data in ./chokepoint-data\n"
+                                   "agent:\n"
+                                   "  data_dir: ./chokepoint-data\n"
+                                   "  interval: 10s\n"
+                                   "web:\n"
+                                   "  listen: 127.0.0.1:8080\n"
+                                   "collectors:\n"
+                                   "  cpu: {}\n"
+                                   "  memory: {}\n"
+                                   "  diskio: {}\n";
 
 enum ftype { F_STR, F_DURATION, F_INT, F_ENUM };
 
@@ -41,16 +41,15 @@ struct field {
 	const char *const *choices; /* F_ENUM: NULL-terminated */
 };
 
-static const char *const log_levels[] = {"error", "warning", "info", "debug",
-    NULL};
+static const char *const log_levels[] = {
+    "error", "warning", "info", "debug", NULL};
 
 #define AOFF(m) offsetof(struct config, agent.m)
 static const struct field agent_fields[] = {
     {"name", F_STR, AOFF(name), NULL, 0, 0, 0, NULL},
     {"hostname", F_STR, AOFF(hostname), NULL, 0, 0, 0, NULL},
     {"data_dir", F_STR, AOFF(data_dir), "./chokepoint-data", 0, 0, 0, NULL},
-    {"interval", F_DURATION, AOFF(interval_ms), "10s", 100, 86400000, 0,
-	NULL},
+    {"interval", F_DURATION, AOFF(interval_ms), "10s", 100, 86400000, 0, NULL},
     {"procfs", F_STR, AOFF(procfs), "/proc", 0, 0, 0, NULL},
     {"sysfs", F_STR, AOFF(sysfs), "/sys", 0, 0, 0, NULL},
     {"plugin_dir", F_STR, AOFF(plugin_dir), NULL, 0, 0, 0, NULL},
@@ -58,22 +57,22 @@ static const struct field agent_fields[] = {
 };
 
 static const struct field web_fields[] = {
-    {"listen", F_STR, offsetof(struct config, web.listen), "127.0.0.1:8080",
-	0, 0, 0, NULL},
+    {"listen", F_STR, offsetof(struct config, web.listen), "127.0.0.1:8080", 0,
+        0, 0, NULL},
 };
 
 static const struct field storage_fields[] = {
-    {"rrdcached", F_STR, offsetof(struct config, storage.rrdcached), NULL, 0,
-	0, 0, NULL},
+    {"rrdcached", F_STR, offsetof(struct config, storage.rrdcached), NULL, 0, 0,
+        0, NULL},
     {"flush_interval", F_DURATION, offsetof(struct config, storage.flush_ms),
-	"30s", 0, 3600000, 0, NULL},
+        "30s", 0, 3600000, 0, NULL},
     {"max_pending", F_INT, offsetof(struct config, storage.max_pending),
-	"1000000", 1000, 100000000, 0, NULL},
+        "1000000", 1000, 100000000, 0, NULL},
 };
 
 /* Top-level keys handled elsewhere (their modules validate them). */
-static const char *const extension_keys[] = {"firmware", "silences",
-    "maintenance", "bottlenecks", NULL};
+static const char *const extension_keys[] = {
+    "firmware", "silences", "maintenance", "bottlenecks", NULL};
 
 /* Reads one field into base+off. Returns 0, or -1 after an error. */
 static int
@@ -92,8 +91,8 @@ field_read(const struct cp_cfg *n, const struct field *f, void *base)
 			return -1;
 		if (r == -ENOENT) {
 			if (f->required) {
-				cp_cfg_error(n, "missing required key '%s'",
-				    f->key);
+				cp_cfg_error(
+				    n, "missing required key '%s'", f->key);
 				return -1;
 			}
 			s = f->def;
@@ -123,8 +122,8 @@ field_read(const struct cp_cfg *n, const struct field *f, void *base)
 			return -1;
 		if (r == -ENOENT) {
 			if (f->required) {
-				cp_cfg_error(n, "missing required key '%s'",
-				    f->key);
+				cp_cfg_error(
+				    n, "missing required key '%s'", f->key);
 				return -1;
 			}
 			if (f->def == NULL || duration_parse(f->def, &v) < 0)
@@ -153,8 +152,8 @@ field_read(const struct cp_cfg *n, const struct field *f, void *base)
 }
 
 static int
-section_read(const struct cp_cfg *n, const struct field *fields, size_t nf,
-    void *base)
+section_read(
+    const struct cp_cfg *n, const struct field *fields, size_t nf, void *base)
 {
 	int bad = 0;
 
@@ -203,7 +202,7 @@ address_parse(const char *s, int default_port, char **host, int *port)
 	}
 	for (const char *c = h; c < hend; c++) {
 		if (!(isalnum((unsigned char)*c) || *c == '.' || *c == '-' ||
-			*c == '_' || (*s == '[' && (*c == ':' || *c == '%'))))
+		        *c == '_' || (*s == '[' && (*c == ':' || *c == '%'))))
 			return -EINVAL;
 	}
 	if (colon) {
@@ -239,8 +238,8 @@ match_read(const struct cp_cfg *n, const char *key, struct match_cfg *m)
 
 		m->keys[i] = xstrdup(cp_cfg_map_key(mn, i));
 		if (cp_cfg_scalar(v) == NULL) {
-			cp_cfg_error(v, "'%s.%s' must be a string", key,
-			    m->keys[i]);
+			cp_cfg_error(
+			    v, "'%s.%s' must be a string", key, m->keys[i]);
 			m->values[i] = xstrdup("");
 			continue;
 		}
@@ -268,10 +267,10 @@ device_role_name(enum device_role r)
 	return r <= ROLE_OTHER ? names[r] : "other";
 }
 
-static const char *const auth_protocols[] = {"MD5", "SHA", "SHA-224",
-    "SHA-256", "SHA-384", "SHA-512", NULL};
-static const char *const priv_protocols[] = {"DES", "AES", "AES-128",
-    "AES-192", "AES-256", NULL};
+static const char *const auth_protocols[] = {
+    "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512", NULL};
+static const char *const priv_protocols[] = {
+    "DES", "AES", "AES-128", "AES-192", "AES-256", NULL};
 
 static int
 choice_ok(const char *s, const char *const *choices)
@@ -293,8 +292,8 @@ secret_read(const struct cp_cfg *snmp, const char *key,
 	if (n == NULL)
 		return 0;
 	if (!cfg_node_is_map(n)) {
-		cp_cfg_error(n, "'%s' must be a mapping {protocol, passphrase}",
-		    key);
+		cp_cfg_error(
+		    n, "'%s' must be a mapping {protocol, passphrase}", key);
 		return -1;
 	}
 	if (cp_cfg_str(n, "protocol", &proto) == -ENOENT) {
@@ -368,11 +367,13 @@ snmp_read(const struct cp_cfg *dn, struct device_cfg *d)
 			    "SNMPv3 'priv' needs 'auth' too");
 			bad = 1;
 		}
-		d->security_level = xstrdup(d->priv.protocol ? "authPriv"
-			: d->auth.protocol		      ? "authNoPriv"
-							      : "noAuthNoPriv");
+		d->security_level =
+		    xstrdup(d->priv.protocol   ? "authPriv"
+		            : d->auth.protocol ? "authNoPriv"
+		                               : "noAuthNoPriv");
 	} else if (d->user || d->auth.protocol || d->priv.protocol) {
-		cp_cfg_error(n, "'user', 'auth' and 'priv' need snmp version 3");
+		cp_cfg_error(
+		    n, "'user', 'auth' and 'priv' need snmp version 3");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -423,8 +424,8 @@ devices_read(struct config *c, const struct cp_cfg *root)
 			bad = 1;
 		}
 		if (cp_cfg_str(dn, "role", &s) == 0) {
-			static const char *roles[] = {"core", "l2", "web", "db",
-			    "other"};
+			static const char *roles[] = {
+			    "core", "l2", "web", "db", "other"};
 			size_t r;
 
 			for (r = 0; r < ARRAY_SIZE(roles); r++)
@@ -432,7 +433,8 @@ devices_read(struct config *c, const struct cp_cfg *root)
 					break;
 			if (r == ARRAY_SIZE(roles)) {
 				cp_cfg_error(cp_cfg_child(dn, "role"),
-				    "'role' must be core, l2, web, db or other, "
+				    "'role' must be core, l2, web, db or "
+				    "other, "
 				    "not '%s'",
 				    s);
 				bad = 1;
@@ -456,7 +458,8 @@ devices_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_duration(dn, "interval", &v) == 0) {
 			if (v < 1000 || v > 86400000) {
 				cp_cfg_error(cp_cfg_child(dn, "interval"),
-				    "device 'interval' must be between 1s and 1d");
+				    "device 'interval' must be between 1s and "
+				    "1d");
 				bad = 1;
 			}
 			d->interval_ms = v;
@@ -464,7 +467,8 @@ devices_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_duration(dn, "timeout", &v) == 0) {
 			if (v < 10 || v > 60000) {
 				cp_cfg_error(cp_cfg_child(dn, "timeout"),
-				    "device 'timeout' must be between 10ms and 60s");
+				    "device 'timeout' must be between 10ms and "
+				    "60s");
 				bad = 1;
 			}
 			d->timeout_ms = v;
@@ -486,7 +490,8 @@ collectors_read(struct config *c, const struct cp_cfg *root)
 	if (n == NULL)
 		return 0;
 	if (!cfg_node_is_map(n)) {
-		cp_cfg_error(n, "'collectors' must be a mapping of name: options");
+		cp_cfg_error(
+		    n, "'collectors' must be a mapping of name: options");
 		return -1;
 	}
 	c->ncollectors = cp_cfg_map_len(n);
@@ -509,7 +514,8 @@ collectors_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_duration(v, "interval", &ms) == 0) {
 			if (ms < 100 || ms > 86400000) {
 				cp_cfg_error(cp_cfg_child(v, "interval"),
-				    "collector 'interval' must be between 100ms "
+				    "collector 'interval' must be between "
+				    "100ms "
 				    "and 1d");
 				bad = 1;
 			}
@@ -556,8 +562,8 @@ alerts_read(struct config *c, const struct cp_cfg *root)
 		if (cp_cfg_str(an, "metric", &s) == 0 && *s)
 			a->metric = xstrdup(s);
 		else if (cp_cfg_child(an, "event") == NULL &&
-		    cp_cfg_child(an, "absent") == NULL &&
-		    cp_cfg_child(an, "enabled") == NULL) {
+		         cp_cfg_child(an, "absent") == NULL &&
+		         cp_cfg_child(an, "enabled") == NULL) {
 			cp_cfg_error(an, "alert '%s' needs a 'metric'",
 			    a->name ? a->name : "?");
 			bad = 1;
@@ -572,8 +578,10 @@ alerts_read(struct config *c, const struct cp_cfg *root)
 		a->has_below = rb == 0;
 		a->has_clear = rc == 0;
 		if (a->has_above && a->has_below) {
-			cp_cfg_error(an, "alert '%s': use 'above' or 'below', "
-			    "not both", a->name ? a->name : "?");
+			cp_cfg_error(an,
+			    "alert '%s': use 'above' or 'below', "
+			    "not both",
+			    a->name ? a->name : "?");
 			bad = 1;
 		}
 		if (a->has_clear && a->has_above && a->clear > a->above) {
@@ -642,14 +650,16 @@ hooks_read(struct config *c, const struct cp_cfg *root)
 		    cp_cfg_seq_len(ex) == 0) {
 			cp_cfg_error(ex ? ex : hn,
 			    "hook '%s' needs 'exec': a non-empty list "
-			    "[program, arg...] (run directly, never by a shell)",
+			    "[program, arg...] (run directly, never by a "
+			    "shell)",
 			    h->name ? h->name : "?");
 			bad = 1;
 		} else {
 			h->argc = cp_cfg_seq_len(ex);
 			h->argv = xcalloc(h->argc + 1, sizeof(char *));
 			for (size_t j = 0; j < h->argc; j++) {
-				const char *a = cp_cfg_scalar(cp_cfg_seq_at(ex, j));
+				const char *a =
+				    cp_cfg_scalar(cp_cfg_seq_at(ex, j));
 
 				if (a == NULL) {
 					cp_cfg_error(cp_cfg_seq_at(ex, j),
@@ -695,18 +705,22 @@ storage_rra_read(struct config *c, const struct cp_cfg *sn)
 		const char *s;
 
 		if (!cfg_node_is_map(r)) {
-			cp_cfg_error(r, "an RRA must be a mapping {step, keep}");
+			cp_cfg_error(
+			    r, "an RRA must be a mapping {step, keep}");
 			bad = 1;
 			continue;
 		}
 		/* step: a duration, or "full" for the series' own step. */
 		if (cp_cfg_str(r, "step", &s) == 0 && strcmp(s, "full") == 0)
 			c->storage.rra[i].step_ms = 0;
-		else if (cp_cfg_duration(r, "step", &c->storage.rra[i].step_ms) != 0) {
-			cp_cfg_error(r, "an RRA needs 'step' (a duration or full)");
+		else if (cp_cfg_duration(
+		             r, "step", &c->storage.rra[i].step_ms) != 0) {
+			cp_cfg_error(
+			    r, "an RRA needs 'step' (a duration or full)");
 			bad = 1;
 		}
-		if (cp_cfg_duration(r, "keep", &c->storage.rra[i].keep_ms) != 0) {
+		if (cp_cfg_duration(r, "keep", &c->storage.rra[i].keep_ms) !=
+		    0) {
 			cp_cfg_error(r, "an RRA needs 'keep' (a duration)");
 			bad = 1;
 		}
@@ -790,8 +804,8 @@ parse(const char *file, const char *text, size_t len, struct cfg_errs *errs,
 		c->agent.name = xstrdup(c->agent.hostname);
 	n = section(root, "web", &bad);
 	bad |= section_read(n, web_fields, ARRAY_SIZE(web_fields), c);
-	if (c->web.listen &&
-	    address_parse(c->web.listen, 8080, &c->web.host, &c->web.port) < 0) {
+	if (c->web.listen && address_parse(c->web.listen, 8080, &c->web.host,
+	                         &c->web.port) < 0) {
 		cp_cfg_error(cp_cfg_child(n, "listen"),
 		    "'listen' must be host:port or [IPv6]:port, not '%s'",
 		    c->web.listen);
@@ -820,8 +834,8 @@ parse(const char *file, const char *text, size_t len, struct cfg_errs *errs,
 }
 
 struct config *
-config_parse(const char *file, const char *text, size_t len,
-    struct cfg_errs *errs)
+config_parse(
+    const char *file, const char *text, size_t len, struct cfg_errs *errs)
 {
 	return parse(file, text, len, errs, 0);
 }
@@ -838,8 +852,8 @@ load(const char *path, struct cfg_errs *errs, int lenient)
 		    strlen(config_default_yaml), errs, lenient);
 	text = file_read(path, 4u << 20, &len);
 	if (text == NULL) {
-		cfg_errs_add(errs, path, 0, 0, "cannot read: %s",
-		    strerror(errno));
+		cfg_errs_add(
+		    errs, path, 0, 0, "cannot read: %s", strerror(errno));
 		return NULL;
 	}
 	c = parse(path, text, len, errs, lenient);

@@ -34,8 +34,8 @@ struct cfgdoc;
  * Syntax errors go to errs; returns NULL when nothing usable was parsed.
  * An empty document yields an empty mapping.
  */
-struct cfgdoc *cfgdoc_parse(const char *file, const char *text, size_t len,
-    struct cfg_errs *errs);
+struct cfgdoc *cfgdoc_parse(
+    const char *file, const char *text, size_t len, struct cfg_errs *errs);
 void cfgdoc_free(struct cfgdoc *d); /* takes NULL */
 const struct cp_cfg *cfgdoc_root(const struct cfgdoc *d);
 /* Route cp_cfg_error() of this document's nodes to errs (may be NULL). */
@@ -54,16 +54,17 @@ enum device_role { ROLE_CORE, ROLE_L2, ROLE_WEB, ROLE_DB, ROLE_OTHER };
 const char *device_role_name(enum device_role r);
 
 struct snmp_auth {
-	char *protocol; /* MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512 / DES AES ... */
+	char *protocol; /* MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512 / DES AES ...
+	                 */
 	char *passphrase;
 };
 
 struct device_cfg {
 	char *name;
 	enum device_role role;
-	char *address; /* as written: host[:port], [v6]:port */
-	char *host;    /* parsed host */
-	int port;      /* default 161 */
+	char *address;    /* as written: host[:port], [v6]:port */
+	char *host;       /* parsed host */
+	int port;         /* default 161 */
 	int snmp_version; /* 1, 2 (2c) or 3 */
 	char *community;
 	char *user;
@@ -98,16 +99,16 @@ struct alert_cfg {
 	int severity; /* enum cp_severity */
 	const struct cp_cfg *node;
 	/* The keys below are read by alert_cfg.c. */
-	int enabled;		/* enabled: false switches a (built-in) rule off */
-	int has_critical;	/* critical: escalation level, same direction */
+	int enabled;      /* enabled: false switches a (built-in) rule off */
+	int has_critical; /* critical: escalation level, same direction */
 	double critical;
-	double critical_clear;	/* de-escalation level (default: critical) */
-	int64_t change_ms;	/* change: W -> value is the increase over W */
-	int absent_target;	/* absent: target -> the target is down */
-	int absent_intervals;	/* absent: N -> no data for N intervals */
-	char *event;		/* event: KIND -> an event rule */
-	int64_t hold_ms;	/* event rules: resolve after this quiet time */
-	int64_t repeat_ms;	/* re-notify interval; -1: the hook's */
+	double critical_clear; /* de-escalation level (default: critical) */
+	int64_t change_ms;     /* change: W -> value is the increase over W */
+	int absent_target;     /* absent: target -> the target is down */
+	int absent_intervals;  /* absent: N -> no data for N intervals */
+	char *event;           /* event: KIND -> an event rule */
+	int64_t hold_ms;       /* event rules: resolve after this quiet time */
+	int64_t repeat_ms;     /* re-notify interval; -1: the hook's */
 };
 
 struct hook_cfg {
@@ -118,12 +119,12 @@ struct hook_cfg {
 	struct match_cfg match;
 	const struct cp_cfg *node;
 	/* The keys below are read by alert_cfg.c. */
-	int concurrency;	  /* running at once (default 4) */
-	int retries;		  /* after a failure (default 2) */
-	int64_t backoff_ms;	  /* first retry delay, doubled each time */
-	int64_t repeat_ms[3];	  /* by severity; 0: never re-notify */
-	int group;		  /* one call per group (default true) */
-	int send_resolved;	  /* default true */
+	int concurrency;      /* running at once (default 4) */
+	int retries;          /* after a failure (default 2) */
+	int64_t backoff_ms;   /* first retry delay, doubled each time */
+	int64_t repeat_ms[3]; /* by severity; 0: never re-notify */
+	int group;            /* one call per group (default true) */
+	int send_resolved;    /* default true */
 };
 
 /*
@@ -134,8 +135,8 @@ struct window_cfg {
 	char *name;
 	struct match_cfg match;
 	int64_t start_ms, end_ms; /* silences; 0: open */
-	unsigned days;		  /* maintenance: bit 0 = Sunday */
-	int from_min, to_min;	  /* maintenance: minutes after 00:00 UTC */
+	unsigned days;            /* maintenance: bit 0 = Sunday */
+	int from_min, to_min;     /* maintenance: minutes after 00:00 UTC */
 	char *comment;
 	const struct cp_cfg *node;
 };
@@ -181,8 +182,8 @@ struct config {
 	struct window_cfg *maintenance;
 	size_t nmaintenance;
 	struct {
-		char *host_role;   /* role of the local host: web, db... */
-		int64_t window_ms; /* p95/max window (default 15m) */
+		char *host_role;     /* role of the local host: web, db... */
+		int64_t window_ms;   /* p95/max window (default 15m) */
 		char *dashboard_url; /* base of links in notifications */
 	} bottlenecks;
 };
@@ -210,12 +211,12 @@ struct config *config_load(const char *path, struct cfg_errs *errs);
  */
 struct config *config_load_lenient(const char *path, struct cfg_errs *errs);
 /* Same from a string; file is the name used in messages. */
-struct config *config_parse(const char *file, const char *text, size_t len,
-    struct cfg_errs *errs);
+struct config *config_parse(
+    const char *file, const char *text, size_t len, struct cfg_errs *errs);
 void config_free(struct config *c); /* takes NULL */
 /* Find a collector's config entry by name, or NULL. */
-const struct collector_cfg *config_collector(const struct config *c,
-    const char *name);
+const struct collector_cfg *config_collector(
+    const struct config *c, const char *name);
 /* Parse "host:port", "[v6]:port", "host"; 0 or -EINVAL. host is heap. */
 int address_parse(const char *s, int default_port, char **host, int *port);
 

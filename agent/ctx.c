@@ -71,7 +71,8 @@ plugin_free(struct plugin *p)
 {
 	if (p == NULL)
 		return;
-	/* ASan reports leaks in unloaded objects without symbols; keep them. */
+		/* ASan reports leaks in unloaded objects without symbols; keep
+		 * them. */
 #if !defined(__SANITIZE_ADDRESS__)
 	dlclose(p->handle);
 #endif
@@ -226,8 +227,8 @@ cp_inventory_get(struct cp_ctx *c, const char *target, const char *kind,
 		return -EINVAL;
 	if (c->sink.inventory_get == NULL)
 		return -ENOTSUP;
-	return c->sink.inventory_get(c->sink.arg, c,
-	    target ? target : c->env.hostname, kind, cb, arg);
+	return c->sink.inventory_get(
+	    c->sink.arg, c, target ? target : c->env.hostname, kind, cb, arg);
 }
 
 int
@@ -303,8 +304,7 @@ cp_data_dir(struct cp_ctx *c)
 }
 
 int
-cp_watch_fd(struct cp_ctx *c, int fd, unsigned events, cp_fd_cb cb,
-    void *arg)
+cp_watch_fd(struct cp_ctx *c, int fd, unsigned events, cp_fd_cb cb, void *arg)
 {
 	if (c->sink.watch == NULL)
 		return -ENOTSUP;
@@ -324,15 +324,15 @@ cp_count_error(struct cp_ctx *c)
 	atomic_fetch_add(&c->errors, 1);
 }
 
-#define CTX_LOG(fn, lvl, errnum)                                              \
-	void fn(struct cp_ctx *c, const char *fmt, ...)                       \
-	{                                                                     \
-		int e = errno;                                                \
-		va_list ap;                                                   \
-		va_start(ap, fmt);                                            \
-		log_vmsg(lvl, errnum, c->name, fmt, ap);                      \
-		va_end(ap);                                                   \
-		errno = e;                                                    \
+#define CTX_LOG(fn, lvl, errnum)                                               \
+	void fn(struct cp_ctx *c, const char *fmt, ...)                        \
+	{                                                                      \
+		int e = errno;                                                 \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vmsg(lvl, errnum, c->name, fmt, ap);                       \
+		va_end(ap);                                                    \
+		errno = e;                                                     \
 	}
 
 CTX_LOG(cp_log_info, LOG_LVL_INFO, 0)

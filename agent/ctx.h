@@ -22,8 +22,8 @@ struct ctx_sink {
 	int (*inventory)(void *arg, struct cp_ctx *ctx, const char *target,
 	    const char *kind, const struct cp_inventory_item *items,
 	    size_t nitems);
-	int (*target_status)(void *arg, struct cp_ctx *ctx,
-	    const struct cp_target_status *st);
+	int (*target_status)(
+	    void *arg, struct cp_ctx *ctx, const struct cp_target_status *st);
 	/* cp_watch_fd/cp_unwatch_fd; NULL: -ENOTSUP. */
 	int (*watch)(void *arg, struct cp_ctx *ctx, int fd, unsigned events,
 	    cp_fd_cb cb, void *cbarg);
@@ -77,7 +77,6 @@ uint64_t ctx_errors(const struct cp_ctx *ctx);
  * the config's error list (see config.h) and unknown keys reported there.
  * Returns 0 or a negative value. *state is what configure() returned.
  */
-int ctx_configure(struct cp_ctx *ctx, const struct cp_cfg *node,
-    void **state);
+int ctx_configure(struct cp_ctx *ctx, const struct cp_cfg *node, void **state);
 
 #endif

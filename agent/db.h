@@ -43,7 +43,7 @@ struct db_event_filter {
 	const char *target; /* NULL: any */
 	int64_t since_ms;   /* 0: any */
 	int64_t until_ms;   /* 0: any */
-	size_t limit;	    /* 0: 100 */
+	size_t limit;       /* 0: 100 */
 };
 
 /*
@@ -66,7 +66,7 @@ int db_inventory_put(struct db *db, const char *target, const char *kind,
  * attribute stored without one). */
 int db_inventory_get(struct db *db, const char *target, const char *kind,
     int (*cb)(const char *target, const char *kind, const char *key,
-	const struct cp_label *attrs, size_t nattrs, void *arg),
+        const struct cp_label *attrs, size_t nattrs, void *arg),
     void *arg);
 
 /* The underlying connection for modules with their own tables (alerts,

@@ -104,13 +104,13 @@ log_vmsg(enum log_level lvl, int errnum, const char *prefix, const char *fmt,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n += strftime(msg, sizeof(msg), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s: %s%s",
-	    names[lvl], prefix ? prefix : "", prefix ? ": " : "");
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s: %s%s", names[lvl],
+	    prefix ? prefix : "", prefix ? ": " : "");
 	if (n < sizeof(msg))
 		n += (size_t)vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	if (errnum && n < sizeof(msg))
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, ": %s",
-		    strerror(errnum));
+		n += (size_t)snprintf(
+		    msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
 	if (rep > 0 && n < sizeof(msg))
 		n += (size_t)snprintf(msg + n, sizeof(msg) - n,
 		    " (%lld similar messages suppressed)", rep);

@@ -26,6 +26,7 @@ void log_vmsg(enum log_level lvl, int errnum, const char *prefix,
 /* Messages suppressed by rate limiting so far. */
 uint64_t log_suppressed_total(void);
 /* fatal(): only in main.c before the loop; prints and exits 2. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

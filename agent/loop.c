@@ -204,7 +204,7 @@ timer_arm(struct loop_timer *t)
 	its.it_interval.tv_sec = t->interval_ms / 1000;
 	its.it_interval.tv_nsec = (t->interval_ms % 1000) * 1000000;
 	if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
-		&its, NULL) < 0)
+	        &its, NULL) < 0)
 		return -errno;
 	return 0;
 }
@@ -234,8 +234,7 @@ timer_fired(int fd, unsigned events, void *arg)
 }
 
 int
-loop_timer_add(struct loop *l, int64_t interval_ms, loop_timer_cb cb,
-    void *arg)
+loop_timer_add(struct loop *l, int64_t interval_ms, loop_timer_cb cb, void *arg)
 {
 	struct loop_timer *t;
 	int r;

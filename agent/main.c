@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "agent.h"
+#include "auth.h"
 #include "bottleneck.h"
 #include "firmware/firmware.h"
-#include "auth.h"
 #include "log.h"
 #include "pcap_cmd.h"
 
@@ -117,7 +117,7 @@ main(int argc, char **argv)
 		 * series with 2 days at full resolution). glibc would raise its
 		 * mmap threshold to that size after the first one and keep the
 		 * later ones in the writer's arena after free; fixed, they stay
-		 * in mmap and go back to the system (bench/README.md).
+		 * in mmap and are returned to the kernel; see bench/README.md.
 		 */
 		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 		return agent_run(config);

@@ -37,11 +37,11 @@ rate_update(struct rate_state *st, enum cp_kind kind, uint64_t value,
 		 * so for it going backwards means a reset. The wrapped delta
 		 * must also be plausible: less than half the range.
 		 */
-		uint64_t range_half = kind == CP_COUNTER32 ? (1ull << 31)
-							     : (1ull << 63);
+		uint64_t range_half =
+		    kind == CP_COUNTER32 ? (1ull << 31) : (1ull << 63);
 		uint64_t wrapped = kind == CP_COUNTER32
-		    ? (0x100000000ull - st->last) + value
-		    : (UINT64_MAX - st->last) + value + 1;
+		                       ? (0x100000000ull - st->last) + value
+		                       : (UINT64_MAX - st->last) + value + 1;
 
 		if (wrapped >= range_half) {
 			st->last = value;
@@ -61,8 +61,8 @@ rate_update(struct rate_state *st, enum cp_kind kind, uint64_t value,
 const char *
 rate_result_name(enum rate_result r)
 {
-	static const char *names[] = {"ok", "baseline", "reset",
-	    "discontinuity", "too_high", "bad_time"};
+	static const char *names[] = {
+	    "ok", "baseline", "reset", "discontinuity", "too_high", "bad_time"};
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }

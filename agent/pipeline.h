@@ -14,12 +14,12 @@
 #include "plugin.h"
 
 enum rate_result {
-	RATE_OK = 0,	     /* *rate is valid */
-	RATE_BASELINE,	     /* first sample: baseline only */
-	RATE_RESET,	     /* went backwards and was no wrap: rebaselined */
-	RATE_DISCONTINUITY,  /* the source declared a discontinuity */
-	RATE_TOO_HIGH,	     /* above max_rate: dropped, rebaselined */
-	RATE_BAD_TIME,	     /* time did not advance: ignored */
+	RATE_OK = 0,        /* *rate is valid */
+	RATE_BASELINE,      /* first sample: baseline only */
+	RATE_RESET,         /* went backwards and was no wrap: rebaselined */
+	RATE_DISCONTINUITY, /* the source declared a discontinuity */
+	RATE_TOO_HIGH,      /* above max_rate: dropped, rebaselined */
+	RATE_BAD_TIME,      /* time did not advance: ignored */
 };
 
 struct rate_state {

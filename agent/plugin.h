@@ -37,7 +37,7 @@ struct cp_cfg; /* opaque: a config node (the collector's own mapping) */
  * collect(): the collector synchronises its own state.
  */
 struct cp_collector {
-	int abi;	  /* CP_ABI_VERSION */
+	int abi;          /* CP_ABI_VERSION */
 	const char *name; /* registry key = config key = NAME.so */
 	int (*configure)(struct cp_ctx *, const struct cp_cfg *, void **state);
 	int (*start)(struct cp_ctx *, void *state);
@@ -48,7 +48,7 @@ struct cp_collector {
 /* ---------------------------------------------------------------- samples */
 
 enum cp_kind {
-	CP_GAUGE = 0,	  /* value is a level; uses .value */
+	CP_GAUGE = 0,     /* value is a level; uses .value */
 	CP_COUNTER32 = 1, /* monotonic, wraps at 2^32; uses .counter */
 	CP_COUNTER64 = 2, /* monotonic, wraps at 2^64; uses .counter */
 };
@@ -66,15 +66,15 @@ struct cp_label {
  * disk_read_bytes_per_second). All strings are copied by cp_emit().
  */
 struct cp_sample {
-	const char *target;	 /* NULL: the local host */
-	const char *metric;	 /* snake_case with unit, no prefix */
-	const char *help;	 /* optional: HELP text (static string) */
+	const char *target; /* NULL: the local host */
+	const char *metric; /* snake_case with unit, no prefix */
+	const char *help;   /* optional: HELP text (static string) */
 	const struct cp_label *labels;
 	size_t nlabels;
 	enum cp_kind kind;
-	double value;	  /* CP_GAUGE */
+	double value;     /* CP_GAUGE */
 	uint64_t counter; /* CP_COUNTER32/64 */
-	double scale;	  /* counters: rate multiplier (0 means 1) */
+	double scale;     /* counters: rate multiplier (0 means 1) */
 	int64_t time_ms;  /* 0: the time of this collection run */
 	/*
 	 * Counters: set when the source says the counter restarted (device
@@ -147,8 +147,7 @@ int cp_inventory_put(struct cp_ctx *, const char *target, const char *kind,
  * has no store, or a negative errno. Thread-safe. (Additive: a plugin that
  * does not call it works with an agent that lacks it.)
  */
-typedef int (*cp_inventory_cb)(const struct cp_inventory_item *item,
-    void *arg);
+typedef int (*cp_inventory_cb)(const struct cp_inventory_item *item, void *arg);
 int cp_inventory_get(struct cp_ctx *, const char *target, const char *kind,
     cp_inventory_cb cb, void *arg);
 
@@ -161,11 +160,11 @@ int cp_inventory_get(struct cp_ctx *, const char *target, const char *kind,
 struct cp_target_status {
 	const char *target;
 	const char *role;   /* core | l2 | web | db | other; NULL: unchanged */
-	int up;		    /* 1 up, 0 down */
+	int up;             /* 1 up, 0 down */
 	const char *reason; /* why down (or a warning when up); may be NULL */
-	int64_t last_poll_ms;	 /* start of the last poll */
+	int64_t last_poll_ms;    /* start of the last poll */
 	int64_t last_success_ms; /* end of the last complete poll; 0 never */
-	double poll_seconds;	 /* duration of the last poll */
+	double poll_seconds;     /* duration of the last poll */
 	const struct cp_label *info; /* e.g. descr, name, object_id, version */
 	size_t ninfo;
 };
@@ -181,8 +180,8 @@ int cp_target_status(struct cp_ctx *, const struct cp_target_status *);
  */
 int cp_cfg_str(const struct cp_cfg *, const char *key, const char **out);
 int cp_cfg_bool(const struct cp_cfg *, const char *key, int *out);
-int cp_cfg_int(const struct cp_cfg *, const char *key, int64_t min,
-    int64_t max, int64_t *out);
+int cp_cfg_int(const struct cp_cfg *, const char *key, int64_t min, int64_t max,
+    int64_t *out);
 int cp_cfg_double(const struct cp_cfg *, const char *key, double *out);
 /* Durations such as 500ms, 10s, 5m, 1h; result in milliseconds. */
 int cp_cfg_duration(const struct cp_cfg *, const char *key, int64_t *ms);
@@ -216,8 +215,8 @@ enum cp_root {
 /* fopen() of ROOT/relpath for reading ("re"), NULL with errno set. */
 FILE *cp_open(struct cp_ctx *, enum cp_root, const char *relpath);
 /* ROOT/relpath written to buf; returns buf, NULL if it does not fit. */
-char *cp_path(struct cp_ctx *, enum cp_root, const char *relpath, char *buf,
-    size_t size);
+char *cp_path(
+    struct cp_ctx *, enum cp_root, const char *relpath, char *buf, size_t size);
 /* The local host's target name. */
 const char *cp_hostname(struct cp_ctx *);
 /* This instance's collection interval in milliseconds. */
@@ -235,8 +234,8 @@ const char *cp_data_dir(struct cp_ctx *);
 typedef void (*cp_fd_cb)(struct cp_ctx *, int fd, unsigned events, void *arg);
 
 /* Call cb on the loop thread when fd is ready. Returns 0 or -errno. */
-int cp_watch_fd(struct cp_ctx *, int fd, unsigned events, cp_fd_cb cb,
-    void *arg);
+int cp_watch_fd(
+    struct cp_ctx *, int fd, unsigned events, cp_fd_cb cb, void *arg);
 /* Stop watching fd (does not close it). */
 void cp_unwatch_fd(struct cp_ctx *, int fd);
 

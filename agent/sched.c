@@ -189,7 +189,7 @@ sched_del(struct sched_job *j, int64_t wait_ms)
 		const char *name = ctx_name(j->ctx);
 
 		log_warnx("sched: %s: collect() still running after %lld ms; "
-			  "abandoning it",
+		          "abandoning it",
 		    name, (long long)wait_ms);
 		j->abandoned = 1;
 		pthread_detach(j->th);

@@ -88,8 +88,8 @@ targets_set(struct targets *t, const struct cp_target_status *st)
 	e->st.target = name;
 	e->st.role = st->role ? xstrdup(st->role) : role;
 	e->st.reason = st->reason ? xstrdup(st->reason) : NULL;
-	struct cp_label *info = xcalloc(st->ninfo ? st->ninfo : 1,
-	    sizeof(*info));
+	struct cp_label *info =
+	    xcalloc(st->ninfo ? st->ninfo : 1, sizeof(*info));
 
 	for (size_t i = 0; i < st->ninfo; i++) {
 		info[i].key = xstrdup(st->info[i].key);

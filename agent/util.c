@@ -38,8 +38,8 @@ err_format(const struct cp_err *err, char *buf, size_t size)
 		snprintf(buf, size, "%s:%d:%d: %s", err->file, err->line,
 		    err->col, err->msg);
 	else if (err->file[0] && err->line > 0)
-		snprintf(buf, size, "%s:%d: %s", err->file, err->line,
-		    err->msg);
+		snprintf(
+		    buf, size, "%s:%d: %s", err->file, err->line, err->msg);
 	else if (err->file[0])
 		snprintf(buf, size, "%s: %s", err->file, err->msg);
 	else
@@ -205,8 +205,8 @@ name_sanitize(const char *s, char *out, size_t size)
 		unsigned char c = (unsigned char)*s;
 
 		out[n++] = (isalnum(c) || c == '.' || c == '_' || c == '-')
-		    ? (char)c
-		    : '_';
+		               ? (char)c
+		               : '_';
 	}
 	out[n] = '\0';
 	/* "", "." and ".." would name the directory itself or its parent. */

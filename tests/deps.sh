@@ -12,7 +12,7 @@ RUN="rrdtool rrdcached sqlite3"
 # Test: cmocka, real SNMP agents (snmpd, snmpsim), promtool (prometheus),
 # curl, clang + compiler-rt for fuzzing, valgrind, python3 for test helpers.
 TEST="libcmocka-dev snmp snmpd snmpsim prometheus curl clang
-libclang-rt-14-dev valgrind python3 procps iproute2 tcpdump jq"
+libclang-rt-14-dev valgrind python3 procps iproute2 tcpdump jq clang-format cppcheck"
 # Extra packages named by the make fragments of modules (tests/deps-*.txt).
 EXTRA=""
 dir=$(dirname "$0")

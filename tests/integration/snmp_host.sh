@@ -12,7 +12,13 @@ mkdir -p "$T/persist"
 printf 'agentAddress udp:127.0.0.1:%s\nrocommunity hostcheck 127.0.0.1\n' "$SPORT" > "$T/snmpd.conf"
 SNMP_PERSISTENT_DIR="$T/persist" snmpd -f -Lf "$T/snmpd.log" -C -c "$T/snmpd.conf" -p "$T/snmpd.pid" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-sleep 1
+# snmpd takes a moment to bind; on a loaded machine more than a second.
+i=0
+until snmpget -v2c -c hostcheck -t 1 -r 0 -On 127.0.0.1:"$SPORT" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -ge 20 ] && { diag "snmpd on $SPORT did not answer"; sed 's/^/# /' "$T/snmpd.log"; break; }
+	sleep 0.5
+done
 cat > "$T/c.yaml" <<EOC
 agent: {data_dir: $T/data}
 devices:

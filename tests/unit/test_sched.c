@@ -84,7 +84,8 @@ static int
 f_collect(struct cp_ctx *c, void *s)
 {
 	struct fake *f = s;
-	struct timespec ts = {f->sleep_ms / 1000, (f->sleep_ms % 1000) * 1000000};
+	struct timespec ts = {
+	    f->sleep_ms / 1000, (f->sleep_ms % 1000) * 1000000};
 
 	(void)c;
 	nanosleep(&ts, NULL);
@@ -117,8 +118,8 @@ f_stop(void *s)
 	(void)s;
 }
 
-static const struct cp_collector fake_desc = {CP_ABI_VERSION, "fake",
-    f_configure, f_start, f_collect, f_stop};
+static const struct cp_collector fake_desc = {
+    CP_ABI_VERSION, "fake", f_configure, f_start, f_collect, f_stop};
 
 static void *
 stop_after(void *arg)
