@@ -711,12 +711,9 @@ ent_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div =
-		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
-		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
+		if (!sdev_due(d->cfg->interval_ms, now, iv, &d->next_due_ms,
+		        &d->iv_ms))
 			continue;
-		d->next_due_ms = now + div;
-		d->iv_ms = div > iv ? div : 0;
 		run[n++] = d->se;
 	}
 	se_run(st->eng, run, n, s_mono_ns() + iv * 9 / 10 * 1000000);

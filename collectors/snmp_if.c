@@ -605,14 +605,11 @@ if_collect(struct cp_ctx *ctx, void *state)
 		iv = 10000;
 	for (size_t i = 0; i < st->ndevs; i++) {
 		struct dev *d = &st->devs[i];
-		int64_t div =
-		    d->cfg->interval_ms > iv ? d->cfg->interval_ms : iv;
-		/* A device with a longer interval than ours: every k-th tick
-		 * (10% slack for tick jitter). */
-		if (d->next_due_ms && now + div / 10 < d->next_due_ms)
+		/* A device with a longer interval than ours: every k-th tick.
+		 */
+		if (!sdev_due(d->cfg->interval_ms, now, iv, &d->next_due_ms,
+		        &d->iv_ms))
 			continue;
-		d->next_due_ms = now + div;
-		d->iv_ms = div > iv ? div : 0;
 		run[n++] = d->se;
 	}
 	dl = st->deadline_ms > 0 ? st->deadline_ms : iv * 9 / 10;

@@ -221,3 +221,16 @@ sdev_free(struct sdev_cfg *v, size_t n)
 		sdev_free_one(&v[i]);
 	free(v);
 }
+
+int
+sdev_due(int64_t dev_interval_ms, int64_t now_ms, int64_t run_ms,
+    int64_t *next_due_ms, int64_t *iv_ms)
+{
+	int64_t div = dev_interval_ms > run_ms ? dev_interval_ms : run_ms;
+
+	if (*next_due_ms && now_ms + div / 10 < *next_due_ms)
+		return 0;
+	*next_due_ms = now_ms + div;
+	*iv_ms = div > run_ms ? div : 0;
+	return 1;
+}

@@ -43,5 +43,14 @@ void sdev_free(struct sdev_cfg *v, size_t n);
 
 /* "host", "host:port", "[v6]:port" -> net-snmp peername; NULL if bad. */
 char *sdev_peername(const char *address, int default_port);
+/*
+ * Whether a device is due in the collection run at now_ms: a device polls
+ * at max(its own interval, the collector's run_ms), with a tenth of slack
+ * for tick jitter. When due, advances *next_due_ms and sets *iv_ms to the
+ * device's own interval when it is longer than run_ms (else 0: the
+ * collector's), which the samples and self-metrics carry.
+ */
+int sdev_due(int64_t dev_interval_ms, int64_t now_ms, int64_t run_ms,
+    int64_t *next_due_ms, int64_t *iv_ms);
 
 #endif
