@@ -144,6 +144,19 @@ primary_field(const struct cp_inventory_item *it)
 	return "software_rev";
 }
 
+/* ?1..?6 of both firmware tables: which component of which target. */
+static void
+bind_component(sqlite3_stmt *s, const char *target, const char *item,
+    const char *field, const char *kind, const char *name, const char *model)
+{
+	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, model, -1, SQLITE_STATIC);
+}
+
 static int
 observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
     const struct cp_inventory_item *it, const char *field, int64_t now,
@@ -187,12 +200,7 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 		    -1, &s, NULL);
 		if (rc != SQLITE_OK)
 			return -EIO;
-		sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, it->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, field, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, model, -1, SQLITE_STATIC);
+		bind_component(s, target, it->key, field, kind, name, model);
 		sqlite3_bind_text(s, 7, old, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 8, val, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 9, now);
@@ -223,12 +231,7 @@ observe_item(sqlite3 *h, const struct fw_config *fc, const char *target,
 		    -1, &s, NULL);
 		if (rc != SQLITE_OK)
 			return -EIO;
-		sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, it->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, field, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, model, -1, SQLITE_STATIC);
+		bind_component(s, target, it->key, field, kind, name, model);
 		sqlite3_bind_text(s, 7, val, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 8, now);
 		sqlite3_bind_int(s, 9, drift);
