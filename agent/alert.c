@@ -188,7 +188,9 @@ inst_free(struct inst *in)
 static void
 inst_sweep(struct alerts *a)
 {
-	for (size_t b = 0; b < NBUCKETS; b++) {
+	/* The 4096 buckets are walked only when there is something in them
+	 * (on a healthy site, most passes). */
+	for (size_t b = 0; a->ninst && b < NBUCKETS; b++) {
 		struct inst **pp = &a->buckets[b];
 
 		while (*pp) {
@@ -206,13 +208,27 @@ inst_sweep(struct alerts *a)
 }
 
 static void
-key_build(struct sbuf *b, const char *rule, const char *target,
-    const struct cp_label *l, size_t n)
+key_label(struct sbuf *b, const struct cp_label *l)
+{
+	sbuf_add(b, "\x1f", 1);
+	sbuf_puts(b, l->key);
+	sbuf_add(b, "\x1e", 1);
+	sbuf_puts(b, l->value);
+}
+
+/* rule US target [US key RS value]...: pre (if any) is the first label. */
+void
+alerts_key_build(struct sbuf *b, const char *rule, const char *target,
+    const struct cp_label *pre, const struct cp_label *l, size_t n)
 {
 	b->len = 0;
-	sbuf_printf(b, "%s\x1f%s", rule, target);
+	sbuf_puts(b, rule);
+	sbuf_add(b, "\x1f", 1);
+	sbuf_puts(b, target);
+	if (pre)
+		key_label(b, pre);
 	for (size_t i = 0; i < n; i++)
-		sbuf_printf(b, "\x1f%s\x1e%s", l[i].key, l[i].value);
+		key_label(b, &l[i]);
 }
 
 /* ---------------------------------------------------------- transitions */
@@ -400,6 +416,19 @@ persist(struct alerts *a, int64_t now)
 
 	if (a->env.db == NULL)
 		return;
+	/* Nothing to write on most passes: no transaction then (BEGIN and
+	 * COMMIT each compile a statement and take the file locks). */
+	if (a->ntrans == 0 && !a->event_cursor_dirty &&
+	    now - a->pruned_ms < 3600000) {
+		int dirty = 0;
+
+		for (size_t b = 0; a->ninst && b < NBUCKETS && !dirty; b++)
+			for (struct inst *in = a->buckets[b]; in && !dirty;
+			     in = in->next)
+				dirty = in->dirty;
+		if (!dirty)
+			return;
+	}
 	h = db_handle(a->env.db);
 	db_lock(a->env.db);
 	sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
@@ -582,7 +611,7 @@ alerts_eval(struct alerts *a, int64_t now)
 	a->ntrans = 0;
 	alerts_windows_refresh(a, now);
 	alerts_roles_refresh(a);
-	for (size_t b = 0; b < NBUCKETS; b++) {
+	for (size_t b = 0; a->ninst && b < NBUCKETS; b++) {
 		for (struct inst *in = a->buckets[b]; in; in = in->next) {
 			in->seen = 0;
 			/* Restored state: no "no data" verdicts until the
@@ -700,6 +729,7 @@ eval_thread(void *arg)
 {
 	struct alerts *a = arg;
 
+	pthread_setname_np(pthread_self(), "cp-alerts");
 	pthread_mutex_lock(&a->mu);
 	while (!a->stop) {
 		int64_t now = now_ms();
@@ -778,12 +808,18 @@ alerts_get_stats(struct alerts *a, struct alerts_stats *st)
 
 /* Exposed to alert_eval.c through alert_int.h. */
 struct inst *
+alerts_inst_find(struct alerts *a, const char *key)
+{
+	return inst_find(a, key);
+}
+
+struct inst *
 alerts_inst_get(struct alerts *a, struct sbuf *kb, const char *rule,
     const char *target, const struct cp_label *l, size_t n)
 {
 	struct inst *in;
 
-	key_build(kb, rule, target, l, n);
+	alerts_key_build(kb, rule, target, NULL, l, n);
 	in = inst_find(a, kb->s);
 	if (in == NULL)
 		in = inst_add(a, kb->s, rule, target, l, n);

@@ -70,6 +70,7 @@ alerts_reconfigure(struct alerts *a, const struct config *cfg)
 	pthread_mutex_lock(&a->mu);
 	alerts_rules_free(a);
 	a->cfg = cfg;
+	a->wins_stale = 1;
 	for (size_t i = 0; i < a->builtin->nalerts; i++) {
 		const struct alert_cfg *b = &a->builtin->alerts[i];
 		int overridden = 0;
@@ -236,6 +237,14 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 {
 	const struct config *c = a->cfg;
 
+	/* Silences change through the API (which marks them stale) or a
+	 * reload; a re-read each minute also catches other writers. Reading
+	 * them on every pass cost a statement compile per pass. */
+	if (!a->wins_stale && now - a->wins_read_ms < 60000 &&
+	    now >= a->wins_read_ms)
+		return;
+	a->wins_stale = 0;
+	a->wins_read_ms = now;
 	for (size_t i = 0; i < a->nwins; i++)
 		win_free(&a->wins[i]);
 	a->nwins = 0;
@@ -328,7 +337,11 @@ struct cands {
 	struct alerts *a;
 	struct cand *v;
 	size_t n, cap;
+	struct sbuf kb;
 };
+
+static int level_of(
+    const struct alert_cfg *c, const struct inst *in, double v, double *thr);
 
 static int
 cand_cb(const struct cache_series *s, void *arg)
@@ -342,6 +355,22 @@ cand_cb(const struct cache_series *s, void *arg)
 	if (!alert_match(&c->match, s->target, alerts_role_of(cs->a, s->target),
 	        s->labels, s->nlabels, c->name, NULL))
 		return 0;
+	if (cs->r->kind == RK_METRIC) {
+		/*
+		 * Most series are fine most of the time: one with no instance
+		 * whose value calls for nothing needs no instance either
+		 * (it would be made and dropped again on every pass).
+		 */
+		static const struct inst idle; /* ALERT_INACTIVE */
+		struct cp_label m = {"metric", s->metric};
+		double thr;
+
+		alerts_key_build(
+		    &cs->kb, c->name, s->target, &m, s->labels, s->nlabels);
+		if (alerts_inst_find(cs->a, cs->kb.s) == NULL &&
+		    level_of(c, &idle, s->value, &thr) <= 0)
+			return 0;
+	}
 	if (cs->n == cs->cap) {
 		cs->cap = cs->cap ? cs->cap * 2 : 32;
 		cs->v = xrealloc(cs->v, cs->cap * sizeof(*cs->v));
@@ -454,11 +483,13 @@ static void
 eval_series(struct alerts *a, const struct rule *r, int64_t now)
 {
 	const struct alert_cfg *c = r->c;
-	struct cands cs = {r, a, NULL, 0, 0};
+	struct cands cs = {r, a, NULL, 0, 0, {0}};
 	struct sbuf kb;
 
 	sbuf_init(&kb);
+	sbuf_init(&cs.kb);
 	cache_foreach(a->env.cache, NULL, r->prefix, cand_cb, &cs);
+	sbuf_fini(&cs.kb);
 	for (size_t i = 0; i < cs.n; i++) {
 		struct cand *x = &cs.v[i];
 		int64_t age = now - x->time_ms;
@@ -583,6 +614,7 @@ eval_events(struct alerts *a, int64_t now)
 	struct db_event_filter f = {0};
 	struct evlist l = {0};
 	struct sbuf kb;
+	uint64_t added;
 
 	if (a->env.db == NULL)
 		return;
@@ -594,6 +626,15 @@ eval_events(struct alerts *a, int64_t now)
 		a->event_cursor_dirty = 1;
 		return;
 	}
+	/* Events come from this agent (counted) or, rarely, another process
+	 * on the same database (chokepoint firmware): query when ours moved,
+	 * else every 10 s. */
+	added = db_events_added(a->env.db);
+	if (added == a->events_seen && now - a->events_read_ms < 10000 &&
+	    now >= a->events_read_ms)
+		return;
+	a->events_seen = added;
+	a->events_read_ms = now;
 	l.cursor = a->event_cursor;
 	f.limit = 1000;
 	db_events_query(a->env.db, &f, ev_cb, &l);
@@ -642,7 +683,7 @@ void
 alerts_eval_unseen(struct alerts *a, int64_t now)
 {
 	eval_events(a, now);
-	for (size_t b = 0; b < NBUCKETS; b++) {
+	for (size_t b = 0; a->ninst && b < NBUCKETS; b++) {
 		for (struct inst *in = a->buckets[b]; in; in = in->next) {
 			const struct rule *r;
 

@@ -93,8 +93,12 @@ struct alerts {
 	size_t nroles;
 	struct win *wins;
 	size_t nwins;
+	int wins_stale;        /* silences changed: re-read them */
+	int64_t wins_read_ms;  /* when they were last read */
 	int64_t event_cursor; /* last event id seen; -1: not yet */
 	int event_cursor_dirty;
+	uint64_t events_seen;  /* db_events_added() at the last query */
+	int64_t events_read_ms; /* when the events were last queried */
 	int64_t repeat_ms[3];
 	int64_t started_ms;
 	int64_t pruned_ms; /* last retention pass */
@@ -111,6 +115,9 @@ struct alerts {
 /* alert.c */
 void alerts_step(struct alerts *a, struct inst *in, const struct alert_cfg *c,
     int level, int64_t now);
+void alerts_key_build(struct sbuf *b, const char *rule, const char *target,
+    const struct cp_label *pre, const struct cp_label *l, size_t n);
+struct inst *alerts_inst_find(struct alerts *a, const char *key);
 struct inst *alerts_inst_get(struct alerts *a, struct sbuf *kb,
     const char *rule, const char *target, const struct cp_label *l, size_t n);
 void alerts_inst_resolve(

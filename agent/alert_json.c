@@ -192,6 +192,9 @@ alerts_silence_add(struct alerts *a, const struct match_cfg *m,
 	id = alertdb_silence_add(db_handle(a->env.db), &s);
 	db_unlock(a->env.db);
 	free(mj);
+	pthread_mutex_lock(&a->mu);
+	a->wins_stale = 1;
+	pthread_mutex_unlock(&a->mu);
 	return id;
 }
 
@@ -205,5 +208,8 @@ alerts_silence_del(struct alerts *a, int64_t id)
 	db_lock(a->env.db);
 	r = alertdb_silence_del(db_handle(a->env.db), id);
 	db_unlock(a->env.db);
+	pthread_mutex_lock(&a->mu);
+	a->wins_stale = 1;
+	pthread_mutex_unlock(&a->mu);
 	return r;
 }

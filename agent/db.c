@@ -81,6 +81,7 @@ struct db {
 	sqlite3_stmt *inv_delete;
 	sqlite3_stmt *inv_insert;
 	sqlite3_stmt *inv_get;
+	uint64_t events_added; /* by this handle; under mu */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -323,9 +324,10 @@ db_event_add(struct db *db, const struct db_event *ev)
 	bind_text(s, 6, ev->before);
 	bind_text(s, 7, ev->after);
 	bind_text(s, 8, ev->message);
-	if (sqlite3_step(s) == SQLITE_DONE)
+	if (sqlite3_step(s) == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(db->h);
-	else
+		db->events_added++;
+	} else
 		log_warnx("db: %s: event insert failed: %s", db->path,
 		    sqlite3_errmsg(db->h));
 	sqlite3_reset(s);
@@ -333,6 +335,17 @@ db_event_add(struct db *db, const struct db_event *ev)
 out:
 	pthread_mutex_unlock(&db->mu);
 	return id;
+}
+
+uint64_t
+db_events_added(struct db *db)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&db->mu);
+	n = db->events_added;
+	pthread_mutex_unlock(&db->mu);
+	return n;
 }
 
 int

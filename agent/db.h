@@ -37,6 +37,8 @@ struct db_event {
 
 /* Insert; returns the new id (> 0) or a negative errno. */
 int64_t db_event_add(struct db *db, const struct db_event *ev);
+/* Events this handle has added so far (to skip queries when none came). */
+uint64_t db_events_added(struct db *db);
 
 struct db_event_filter {
 	const char *kind;   /* NULL: any */

@@ -183,6 +183,7 @@ void
 hooks_notify(const struct alert_view *v, size_t n, void *arg)
 {
 	struct hooks *h = arg;
+	pthread_setname_np(pthread_self(), "cp-hooks");
 	struct alert_view *sel;
 	int64_t now = now_ms();
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -40,7 +41,11 @@ static void *
 worker(void *arg)
 {
 	struct sched_job *j = arg;
+	char name[16];
 
+	/* "c-cpu", "c-snmp_if": top -H and perf show which collector. */
+	snprintf(name, sizeof(name), "c-%s", ctx_name(j->ctx));
+	pthread_setname_np(pthread_self(), name);
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		while (!j->pending && !j->stop)
