@@ -10,11 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 void
 pf_buf_fini(struct pf_buf *b)
 {
+	for (size_t i = 0; i < b->nkeep; i++) {
+		close(b->keep[i].fd);
+		free(b->keep[i].path);
+	}
+	b->nkeep = 0;
 	free(b->s);
 	b->s = NULL;
 	b->len = b->cap = 0;
@@ -35,19 +42,61 @@ pf_buf_grow(struct pf_buf *b, size_t n)
 	b->cap = n;
 }
 
+static void
+pf_keep_drop(struct pf_buf *b, size_t i)
+{
+	close(b->keep[i].fd);
+	free(b->keep[i].path);
+	b->keep[i] = b->keep[--b->nkeep];
+}
+
+/* An open descriptor for path: a kept one, or a new one (*kept = 0 if it
+ * is to be closed after the read). */
+static int
+pf_fd(struct pf_buf *b, const char *path, int *kept)
+{
+	struct statfs fs;
+	int fd;
+
+	for (size_t i = 0; i < b->nkeep; i++) {
+		if (strcmp(b->keep[i].path, path) == 0) {
+			*kept = 1;
+			return b->keep[i].fd;
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*kept = 0;
+	if (b->nkeep < PF_KEEP_MAX && fstatfs(fd, &fs) == 0 &&
+	    (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
+		char *p = strdup(path);
+
+		if (p == NULL)
+			abort();
+		b->keep[b->nkeep].path = p;
+		b->keep[b->nkeep].fd = fd;
+		b->nkeep++;
+		*kept = 1;
+	}
+	return fd;
+}
+
 int
 pf_read(
     struct cp_ctx *ctx, enum cp_root root, const char *rel, struct pf_buf *b)
 {
-	FILE *fp;
-	size_t n;
-	int rc = 0;
+	char path[4096];
+	ssize_t n;
+	int rc = 0, fd, kept;
 
 	b->len = 0;
 	pf_buf_grow(b, 4096);
 	b->s[0] = '\0';
-	fp = cp_open(ctx, root, rel);
-	if (fp == NULL)
+	if (cp_path(ctx, root, rel, path, sizeof(path)) == NULL)
+		return -ENAMETOOLONG;
+	fd = pf_fd(b, path, &kept);
+	if (fd < 0)
 		return errno ? -errno : -ENOENT;
 	/*
 	 * procfs files report size 0, so read until EOF, doubling the buffer;
@@ -61,23 +110,32 @@ pf_read(
 			}
 			pf_buf_grow(b, b->cap * 2);
 		}
-		n = fread(b->s + b->len, 1, b->cap - 1 - b->len, fp);
-		b->len += n;
-		if (n == 0) {
-			if (ferror(fp))
+		n = pread(fd, b->s + b->len, b->cap - 1 - b->len, (off_t)b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
 				rc = errno ? -errno : -EIO;
 			break;
 		}
+		b->len += (size_t)n;
 	}
 	b->s[b->len] = '\0';
-	fclose(fp);
+	if (!kept) {
+		close(fd);
+	} else if (rc < 0 && rc != -EFBIG) {
+		/* A device gone from sysfs, say: open afresh next time. */
+		for (size_t i = 0; i < b->nkeep; i++)
+			if (b->keep[i].fd == fd)
+				pf_keep_drop(b, i);
+	}
 	/*
 	 * These are text files: a NUL byte would end a line early and hide
 	 * the rest from the parsers. Turn it into a byte no parser accepts, so
 	 * the line is reported as garbage instead.
 	 */
-	for (n = strlen(b->s); n < b->len; n += strlen(b->s + n))
-		b->s[n] = '\x7f';
+	for (size_t i = strlen(b->s); i < b->len; i += strlen(b->s + i))
+		b->s[i] = '\x7f';
 	return rc;
 }
 

@@ -17,12 +17,26 @@
 /* Files larger than this are truncated to it and reported as garbage. */
 #define PF_MAX_SIZE (16u << 20)
 
+#define PF_KEEP_MAX 4
+
 struct pf_buf {
 	char *s;
 	size_t len;
 	size_t cap;
+	/*
+	 * procfs and sysfs files read through this buffer stay open and are
+	 * read again from offset 0 (the kernel regenerates them): no open,
+	 * close or stdio buffer per run. Regular files (test fixtures) are
+	 * opened each time, so replacing one is seen.
+	 */
+	struct {
+		char *path;
+		int fd;
+	} keep[PF_KEEP_MAX];
+	size_t nkeep;
 };
 
+/* Frees the buffer and closes the files it kept open. */
 void pf_buf_fini(struct pf_buf *b);
 
 /*

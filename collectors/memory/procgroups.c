@@ -328,7 +328,7 @@ parse_stat(char *buf, struct pstat *ps)
 static int
 parse_io(char *buf, size_t len, uint64_t *rd, uint64_t *wr)
 {
-	struct pf_buf b = {buf, len, len + 1};
+	struct pf_buf b = {.s = buf, .len = len, .cap = len + 1};
 	struct pf_lines it;
 	char *line, *p;
 	int got = 0;
