@@ -522,6 +522,36 @@ instances_stop(struct instset *s)
 
 /* ---------------------------------------------------------- self-metrics */
 
+/*
+ * Self-metrics on /metrics only. What keeps history (RRD files) is what an
+ * operator graphs over weeks: the agent's CPU and peak RSS, collection
+ * durations, errors and skipped runs, values dropped, alerts firing. These
+ * are counts of the moment or bookkeeping; a file each cost a quarter of
+ * the RRD writer's work on a plain host.
+ */
+static const char *const self_no_history[] = {
+    "agent_uptime_seconds",
+    "agent_series",
+    "collector_runs_total",
+    "pipeline_resets_total",
+    "pipeline_discontinuities_total",
+    "pipeline_too_high_total",
+    "log_suppressed_total",
+    "rrd_pending",
+    "rrd_updates_total",
+    "rrd_written_total",
+    "rrd_write_errors_total",
+    "alerts_pending",
+    "alert_eval_seconds",
+    "alert_notifications_total",
+    "alert_suppressed_total",
+    "hooks_running",
+    "hooks_queued",
+    "hook_failures_total",
+    "hook_timeouts_total",
+    "hook_dropped_total",
+};
+
 static void
 emit_gauge(struct agent *a, const char *metric, const char *help, double v)
 {
@@ -984,6 +1014,20 @@ agent_run(const char *path)
 	scfg.data_dir = a.cfg->agent.data_dir;
 	scfg.rrdcached = a.cfg->storage.rrdcached;
 	scfg.flush_ms = a.cfg->storage.flush_ms;
+	if (scfg.flush_ms == 0) {
+		/*
+		 * Default: 60 values per write, between 1 and 5 minutes (as
+		 * rrdcached's own default of 300 s). librrd's cost is per file
+		 * written far more than per value, so this is most of the
+		 * writer's CPU; graphs and the API flush the file they read
+		 * first, so only a crash (not SIGTERM) loses the queued values.
+		 * New files are still created within 30 s.
+		 */
+		int64_t f = 60 * a.cfg->agent.interval_ms;
+
+		scfg.flush_ms = f < 60000 ? 60000 : f > 300000 ? 300000 : f;
+		scfg.first_flush_ms = 30000;
+	}
 	scfg.max_pending = a.cfg->storage.max_pending;
 	if (a.cfg->storage.nrra) {
 		for (size_t i = 0; i < a.cfg->storage.nrra; i++) {
@@ -1001,6 +1045,9 @@ agent_run(const char *path)
 		goto out;
 	}
 	a.cache = cache_new(a.store);
+	for (size_t i = 0; i < sizeof(self_no_history) / sizeof(*self_no_history);
+	     i++)
+		cache_no_history(a.cache, self_no_history[i]);
 	ctx_env_of(a.cfg, &env);
 	{
 		struct ctx_sink sink = agent_sink(&a);
@@ -1039,9 +1086,9 @@ agent_run(const char *path)
 	instances_start(&a, &a.inst);
 	self_metrics(&a);
 	log_info("agent: chokepoint %s: %zu collectors, %zu devices, data in "
-	         "%s, http://%s:%d/",
+	         "%s (RRD writes every %llds), http://%s:%d/",
 	    CP_VERSION, a.inst.n, a.cfg->ndevices, a.cfg->agent.data_dir,
-	    a.cfg->web.host, a.cfg->web.port);
+	    (long long)(scfg.flush_ms / 1000), a.cfg->web.host, a.cfg->web.port);
 	loop_run(a.loop);
 	rc = 0;
 out:

@@ -27,6 +27,8 @@ struct family {
 	char *help;
 	int is_counter;
 	size_t nseries;
+	int no_history; /* kept on /metrics only, no RRD file */
+	struct series *head; /* its series, linked through fam_next */
 };
 
 struct series {
@@ -34,6 +36,7 @@ struct series {
 	char *key; /* target\0metric\0k\0v\0... */
 	size_t keylen;
 	struct family *fam;
+	struct series *fam_prev, *fam_next;
 	char *target;
 	struct cp_label *labels;
 	size_t nlabels;
@@ -330,12 +333,16 @@ series_get(struct cache *c, const char *target, const char *metric,
 	s->is_counter = counter;
 	s->fam = family_get(c, metric, help, counter);
 	s->fam->nseries++;
+	s->fam_next = s->fam->head;
+	if (s->fam_next)
+		s->fam_next->fam_prev = s;
+	s->fam->head = s;
 	/*
 	 * History for gauges and rates; not for raw counters (their rate is
 	 * stored) nor for `*_info` series, whose value is always 1 and whose
 	 * meaning is in the labels (Prometheus' info-metric convention).
 	 */
-	if (!counter && !has_suffix(metric, "_info"))
+	if (!counter && !has_suffix(metric, "_info") && !s->fam->no_history)
 		s->rrd = rrd_rel(target, metric, l, idx, n);
 	*sp = s;
 	c->n++;
@@ -354,6 +361,21 @@ gauge_set(struct cache *c, struct series *s, double v, int64_t t, int64_t step)
 	s->has_value = 1;
 	if (c->store && s->rrd)
 		store_update(c->store, s->rrd, step, t, v);
+}
+
+void
+cache_no_history(struct cache *c, const char *metric)
+{
+	char name[256];
+
+	/* A counter's history is its rate's. */
+	rate_metric_name(metric, name, sizeof(name));
+	pthread_rwlock_wrlock(&c->lock);
+	family_get(c, metric, NULL, has_suffix(metric, "_total"))->no_history =
+	    1;
+	if (has_suffix(metric, "_total"))
+		family_get(c, name, NULL, 0)->no_history = 1;
+	pthread_rwlock_unlock(&c->lock);
 }
 
 int
@@ -459,8 +481,45 @@ cache_foreach(struct cache *c, const char *target, const char *metric,
     int (*cb)(const struct cache_series *, void *), void *arg)
 {
 	struct cache_series v;
+	size_t plen, lo = 0, hi;
 
 	pthread_rwlock_rdlock(&c->lock);
+	if (metric == NULL)
+		goto all;
+	/*
+	 * A name or a "prefix*": only the families that match, through
+	 * their own lists (the alert engine asks this for each rule on
+	 * every pass; walking every slot each time was most of its cost).
+	 */
+	plen = strlen(metric);
+	if (plen && metric[plen - 1] == '*')
+		plen--;
+	for (hi = c->nfams; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strncmp(c->fams[mid]->name, metric, plen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->nfams; lo++) {
+		const struct family *f = c->fams[lo];
+
+		if (strncmp(f->name, metric, plen) != 0)
+			break;
+		if (!metric_match(metric, f->name))
+			continue;
+		for (const struct series *s = f->head; s; s = s->fam_next) {
+			if (!s->has_value ||
+			    (target && strcmp(target, s->target) != 0))
+				continue;
+			view(s, &v);
+			if (cb(&v, arg))
+				goto out;
+		}
+	}
+	goto out;
+all:
 	for (size_t i = 0; i < c->cap; i++) {
 		struct series *s = c->tab[i];
 
@@ -474,6 +533,7 @@ cache_foreach(struct cache *c, const char *target, const char *metric,
 		if (cb(&v, arg))
 			break;
 	}
+out:
 	pthread_rwlock_unlock(&c->lock);
 }
 
@@ -543,6 +603,12 @@ cache_expire(struct cache *c, int64_t now, int64_t min_age_ms)
 			if (c->tab[j] && c->tab[j]->rate == s)
 				c->tab[j]->rate = NULL;
 		s->fam->nseries--;
+		if (s->fam_prev)
+			s->fam_prev->fam_next = s->fam_next;
+		else
+			s->fam->head = s->fam_next;
+		if (s->fam_next)
+			s->fam_next->fam_prev = s->fam_prev;
 		series_free(s);
 		c->tab[i] = NULL;
 		c->n--;

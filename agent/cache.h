@@ -48,6 +48,13 @@ struct cache_stats {
 struct cache *cache_new(struct store *st);
 void cache_free(struct cache *c);
 
+/*
+ * Series of this metric (a name; for a counter "x_total", its rate
+ * "x_per_second" too) stay in the cache and on /metrics but get no RRD
+ * file. Call before the first sample.
+ */
+void cache_no_history(struct cache *c, const char *metric);
+
 /* Feed one sample (target and time resolved). step_ms: its interval. */
 int cache_put(struct cache *c, const struct cp_sample *s, int64_t step_ms);
 

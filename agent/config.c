@@ -65,7 +65,7 @@ static const struct field storage_fields[] = {
     {"rrdcached", F_STR, offsetof(struct config, storage.rrdcached), NULL, 0, 0,
         0, NULL},
     {"flush_interval", F_DURATION, offsetof(struct config, storage.flush_ms),
-        "30s", 0, 3600000, 0, NULL},
+        NULL, 0, 3600000, 0, NULL},
     {"max_pending", F_INT, offsetof(struct config, storage.max_pending),
         "1000000", 1000, 100000000, 0, NULL},
 };

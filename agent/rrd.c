@@ -257,6 +257,14 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 		/* An idle writer waits without a deadline: give it one. */
 		int was_empty = st->waiting.head == NULL;
 		f->first_mono_ms = mono_ms();
+		/*
+		 * A file not written yet is due after first_flush_ms: files
+		 * appear soon after start even with a long flush interval.
+		 * (Backdated, it may sit behind older files in the queue,
+		 * which delays it by at most flush_ms.)
+		 */
+		if (!f->taken)
+			f->first_mono_ms -= st->flush_ms - st->first_flush_ms;
 		q_append(st, f, Q_WAITING);
 		if (was_empty)
 			pthread_cond_signal(&st->cond);
@@ -341,6 +349,7 @@ steal(struct store *st, struct pfile *f, size_t *n)
 	if (f->off)
 		memmove(v, v + f->off, f->n * sizeof(*v));
 	*n = f->n;
+	f->taken = 1;
 	st->stats.pending -= f->n;
 	q_remove(st, f);
 	f->v = NULL;
@@ -483,6 +492,7 @@ writer_main(void *arg)
 	struct store *st = arg;
 	sigset_t all;
 
+	pthread_setname_np(pthread_self(), "cp-rrd");
 	/* Signals belong to the main loop. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -556,6 +566,10 @@ store_new(const struct store_cfg *cfg)
 		                   st->rrdcached[0] == '/';
 	}
 	st->flush_ms = cfg->flush_ms ? cfg->flush_ms : 30000;
+	st->first_flush_ms = cfg->first_flush_ms > 0 &&
+	                             cfg->first_flush_ms < st->flush_ms
+	                         ? cfg->first_flush_ms
+	                         : st->flush_ms;
 	st->max_pending = cfg->max_pending ? cfg->max_pending : 1000000;
 	st->xff = cfg->xff ? cfg->xff : 0.5;
 	st->nrras = cfg->rras ? cfg->nrras : store_default_nrras;

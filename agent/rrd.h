@@ -41,6 +41,9 @@ struct store_cfg {
 	const char *data_dir;  /* files go under DATA_DIR/rrd */
 	const char *rrdcached; /* NULL or "unix:/path" / "host:port" */
 	int64_t flush_ms;   /* a value waits at most this long (default 30s) */
+	/* A file's first values (which create it) wait at most this long;
+	 * 0: flush_ms. */
+	int64_t first_flush_ms;
 	size_t max_pending; /* cap on queued values (default 1,000,000) */
 	const struct store_rra *rras; /* NULL: the defaults below */
 	size_t nrras;

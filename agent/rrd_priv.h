@@ -48,7 +48,8 @@ struct pfile {
 	int64_t step_s; /* from the first update; fixed once created */
 	struct pval *v; /* queued values v[off..off+n), oldest first */
 	size_t off, n, cap;
-	int64_t first_mono_ms; /* when v[0] was queued */
+	int64_t first_mono_ms; /* when v[0] was queued (or backdated) */
+	int taken;             /* values were taken for writing before */
 	/* Newest second accepted (queued or on disk): older ones are dropped.
 	 */
 	int64_t last_sec;
@@ -66,6 +67,7 @@ struct store {
 	char *rrdcached;
 	int cached_local; /* unix socket: the daemon shares our filesystem */
 	int64_t flush_ms;
+	int64_t first_flush_ms;
 	size_t max_pending;
 	struct store_rra *rras;
 	size_t nrras;
