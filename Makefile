@@ -87,7 +87,7 @@ endif
 endif
 
 .PHONY: all deps run check unit integration bench install uninstall clean format lint fuzz demo fixtures-update tools
-all: $(BUILD)/chokepoint $(COLLECTOR_SOS) tools
+all: $(BUILD)/chokepoint $(BUILD)/chokepoint-pcap $(COLLECTOR_SOS) tools
 
 # ----------------------------------------------------------------- agent
 $(BUILD)/obj/%.o: %.c
@@ -98,8 +98,14 @@ $(BUILD)/libagent.a: $(AGENT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# --as-needed: libpcap stays out of the daemon (only chokepoint-pcap uses it).
 $(BUILD)/chokepoint: $(MAIN_OBJ) $(BUILD)/libagent.a
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libagent.a $(AGENT_LIBS) \
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libagent.a -Wl,--as-needed $(AGENT_LIBS) \
+		-Wl,--export-dynamic-symbol='cp_*'
+
+# `chokepoint pcap` execs this helper (agent/pcap/main.c + libagent.a).
+$(BUILD)/chokepoint-pcap: $(BUILD)/obj/agent/pcap/main.o $(BUILD)/libagent.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libagent.a $(AGENT_LIBS) \
 		-Wl,--export-dynamic-symbol='cp_*'
 
 # ------------------------------------------------------------ collectors
@@ -186,6 +192,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/chokepoint/web $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/include/chokepoint $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BUILD)/chokepoint $(DESTDIR)$(PREFIX)/bin/chokepoint
+	install -m 755 $(BUILD)/chokepoint-pcap $(DESTDIR)$(PREFIX)/lib/chokepoint/chokepoint-pcap
 	install -m 644 $(COLLECTOR_SOS) $(DESTDIR)$(PREFIX)/lib/chokepoint/collectors/
 	cp -R web/static/. $(DESTDIR)$(PREFIX)/share/chokepoint/web/
 	install -m 644 agent/plugin.h $(DESTDIR)$(PREFIX)/include/chokepoint/plugin.h

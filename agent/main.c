@@ -3,18 +3,21 @@
  * chokepoint: the command line. Subcommands dispatch to the agent (run,
  * check) and to the modules that print reports and exit.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "auth.h"
 #include "bottleneck.h"
 #include "firmware/firmware.h"
 #include "log.h"
-#include "pcap_cmd.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -57,6 +60,32 @@ static const char usage[] =
     "writable, port in use, plugin directory missing).\n";
 
 /* Parses -c FILE from argv (after the subcommand). */
+/*
+ * `chokepoint pcap`: the chokepoint-pcap helper beside this binary (build
+ * tree) or in PREFIX/lib/chokepoint, so the daemon never links libpcap.
+ */
+static int
+pcap_exec(int argc, char **argv)
+{
+	char self[PATH_MAX], helper[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	(void)argc;
+	helper[0] = '\0';
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(helper, sizeof(helper), "%s/chokepoint-pcap",
+		    dirname(self));
+	}
+	if (helper[0] == '\0' || access(helper, X_OK) != 0)
+		snprintf(helper, sizeof(helper), "%s/lib/chokepoint/chokepoint-pcap",
+		    CP_PREFIX);
+	execv(helper, argv);
+	fprintf(stderr, "chokepoint: pcap: cannot run %s: %s\n", helper,
+	    strerror(errno));
+	return 2;
+}
+
 static int
 parse_common(int argc, char **argv, const char **config)
 {
@@ -136,7 +165,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "report") == 0)
 		return report_cmd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pcap") == 0)
-		return pcap_cmd_main(argc - 1, argv + 1);
+		return pcap_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
 		return auth_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "defaults") == 0) {
