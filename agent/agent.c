@@ -814,6 +814,7 @@ reload(struct agent *a)
 	a->cfg = c;
 	a->inst = next;
 	alerts_wire_reload(a);
+	http_reload(a->http, a->cfg);
 	instances_start(a, &a->inst);
 	log_info("agent: reloaded: %zu collectors", a->inst.n);
 out:

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,7 +36,16 @@ struct http {
 	struct MHD_Daemon *d;
 	struct MHD_Daemon *redirect;
 	struct http_deps deps;
-	struct http_cfg cfg;
+	struct http_cfg cfg; /* cfg.auth moved to auth below */
+	/*
+	 * The users and tokens in force; SIGHUP swaps in a new table
+	 * (http_reload). Old tables are kept until http_stop: a request may
+	 * still hold its user name.
+	 */
+	_Atomic(struct auth *) auth;
+	struct auth **retired;
+	size_t nretired;
+	int public; /* listens beyond loopback: auth may not be dropped */
 	char *cert, *key; /* PEM text kept for MHD's lifetime */
 	int https_port;
 };
@@ -423,9 +433,11 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 		    "query", "more than 32 query parameters");
 	if (strcmp(url, "/healthz") == 0)
 		return (enum MHD_Result)h_healthz(&r);
-	if (h->cfg.auth) {
-		r.role = auth_check(h->cfg.auth,
-		    http_header(&r, MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
+	struct auth *au = atomic_load(&h->auth);
+
+	if (au) {
+		r.role = auth_check(
+		    au, http_header(&r, MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
 		if (r.role == AUTH_NONE)
 			return (enum MHD_Result)unauthorized(&r);
 	}
@@ -436,7 +448,7 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 			return (enum MHD_Result)http_error(&r,
 			    MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
 			    "this path takes only GET and HEAD");
-		if (h->cfg.auth && r.role != AUTH_ADMIN)
+		if (au && r.role != AUTH_ADMIN)
 			return (enum MHD_Result)http_error(&r,
 			    MHD_HTTP_FORBIDDEN, NULL,
 			    "this needs the admin role");
@@ -631,7 +643,10 @@ http_start(const char *host, int port, const struct http_deps *deps, char *err,
 	}
 	if ((ai = resolve(host, port, err, errlen)) == NULL)
 		goto fail;
-	if (!is_loopback(ai->ai_addr) && h->cfg.auth == NULL) {
+	atomic_store(&h->auth, h->cfg.auth);
+	h->cfg.auth = NULL;
+	h->public = !is_loopback(ai->ai_addr);
+	if (h->public && atomic_load(&h->auth) == NULL) {
 		snprintf(err, errlen,
 		    "refusing to listen on %s:%d without authentication: "
 		    "configure web.auth (users or tokens, see `chokepoint "
@@ -686,6 +701,52 @@ fail:
 	return NULL;
 }
 
+static int
+str_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+int
+http_reload(struct http *h, const struct config *cfg)
+{
+	struct http_cfg n = {0};
+	struct auth *old;
+
+	if (h == NULL || cfg == NULL)
+		return 0;
+	if (http_cfg_read(cp_cfg_child(cfgdoc_root(cfg->doc), "web"), &n) < 0) {
+		http_cfg_fini(&n);
+		return -1; /* the config was checked: not reached */
+	}
+	if (h->public && n.auth == NULL) {
+		log_warnx("web: the new config has no web.auth but the server "
+		          "listens beyond loopback: keeping the users and "
+		          "tokens in force");
+		http_cfg_fini(&n);
+		return -1;
+	}
+	if (str_differ(n.tls_cert, h->cfg.tls_cert) ||
+	    str_differ(n.tls_key, h->cfg.tls_key) ||
+	    str_differ(n.redirect_host, h->cfg.redirect_host) ||
+	    n.redirect_port != h->cfg.redirect_port ||
+	    n.conn_limit != h->cfg.conn_limit || n.per_ip != h->cfg.per_ip ||
+	    n.timeout_ms != h->cfg.timeout_ms || n.threads != h->cfg.threads)
+		log_warnx("web: tls, redirect_http and limits changes take "
+		          "effect at the next restart");
+	old = atomic_exchange(&h->auth, n.auth);
+	n.auth = NULL;
+	if (old) {
+		h->retired = xrealloc(
+		    h->retired, (h->nretired + 1) * sizeof(*h->retired));
+		h->retired[h->nretired++] = old;
+	}
+	log_info("web: authentication %s",
+	    atomic_load(&h->auth) ? "reloaded" : "off (loopback only)");
+	http_cfg_fini(&n);
+	return 0;
+}
+
 void
 http_stop(struct http *h)
 {
@@ -696,6 +757,10 @@ http_stop(struct http *h)
 	if (h->d)
 		MHD_stop_daemon(h->d);
 	http_cfg_fini(&h->cfg);
+	auth_free(atomic_load(&h->auth));
+	for (size_t i = 0; i < h->nretired; i++)
+		auth_free(h->retired[i]);
+	free(h->retired);
 	if (h->key)
 		explicit_bzero(h->key, strlen(h->key));
 	free(h->key);

@@ -125,5 +125,13 @@ struct http;
 struct http *http_start(const char *host, int port,
     const struct http_deps *deps, char *err, size_t errlen);
 void http_stop(struct http *h); /* takes NULL */
+/*
+ * SIGHUP: put web.auth of cfg (users, tokens) in force for the next
+ * requests. Refused (-1, logged) when it would drop authentication from a
+ * server that listens beyond loopback. TLS, redirect and limits changes
+ * are only logged: they need a restart.
+ */
+struct config;
+int http_reload(struct http *h, const struct config *cfg);
 
 #endif

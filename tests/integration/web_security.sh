@@ -161,6 +161,25 @@ code2=$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$pw" "$UA/api/v1/admin/
 [ "$code" = 403 ] && [ "$code2" = 200 ] && ok "admin pages: read role -> 403, admin -> 200" ||
     nok "admin pages: read 403 / admin 200" "$code $code2"
 
+# SIGHUP puts new users and tokens in force without a restart: the bot's
+# token is replaced by another one, rita is removed.
+"$BIN" token bot2 > "$W/bot2" 2> "$W/bot2.err"
+token2=$(sed -n 's/^token (shown once, keep it): //p' "$W/bot2.err")
+write_config auth "$PA" "auth:" "  users:" "    $(grep '^-' "$W/alice")" \
+    "  tokens:" "    $(grep '^-' "$W/bot2")"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 50); do
+	grep -q 'web: authentication reloaded' "$W/auth.log" && break
+	sleep 0.1
+done
+c_old=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$UA/metrics")
+c_new=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token2" "$UA/metrics")
+c_rita=$(curl -s -o /dev/null -w '%{http_code}' -u "rita:readonly pass" "$UA/api/v1/targets")
+c_alice=$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$pw" "$UA/api/v1/targets")
+[ "$c_old" = 401 ] && [ "$c_new" = 200 ] && [ "$c_rita" = 401 ] && [ "$c_alice" = 200 ] &&
+    ok "SIGHUP reloads users and tokens (old token 401, new 200, removed user 401)" ||
+    nok "SIGHUP reloads auth" "old $c_old new $c_new rita $c_rita alice $c_alice"
+
 # ------------------------------------------------------------ TLS
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 > /dev/null 2>&1
