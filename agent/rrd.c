@@ -155,6 +155,8 @@ table_grow(struct store *st)
 	st->tabsize = nsize;
 }
 
+/* The file's entry, made on first use; NULL if rel is not acceptable
+ * (checked once per file, not on every value). */
 static struct pfile *
 table_get(struct store *st, const char *rel, int64_t step_ms)
 {
@@ -163,6 +165,8 @@ table_get(struct store *st, const char *rel, int64_t step_ms)
 
 	if (f)
 		return f;
+	if (!rel_ok(rel))
+		return NULL;
 	if (st->nfiles >= st->tabsize)
 		table_grow(st);
 	f = xcalloc(1, sizeof(*f));
@@ -222,11 +226,15 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 	struct pfile *f;
 	int64_t sec;
 
-	if (!st || !rel || !rel_ok(rel) || step_ms <= 0 || time_ms <= 0)
+	if (!st || !rel || step_ms <= 0 || time_ms <= 0)
 		return -EINVAL;
 	sec = store_sec_of(time_ms);
 	pthread_mutex_lock(&st->mu);
 	f = table_get(st, rel, step_ms);
+	if (f == NULL) {
+		pthread_mutex_unlock(&st->mu);
+		return -EINVAL;
+	}
 	if (f->n > 0 && store_sec_of(f->v[f->off + f->n - 1].time_ms) == sec) {
 		/* Two values in one second: librrd wants one; keep the last. */
 		f->v[f->off + f->n - 1].time_ms = time_ms;
