@@ -1046,8 +1046,8 @@ agent_run(const char *path)
 		goto out;
 	}
 	a.cache = cache_new(a.store);
-	for (size_t i = 0; i < sizeof(self_no_history) / sizeof(*self_no_history);
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof(self_no_history) / sizeof(*self_no_history); i++)
 		cache_no_history(a.cache, self_no_history[i]);
 	ctx_env_of(a.cfg, &env);
 	{
@@ -1089,7 +1089,8 @@ agent_run(const char *path)
 	log_info("agent: chokepoint %s: %zu collectors, %zu devices, data in "
 	         "%s (RRD writes every %llds), http://%s:%d/",
 	    CP_VERSION, a.inst.n, a.cfg->ndevices, a.cfg->agent.data_dir,
-	    (long long)(scfg.flush_ms / 1000), a.cfg->web.host, a.cfg->web.port);
+	    (long long)(scfg.flush_ms / 1000), a.cfg->web.host,
+	    a.cfg->web.port);
 	loop_run(a.loop);
 	rc = 0;
 out:

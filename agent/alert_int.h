@@ -93,11 +93,11 @@ struct alerts {
 	size_t nroles;
 	struct win *wins;
 	size_t nwins;
-	int wins_stale;        /* silences changed: re-read them */
-	int64_t wins_read_ms;  /* when they were last read */
+	int wins_stale;       /* silences changed: re-read them */
+	int64_t wins_read_ms; /* when they were last read */
 	int64_t event_cursor; /* last event id seen; -1: not yet */
 	int event_cursor_dirty;
-	uint64_t events_seen;  /* db_events_added() at the last query */
+	uint64_t events_seen;   /* db_events_added() at the last query */
 	int64_t events_read_ms; /* when the events were last queried */
 	int64_t repeat_ms[3];
 	int64_t started_ms;

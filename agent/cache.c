@@ -27,7 +27,7 @@ struct family {
 	char *help;
 	int is_counter;
 	size_t nseries;
-	int no_history; /* kept on /metrics only, no RRD file */
+	int no_history;      /* kept on /metrics only, no RRD file */
 	struct series *head; /* its series, linked through fam_next */
 };
 

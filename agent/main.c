@@ -78,8 +78,8 @@ pcap_exec(int argc, char **argv)
 		    dirname(self));
 	}
 	if (helper[0] == '\0' || access(helper, X_OK) != 0)
-		snprintf(helper, sizeof(helper), "%s/lib/chokepoint/chokepoint-pcap",
-		    CP_PREFIX);
+		snprintf(helper, sizeof(helper),
+		    "%s/lib/chokepoint/chokepoint-pcap", CP_PREFIX);
 	execv(helper, argv);
 	fprintf(stderr, "chokepoint: pcap: cannot run %s: %s\n", helper,
 	    strerror(errno));

@@ -574,10 +574,10 @@ store_new(const struct store_cfg *cfg)
 		                   st->rrdcached[0] == '/';
 	}
 	st->flush_ms = cfg->flush_ms ? cfg->flush_ms : 30000;
-	st->first_flush_ms = cfg->first_flush_ms > 0 &&
-	                             cfg->first_flush_ms < st->flush_ms
-	                         ? cfg->first_flush_ms
-	                         : st->flush_ms;
+	st->first_flush_ms =
+	    cfg->first_flush_ms > 0 && cfg->first_flush_ms < st->flush_ms
+	        ? cfg->first_flush_ms
+	        : st->flush_ms;
 	st->max_pending = cfg->max_pending ? cfg->max_pending : 1000000;
 	st->xff = cfg->xff ? cfg->xff : 0.5;
 	st->nrras = cfg->rras ? cfg->nrras : store_default_nrras;

@@ -40,7 +40,7 @@ struct store_rra {
 struct store_cfg {
 	const char *data_dir;  /* files go under DATA_DIR/rrd */
 	const char *rrdcached; /* NULL or "unix:/path" / "host:port" */
-	int64_t flush_ms;   /* a value waits at most this long (default 30s) */
+	int64_t flush_ms; /* a value waits at most this long (default 30s) */
 	/* A file's first values (which create it) wait at most this long;
 	 * 0: flush_ms. */
 	int64_t first_flush_ms;

@@ -45,7 +45,7 @@ struct http {
 	_Atomic(struct auth *) auth;
 	struct auth **retired;
 	size_t nretired;
-	int public; /* listens beyond loopback: auth may not be dropped */
+	int public;       /* listens beyond loopback: auth may not be dropped */
 	char *cert, *key; /* PEM text kept for MHD's lifetime */
 	int https_port;
 };
@@ -436,8 +436,8 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 	struct auth *au = atomic_load(&h->auth);
 
 	if (au) {
-		r.role = auth_check(
-		    au, http_header(&r, MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
+		r.role = auth_check(au,
+		    http_header(&r, MHD_HTTP_HEADER_AUTHORIZATION), &r.user);
 		if (r.role == AUTH_NONE)
 			return (enum MHD_Result)unauthorized(&r);
 	}

@@ -7,10 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -110,7 +110,8 @@ pf_read(
 			}
 			pf_buf_grow(b, b->cap * 2);
 		}
-		n = pread(fd, b->s + b->len, b->cap - 1 - b->len, (off_t)b->len);
+		n = pread(
+		    fd, b->s + b->len, b->cap - 1 - b->len, (off_t)b->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
