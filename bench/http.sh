@@ -13,8 +13,21 @@
 # Prints req/s, p50/p99, server CPU seconds per run, page size and samples,
 # and the per-sample cost. Everything started is killed by PID.
 #   usage: sh bench/http.sh [REPS]     (BUILD=build-dir, default build)
+#   PIN=1: the servers on CPU 0, one wrk thread (-t1) on CPU 1, so that the
+#   load generator does not share a CPU with the server: the server's own
+#   latency, not the scheduler's time slices between wrk and the server.
+#   ONLY="device graph-cached": just those pages.
 set -u
 REPS=${1:-3}
+PIN=${PIN:-0}
+ONLY=${ONLY:-}
+if [ "$PIN" = 1 ]; then
+	SRV="taskset -c 0"
+	WRK="taskset -c 1 wrk -t1"
+else
+	SRV=
+	WRK="wrk -t2"
+fi
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/chokepoint"
@@ -58,10 +71,10 @@ storage:
 collectors:
   synth: {device: sw1, ports: 48, host: true, series: 10000}
 YAML
-"$BIN" run -c "$W/bench.yaml" > "$W/agent.log" 2>&1 &
+$SRV "$BIN" run -c "$W/bench.yaml" > "$W/agent.log" 2>&1 &
 APID=$!
 PIDS="$PIDS $APID"
-prometheus-node-exporter --web.listen-address=127.0.0.1:$NP > "$W/node.log" 2>&1 &
+$SRV prometheus-node-exporter --web.listen-address=127.0.0.1:$NP > "$W/node.log" 2>&1 &
 NPID=$!
 PIDS="$PIDS $NPID"
 U=http://127.0.0.1:$P
@@ -72,7 +85,7 @@ for _ in $(seq 1 600); do
 	sleep 0.5
 done
 sleep 12
-echo "== HTTP benchmark: wrk -t2 -c32 -d10s --latency, $REPS runs, $(nproc) CPUs, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "== HTTP benchmark: $WRK -c32 -d10s --latency, servers ${SRV:-unpinned}, $REPS runs, $(nproc) CPUs, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 cat > "$W/cold.lua" <<'LUA'
 -- A different width per request: never in the graph cache.
 local n = 0
@@ -83,6 +96,7 @@ end
 LUA
 bench() { # bench NAME PID URL [wrk args]
 	name=$1 pid=$2 url=$3; shift 3
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	curl -s -o "$W/page" "$url"
 	size=$(wc -c < "$W/page")
 	samples=$(grep -avc '^#' "$W/page" 2>/dev/null || echo 0)
@@ -90,7 +104,7 @@ bench() { # bench NAME PID URL [wrk args]
 	: > "$W/rps.$name"; : > "$W/p99.$name"; : > "$W/cpu.$name"
 	for r in $(seq 1 "$REPS"); do
 		c0=$(ticks "$pid")
-		wrk -t2 -c32 -d10s --latency "$@" "$url" > "$W/wrk" 2>&1
+		$WRK -c32 -d10s --latency "$@" "$url" > "$W/wrk" 2>&1
 		c1=$(ticks "$pid")
 		rps=$(awk '/^Requests\/sec:/{print $2}' "$W/wrk")
 		p50=$(awk '$1=="50%"{print $2}' "$W/wrk")
