@@ -67,19 +67,28 @@ static const char usage[] =
 static int
 pcap_exec(int argc, char **argv)
 {
-	char self[PATH_MAX], helper[PATH_MAX + 32];
+	char self[PATH_MAX], helper[PATH_MAX + 64];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	/* Beside the binary (build tree), PREFIX-relative to it (a moved
+	 * install), then the configured prefix. */
+	static const char *const rel[] = {"", "/../lib/chokepoint"};
 
 	(void)argc;
-	helper[0] = '\0';
 	if (n > 0) {
+		const char *dir;
+
 		self[n] = '\0';
-		snprintf(helper, sizeof(helper), "%s/chokepoint-pcap",
-		    dirname(self));
+		dir = dirname(self);
+		for (size_t i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
+			snprintf(helper, sizeof(helper), "%s%s/chokepoint-pcap",
+			    dir, rel[i]);
+			if (access(helper, X_OK) == 0)
+				goto run;
+		}
 	}
-	if (helper[0] == '\0' || access(helper, X_OK) != 0)
-		snprintf(helper, sizeof(helper),
-		    "%s/lib/chokepoint/chokepoint-pcap", CP_PREFIX);
+	snprintf(helper, sizeof(helper), "%s/lib/chokepoint/chokepoint-pcap",
+	    CP_PREFIX);
+run:
 	execv(helper, argv);
 	fprintf(stderr, "chokepoint: pcap: cannot run %s: %s\n", helper,
 	    strerror(errno));
