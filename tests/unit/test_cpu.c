@@ -4,7 +4,10 @@
  * trees of tests/fixtures/host: shares from jiffy deltas, hot-plug, old
  * kernels without PSI, damaged files, config errors.
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers/testutil.h"
 #include "log.h"
@@ -84,6 +87,65 @@ cpu_shares_of_each_cpu_add_up_to_one(void **state)
 		        share(h, cpus[i], "steal"));
 	}
 	harness_free(h);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/*
+ * Only procfs/sysfs files stay open between runs: a regular file (a test
+ * fixture) replaced by rename between two runs is read afresh.
+ */
+static void
+replaced_regular_file_is_read_afresh(void **state)
+{
+	char dir[] = "/tmp/test_cpu.XXXXXX", p[512], q[512], err[512];
+	const char *fx = "linux-6.8-two-snapshots";
+	struct harness *h;
+	uint64_t v0, v1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/%s/t0/proc/stat", harness_fixtures(), fx);
+	snprintf(q, sizeof(q), "%s/proc/stat", dir);
+	copy_file(p, q);
+	h = harness_new("cpu", err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(harness_configure(h, "{}"), 0);
+	assert_int_equal(harness_start(h), 0);
+	harness_root(h, dir);
+	harness_collect(h, HARNESS_T0_MS);
+	assert_int_equal(
+	    harness_counter(h, "context_switches_total", NULL, &v0), 0);
+	snprintf(p, sizeof(p), "%s/%s/t1/proc/stat", harness_fixtures(), fx);
+	snprintf(q, sizeof(q), "%s/proc/stat.new", dir);
+	copy_file(p, q);
+	snprintf(p, sizeof(p), "%s/proc/stat", dir);
+	assert_int_equal(rename(q, p), 0);
+	harness_collect(h, HARNESS_T0_MS + HARNESS_STEP_MS);
+	assert_int_equal(
+	    harness_counter(h, "context_switches_total", NULL, &v1), 0);
+	assert_true(v1 == 88169134); /* t1's, not t0's again */
+	assert_true(v0 != v1);
+	harness_free(h);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	rmdir(p);
+	rmdir(dir);
 }
 
 static void
@@ -265,6 +327,7 @@ main(void)
 	    cmocka_unit_test(cpu_shares_from_jiffy_deltas_by_hand),
 	    cmocka_unit_test(cpu_shares_of_each_cpu_add_up_to_one),
 	    cmocka_unit_test(cpu_counters_go_to_the_pipeline_raw),
+	    cmocka_unit_test(replaced_regular_file_is_read_afresh),
 	    cmocka_unit_test(cpu_first_run_is_a_baseline_only),
 	    cmocka_unit_test(cpu_hot_unplug_gives_no_spike),
 	    cmocka_unit_test(cpu_no_psi_on_4_4_is_not_an_error),

@@ -317,6 +317,96 @@ cache_expires_stale_series(void **st)
 	cache_free(c);
 }
 
+struct seen {
+	char names[16][64];
+	int rrd[16];
+	size_t n;
+};
+
+static int
+seen_cb(const struct cache_series *v, void *arg)
+{
+	struct seen *sn = arg;
+
+	if (sn->n < 16) {
+		snprintf(
+		    sn->names[sn->n], sizeof(sn->names[0]), "%s", v->metric);
+		sn->rrd[sn->n++] = v->rrd != NULL;
+	}
+	return 0;
+}
+
+static int
+seen_rrd(const struct seen *sn, const char *metric)
+{
+	for (size_t i = 0; i < sn->n; i++)
+		if (strcmp(sn->names[i], metric) == 0)
+			return sn->rrd[i];
+	return -1;
+}
+
+/* cache_no_history: on /metrics, no RRD file (a counter: nor its rate);
+ * cache_foreach(metric) walks only that metric's series, expired ones
+ * gone. */
+static void
+no_history_and_foreach_by_metric(void **st)
+{
+	struct cache *c = cache_new(NULL);
+	struct cp_label l1[] = {{"disk", "sda"}}, l2[] = {{"disk", "sdb"}};
+	struct cp_sample s = {0};
+	struct seen sn = {0};
+	struct cache_text *t;
+
+	(void)st;
+	cache_no_history(c, "hooks_queued");
+	cache_no_history(c, "drops_total");
+	s.target = "h";
+	s.time_ms = 1000;
+	s.metric = "hooks_queued";
+	cache_put(c, &s, 1000);
+	s.metric = "disk_util_ratio";
+	s.labels = l1;
+	s.nlabels = 1;
+	cache_put(c, &s, 1000);
+	s.labels = l2;
+	s.time_ms = 900000;
+	cache_put(c, &s, 1000);
+	s.labels = NULL;
+	s.nlabels = 0;
+	s.metric = "drops_total";
+	s.kind = CP_COUNTER64;
+	for (int i = 0; i < 2; i++) {
+		s.time_ms = 1000 + 1000 * i;
+		s.counter = 10u * (unsigned)i;
+		cache_put(c, &s, 1000);
+	}
+	cache_foreach(c, NULL, NULL, seen_cb, &sn);
+	assert_int_equal(seen_rrd(&sn, "hooks_queued"), 0);
+	assert_int_equal(seen_rrd(&sn, "drops_per_second"), 0);
+	assert_int_equal(seen_rrd(&sn, "disk_util_ratio"), 1);
+	t = cache_metrics_text(c);
+	assert_non_null(
+	    strstr(t->data, "chokepoint_hooks_queued{target=\"h\"} 0"));
+	assert_non_null(
+	    strstr(t->data, "# TYPE chokepoint_drops_total counter"));
+	cache_text_unref(t);
+	memset(&sn, 0, sizeof(sn));
+	cache_foreach(c, NULL, "disk_*", seen_cb, &sn);
+	assert_int_equal(sn.n, 2);
+	memset(&sn, 0, sizeof(sn));
+	cache_foreach(c, NULL, "drops_per_second", seen_cb, &sn);
+	assert_int_equal(sn.n, 1);
+	memset(&sn, 0, sizeof(sn));
+	cache_foreach(c, NULL, "nothing_here", seen_cb, &sn);
+	assert_int_equal(sn.n, 0);
+	/* All but sdb are old: expired, and unlinked from their families. */
+	assert_int_equal(cache_expire(c, 1000000, 300000), 4);
+	memset(&sn, 0, sizeof(sn));
+	cache_foreach(c, NULL, "disk_util_ratio", seen_cb, &sn);
+	assert_int_equal(sn.n, 1);
+	cache_free(c);
+}
+
 int
 main(void)
 {
@@ -336,6 +426,7 @@ main(void)
 	    cmocka_unit_test(cache_rejects_bad_names),
 	    cmocka_unit_test(metrics_text_is_prometheus_format),
 	    cmocka_unit_test(cache_expires_stale_series),
+	    cmocka_unit_test(no_history_and_foreach_by_metric),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -470,6 +470,49 @@ nothing_on_disk_before_flush(void **state)
 	assert_true(fabs(v[4] - 6) < 1e-9);
 }
 
+/*
+ * first_flush_ms: a file not written yet goes out after it (it is created
+ * soon after start); later values wait the whole flush_ms.
+ */
+static void
+new_files_written_after_first_flush_ms(void **state)
+{
+	struct fx *fx = *state;
+	struct store_cfg cfg = {
+	    .data_dir = fx->data, .flush_ms = 60000, .first_flush_ms = 200};
+	struct store *st = store_new(&cfg);
+	struct store_stats s;
+	char p[PATH_MAX];
+	int i;
+
+	assert_non_null(st);
+	assert_int_equal(store_start(st), 0);
+	assert_int_equal(store_update(st, "a/b/c", 10000, T0 * 1000, 1), 0);
+	store_file(st, "a/b/c", p, sizeof(p));
+	for (i = 0; i < 50 && !exists(p); i++)
+		usleep(100 * 1000);
+	assert_true(exists(p)); /* within ~0.2 s, not 60 s */
+	for (i = 0; i < 50; i++) {
+		store_get_stats(st, &s);
+		if (s.written_total == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(s.written_total, 1);
+	/* The file exists now: the next value waits for flush_ms. */
+	assert_int_equal(
+	    store_update(st, "a/b/c", 10000, (T0 + 10) * 1000, 2), 0);
+	usleep(600 * 1000);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 1);
+	assert_int_equal(s.pending, 1);
+	/* SIGTERM's path still writes it. */
+	assert_int_equal(store_flush_all(st), 0);
+	store_get_stats(st, &s);
+	assert_int_equal(s.written_total, 2);
+	store_free(st);
+}
+
 static void
 writer_thread_flushes_after_flush_ms(void **state)
 {
@@ -1108,6 +1151,8 @@ main(void)
 	        odd_names_stay_inside, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        file_has_ds_and_rras, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        new_files_written_after_first_flush_ms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        custom_rras_merge_finer_than_step, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
