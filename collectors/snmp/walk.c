@@ -90,6 +90,17 @@ se_sv_from_vb(struct sv *v, const netsnmp_variable_list *vb, int64_t t_ms)
 /* ----------------------------------------------------------- requests */
 
 static void dev_finish(struct se_dev *d);
+
+/* The poll failed (reason already set, if any): count it, mark the device
+ * down and end the poll. */
+static void
+dev_fail(struct se_dev *d)
+{
+	d->poll.errors++;
+	d->tot_err++;
+	d->poll.up = 0;
+	dev_finish(d);
+}
 static void send_probe(struct se_dev *d);
 static void probe_response(struct se_dev *d, netsnmp_pdu *pdu);
 static void dev_next_walk(struct se_dev *d);
@@ -123,10 +134,7 @@ dev_send(struct se_dev *d, netsnmp_pdu *pdu)
 		    "send failed: %s", msg ? msg : "?");
 		free(msg);
 		snmp_free_pdu(pdu); /* not taken on failure */
-		d->poll.errors++;
-		d->tot_err++;
-		d->poll.up = 0;
-		dev_finish(d);
+		dev_fail(d);
 		return -1;
 	}
 	d->reqid = id;
@@ -548,19 +556,13 @@ se_dev_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 	}
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || !pdu ||
 	    pdu->command == SNMP_MSG_REPORT) {
-		d->poll.errors++;
-		d->tot_err++;
 		snprintf(d->poll.reason, sizeof(d->poll.reason), "%s",
 		    op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
 		            (pdu && pdu->command == SNMP_MSG_REPORT)
 		        ? "SNMPv3 security error (user, auth or priv "
 		          "settings rejected)"
 		        : "send failed");
-		if (d->phase == PH_GET)
-			d->poll.up = 0;
-		else
-			d->poll.up = 0;
-		dev_finish(d);
+		dev_fail(d);
 		return 1;
 	}
 	if (d->phase == PH_GET)
@@ -577,12 +579,9 @@ probe_response(struct se_dev *d, netsnmp_pdu *pdu)
 {
 	if (!pdu || pdu->securityEngineIDLen == 0 ||
 	    pdu->securityEngineIDLen > sizeof(d->engine_id)) {
-		d->poll.errors++;
-		d->tot_err++;
 		snprintf(d->poll.reason, sizeof(d->poll.reason),
 		    "SNMPv3 engine ID discovery failed");
-		d->poll.up = 0;
-		dev_finish(d);
+		dev_fail(d);
 		return;
 	}
 	memcpy(d->engine_id, pdu->securityEngineID, pdu->securityEngineIDLen);
@@ -590,10 +589,7 @@ probe_response(struct se_dev *d, netsnmp_pdu *pdu)
 	d->phase = PH_GET;
 	d->attempt = 0;
 	if (se_dev_open(d) < 0) {
-		d->poll.up = 0;
-		d->poll.errors++;
-		d->tot_err++;
-		dev_finish(d);
+		dev_fail(d);
 		return;
 	}
 	send_get(d);
@@ -620,20 +616,14 @@ se_dev_start(struct se_dev *d)
 	if (!d->sess && d->cfg->version == 3 && !d->engine_id_len) {
 		d->phase = PH_PROBE;
 		if (!d->probe && se_probe_open(d) < 0) {
-			d->poll.up = 0;
-			d->poll.errors++;
-			d->tot_err++;
-			dev_finish(d);
+			dev_fail(d);
 			return;
 		}
 		send_probe(d);
 		return;
 	}
 	if (!d->sess && se_dev_open(d) < 0) {
-		d->poll.up = 0;
-		d->poll.errors++;
-		d->tot_err++;
-		dev_finish(d);
+		dev_fail(d);
 		return;
 	}
 	send_get(d);

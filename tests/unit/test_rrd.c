@@ -470,6 +470,28 @@ nothing_on_disk_before_flush(void **state)
 	assert_true(fabs(v[4] - 6) < 1e-9);
 }
 
+/* Up to tenths x 0.1 s for path to appear; whether it did. */
+static int
+wait_file(const char *path, int tenths)
+{
+	for (int i = 0; i < tenths && !exists(path); i++)
+		usleep(100 * 1000);
+	return exists(path);
+}
+
+/* Up to 5 s for the writer thread to have written n values; *s: the
+ * stats then. */
+static void
+wait_written(struct store *st, uint64_t n, struct store_stats *s)
+{
+	for (int i = 0; i < 50; i++) {
+		store_get_stats(st, s);
+		if (s->written_total == n)
+			return;
+		usleep(100 * 1000);
+	}
+}
+
 /*
  * first_flush_ms: a file not written yet goes out after it (it is created
  * soon after start); later values wait the whole flush_ms.
@@ -483,21 +505,13 @@ new_files_written_after_first_flush_ms(void **state)
 	struct store *st = store_new(&cfg);
 	struct store_stats s;
 	char p[PATH_MAX];
-	int i;
 
 	assert_non_null(st);
 	assert_int_equal(store_start(st), 0);
 	assert_int_equal(store_update(st, "a/b/c", 10000, T0 * 1000, 1), 0);
 	store_file(st, "a/b/c", p, sizeof(p));
-	for (i = 0; i < 50 && !exists(p); i++)
-		usleep(100 * 1000);
-	assert_true(exists(p)); /* within ~0.2 s, not 60 s */
-	for (i = 0; i < 50; i++) {
-		store_get_stats(st, &s);
-		if (s.written_total == 1)
-			break;
-		usleep(100 * 1000);
-	}
+	assert_true(wait_file(p, 50)); /* within ~0.2 s, not 60 s */
+	wait_written(st, 1, &s);
 	assert_int_equal(s.written_total, 1);
 	/* The file exists now: the next value waits for flush_ms. */
 	assert_int_equal(
@@ -520,22 +534,14 @@ writer_thread_flushes_after_flush_ms(void **state)
 	struct store *st = new_store(fx, 200, 0, NULL);
 	char p[PATH_MAX];
 	struct store_stats s;
-	int i;
 
 	assert_int_equal(store_start(st), 0);
 	/* Let the writer go idle first (it must be woken by the update). */
 	usleep(100 * 1000);
 	assert_int_equal(store_update(st, "a/b/c", 10000, T0 * 1000, 1), 0);
 	store_file(st, "a/b/c", p, sizeof(p));
-	for (i = 0; i < 300 && !exists(p); i++)
-		usleep(100 * 1000);
-	assert_true(exists(p));
-	for (i = 0; i < 50; i++) {
-		store_get_stats(st, &s);
-		if (s.written_total == 1)
-			break;
-		usleep(100 * 1000);
-	}
+	assert_true(wait_file(p, 300));
+	wait_written(st, 1, &s);
 	assert_int_equal(s.written_total, 1);
 	assert_int_equal(s.pending, 0);
 	store_free(st);
