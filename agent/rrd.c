@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,6 +502,14 @@ writer_main(void *arg)
 	sigset_t all;
 
 	pthread_setname_np(pthread_self(), "cp-rrd");
+	/*
+	 * Writing is background work that may lag by seconds: when the CPUs
+	 * are busy (creating thousands of files, a flush of every file),
+	 * dashboard requests and collection runs go first. Nice 10 still
+	 * gets a tenth of a CPU under full contention, so queues drain.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) < 0)
+		log_debug("rrd: writer thread priority: %s", strerror(errno));
 	/* Signals belong to the main loop. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);

@@ -84,7 +84,18 @@ for _ in $(seq 1 600); do
 	[ "${c:-0}" -ge 10000 ] && curl -sf "$U/api/v1/devices/sw1" | grep -q '"in_bps":[0-9]' && break
 	sleep 0.5
 done
-sleep 12
+# New files are created within 30 s of their first value: wait until the
+# writer has made all of them, so that runs measure the server, not a
+# one-off creation of 10,000 files (agent.log has the start-up line).
+prev=-1
+for _ in $(seq 1 300); do
+	n=$(find "$W/data/rrd" -name '*.rrd' | wc -l)
+	[ "$n" -ge 10000 ] && [ "$n" = "$prev" ] && break
+	prev=$n
+	sleep 2
+done
+echo "RRD files: $n"
+sleep 2
 echo "== HTTP benchmark: $WRK -c32 -d10s --latency, servers ${SRV:-unpinned}, $REPS runs, $(nproc) CPUs, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 cat > "$W/cold.lua" <<'LUA'
 -- A different width per request: never in the graph cache.
