@@ -1030,6 +1030,9 @@ agent_run(const char *path)
 		scfg.first_flush_ms = 30000;
 	}
 	scfg.max_pending = a.cfg->storage.max_pending;
+	/* File templates are made by `chokepoint __rrd-create` (rrd.h). */
+	if (access("/proc/self/exe", X_OK) == 0)
+		scfg.create_helper = "/proc/self/exe";
 	if (a.cfg->storage.nrra) {
 		for (size_t i = 0; i < a.cfg->storage.nrra; i++) {
 			rras[i].step_ms = a.cfg->storage.rra[i].step_ms;

@@ -18,6 +18,7 @@
 #include "bottleneck.h"
 #include "firmware/firmware.h"
 #include "log.h"
+#include "rrd.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -151,11 +152,12 @@ main(int argc, char **argv)
 		if (parse_common(argc - 1, argv + 1, &config) < 0)
 			return 2;
 		/*
-		 * librrd builds each new file in one buffer (3.3 MB for a 1 s
-		 * series with 2 days at full resolution). glibc would raise its
-		 * mmap threshold to that size after the first one and keep the
-		 * later ones in the writer's arena after free; fixed, they stay
-		 * in mmap and are returned to the kernel; see bench/README.md.
+		 * librrd builds a new file in one buffer (3.3 MB for a 1 s
+		 * series with 2 days at full resolution). Templates are made
+		 * by `__rrd-create`, but if that cannot run they are made
+		 * here: glibc would raise its mmap threshold to that size and
+		 * keep the buffer in the writer's arena after free; fixed, it
+		 * stays in mmap and goes back to the kernel.
 		 */
 		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 		return agent_run(config);
@@ -177,6 +179,9 @@ main(int argc, char **argv)
 		return pcap_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0 || strcmp(cmd, "token") == 0)
 		return auth_cli(argc - 1, argv + 1);
+	/* Internal: the agent's RRD writer runs it to make file templates. */
+	if (strcmp(cmd, "__rrd-create") == 0)
+		return store_create_main(argc - 2, argv + 2);
 	if (strcmp(cmd, "defaults") == 0) {
 		extern const char config_default_yaml[];
 

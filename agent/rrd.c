@@ -593,6 +593,9 @@ store_new(const struct store_cfg *cfg)
 	st->rras = xcalloc(st->nrras, sizeof(*st->rras));
 	memcpy(st->rras, cfg->rras ? cfg->rras : store_default_rras,
 	    st->nrras * sizeof(*st->rras));
+	if (cfg->create_helper)
+		st->helper = xstrdup(cfg->create_helper);
+	rrdfile_templates_clear(st, 1);
 	st->tabsize = 1024;
 	st->tab = xcalloc(st->tabsize, sizeof(*st->tab));
 	pthread_mutex_init(&st->mu, NULL);
@@ -653,6 +656,8 @@ store_free(struct store *st)
 		    st->rrdcached ? st->rrdcached : "-");
 	if (st->rrdcached && st->connected)
 		rrdc_disconnect();
+	rrdfile_templates_clear(st, 0);
+	free(st->helper);
 	for (i = 0; i < st->tabsize; i++) {
 		struct pfile *f = st->tab[i], *next;
 		for (; f; f = next) {

@@ -48,6 +48,13 @@ struct store_cfg {
 	const struct store_rra *rras; /* NULL: the defaults below */
 	size_t nrras;
 	double xff; /* default 0.5 */
+	/*
+	 * NULL: librrd builds new files' templates in this process. Else an
+	 * executable run as `HELPER __rrd-create FILE STEP START ARG...`
+	 * (the agent: itself) so that librrd's in-memory image of a file
+	 * (3.3 MB for a 1 s series) is never in this process.
+	 */
+	const char *create_helper;
 };
 
 /*
@@ -71,6 +78,9 @@ struct store_stats {
 	uint64_t flushes_total;    /* batches written */
 	double last_flush_seconds;
 };
+
+/* `chokepoint __rrd-create FILE STEP START ARG...`: rrd_create_r, 0 or 1. */
+int store_create_main(int argc, char **argv);
 
 /* Returns NULL (errno set, reason logged) if the directory is unusable. */
 struct store *store_new(const struct store_cfg *cfg);

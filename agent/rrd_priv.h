@@ -93,6 +93,13 @@ struct store {
 
 	pthread_t thread;
 	int started;
+
+	/* New local files are copies of these (write_mu). */
+	char *helper; /* NULL: templates made in this process */
+	struct rrd_tmpl {
+		int64_t step_s, start_sec;
+		char *path;
+	} tmpl[4];
 };
 
 /* Seconds of a time in ms, rounding down. */
@@ -117,5 +124,7 @@ void rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms);
 /* Write vals to f's file; takes ownership of vals. 0, -ENOTCONN, -EIO. */
 int rrdfile_write_batch(
     struct store *st, struct pfile *f, struct pval *vals, size_t n);
+/* Remove the templates (store_free; leftovers of a crash: store_new). */
+void rrdfile_templates_clear(struct store *st, int leftovers);
 
 #endif

@@ -130,7 +130,8 @@ wait_port() { # PORT PID: until something listens on PORT (max 10 s)
 	return 1
 }
 
-# Per-process figures: "NS TICKS TIDS" now; memory at the end.
+# Per-process figures: "NS TICKS TIDS CHILD_TICKS" now (CHILD_TICKS: CPU of
+# its ended child processes, e.g. the agent's `__rrd-create`); memory at the end.
 cpu_sample() {
 	_ns=0
 	_tids=
@@ -139,7 +140,7 @@ cpu_sample() {
 		_ns=$((_ns + _v))
 		_tids="$_tids${_t##*/},"
 	done
-	echo "$_ns $(awk '{print $14 + $15}' /proc/"$1"/stat) $_tids"
+	echo "$_ns $(awk '{print $14 + $15}' /proc/"$1"/stat) $_tids $(awk '{print $16 + $17}' /proc/"$1"/stat)"
 }
 mem_sample() { # "HWM RSS PSS PRIVATE_DIRTY" in kB
 	awk -v hwm="$(awk '/^VmHWM/ {print $2}' /proc/"$1"/status)" '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_Dirty:/ {d = $2}
@@ -279,7 +280,7 @@ one_run() { # RUN INTERVAL
 	    -v sa="$series_agent" -v sc="$series_cd" -v sn="$samples_node" \
 	    -v sag="$samples_agent" -v scpu_a="${scpu_agent:-0}" -v scpu_n="${scpu_node:-0}" \
 	    -v da="$disk_agent" -v dsa="$disk_sagent" -v dc="$disk_cd" '
-		FNR == NR { ns0[$1] = $2; tk0[$1] = $3; tid0[$1] = $4; next }
+		FNR == NR { ns0[$1] = $2; tk0[$1] = $3; tid0[$1] = $4; ch0[$1] = $5; next }
 		{
 			cpu = ($2 - ns0[$1]) / 1e9
 			tcpu = ($3 - tk0[$1]) / hz
@@ -287,6 +288,10 @@ one_run() { # RUN INTERVAL
 			# with it: then only the tick count is complete.
 			src = "schedstat"
 			if ($4 != tid0[$1]) { cpu = tcpu; src = "ticks" }
+			# Child processes that ended in the window count too.
+			child = ($5 - ch0[$1]) / hz
+			cpu += child
+			tcpu += child
 			series = $1 == "collectd" ? sc : $1 == "node_exporter" ? sn : \
 			    $1 == "chokepoint" ? sa : sag
 			scr = $1 == "node_exporter" ? scpu_n : $1 == "chokepoint+scraped" ? scpu_a : 0
@@ -294,9 +299,10 @@ one_run() { # RUN INTERVAL
 			    $1 == "chokepoint+scraped" ? dsa : 0
 			printf "RESULT run=%s interval=%s agent=%s cpu=%.3f cpu_ticks=%.2f " \
 			    "src=%s scraper_cpu=%.3f hwm_kb=%s rss_kb=%s pss_kb=%s " \
-			    "private_dirty_kb=%s series=%s rrd_kb=%s threads=%d\n", r, i, \
-			    $1, cpu, tcpu, src, scr, $5, $6, $7, $8, series, disk, \
-			    split($4, x, ",") - 1
+			    "private_dirty_kb=%s series=%s rrd_kb=%s threads=%d " \
+			    "child_cpu=%.2f\n", r, i, \
+			    $1, cpu, tcpu, src, scr, $6, $7, $8, $9, series, disk, \
+			    split($4, x, ",") - 1, child
 		}' "$d/t0" "$d/t1" | tee -a "$RES"
 	[ -s "$d/chokepoint/log" ] && sed 's/^/  agent log: /' "$d/chokepoint/log" | head -5
 	rm -rf "$d"

@@ -588,12 +588,18 @@ daemon_start(struct http *h, const struct addrinfo *ai, int port, int tls,
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+	/* One thread: MHD's single internal thread (no pool of 1). */
+	struct MHD_OptionItem pool[] = {
+	    {h->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	        h->cfg.threads, NULL},
+	    {MHD_OPTION_END, 0, NULL},
+	};
 
 	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, cb, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)h->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_ARRAY, pool,
+	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)h->cfg.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)h->cfg.per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)(h->cfg.timeout_ms / 1000),

@@ -231,5 +231,9 @@ wait_http "http://127.0.0.1:$PORT/healthz" && sleep 2.5 &&
 kill -TERM $K9
 wait $K9
 [ $? -eq 0 ] && ok "clean exit after the restart" || not_ok "clean exit after the restart"
+# Templates of new files: a kill -9 leaves them, the next start and stop clear them.
+tl=$(find "$T/data3/rrd" -maxdepth 1 -name '.template-*' | wc -l)
+[ "$tl" -eq 0 ] && ok "no file template left after restart and stop" ||
+	not_ok "file templates left after restart and stop: $tl"
 if grep -qi "corrupt" "$T/k9b.log"; then diag "$(grep -i corrupt "$T/k9b.log" | head -3)"; fi
 finish

@@ -305,6 +305,131 @@ file_has_ds_and_rras(void **state)
 	store_free(st);
 }
 
+/* Names in DATA_DIR/rrd that start with ".template-". */
+static size_t
+count_templates(const struct fx *fx)
+{
+	char dir[512];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/rrd", fx->data);
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, ".template-", 10) == 0;
+	closedir(d);
+	return n;
+}
+
+/* n series of 10 s, first values at t (s), written; values read back. */
+static void
+write_and_check(struct store *st, const char *group, size_t n, int64_t t)
+{
+	char rel[64], path[PATH_MAX];
+	double v[4];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "h/%s/s%zu", group, i);
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(store_update(st, rel, 10000,
+			                     (t + 10 * k) * 1000,
+			                     (double)(i * 10 + (size_t)k)),
+			    0);
+	}
+	assert_int_equal(store_flush_all(st), 0);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "h/%s/s%zu", group, i);
+		store_file(st, rel, path, sizeof(path));
+		assert_int_equal(fetch(path, "AVERAGE", (time_t)t - 10,
+		                     (time_t)t + 20, 10, v, 4, NULL),
+		    3);
+		for (int k = 0; k < 3; k++)
+			assert_true(fabs(v[k] - (double)(i * 10 + (size_t)k)) <
+			            1e-9);
+	}
+}
+
+/*
+ * Files of one step and start are copies of one template that librrd
+ * made; the template goes when the store does, and one left by a crash
+ * is removed when a store opens. The layout test above reads a copy.
+ */
+static void
+new_files_copied_from_a_template(void **state)
+{
+	struct fx *fx = *state;
+	char path[PATH_MAX], left[600];
+	struct store_stats s;
+	struct store *st;
+	struct stat a, b;
+	FILE *fp;
+
+	snprintf(left, sizeof(left), "%s/rrd", fx->data);
+	assert_int_equal(mkdir_p(left), 0);
+	snprintf(left, sizeof(left), "%s/rrd/.template-10-1", fx->data);
+	assert_non_null(fp = fopen(left, "w"));
+	fclose(fp);
+	st = new_store(fx, 0, 0, NULL);
+	assert_false(exists(left));
+	write_and_check(st, "a", 5, T0);
+	assert_int_equal(count_templates(fx), 1);
+	/* A later start: a new template replaces the one of that step. */
+	write_and_check(st, "b", 3, T0 + 1000);
+	assert_int_equal(count_templates(fx), 1);
+	store_get_stats(st, &s);
+	assert_int_equal(s.files_created, 8);
+	assert_int_equal(s.write_errors, 0);
+	assert_int_equal(stat(store_file(st, "h/a/s0", path, sizeof(path)), &a), 0);
+	assert_int_equal(stat(store_file(st, "h/b/s2", path, sizeof(path)), &b), 0);
+	assert_int_equal(a.st_size, b.st_size);
+	store_free(st);
+	assert_int_equal(count_templates(fx), 0);
+}
+
+/*
+ * With a helper the template comes from `chokepoint __rrd-create` (here
+ * through a script that leaves a mark); a helper that fails leaves librrd
+ * in this process to make it, and no value is lost.
+ */
+static void
+template_made_by_helper_or_in_process(void **state)
+{
+	struct fx *fx = *state;
+	char bin[PATH_MAX], script[600], mark[600], cmd[2048];
+	struct store_cfg cfg = {.data_dir = fx->data};
+	struct store *st;
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "%s/chokepoint",
+	    getenv("BUILD") ? getenv("BUILD") : "build");
+	assert_non_null(realpath(cmd, bin));
+	snprintf(script, sizeof(script), "%s/helper.sh", fx->dir);
+	snprintf(mark, sizeof(mark), "%s/ran", fx->dir);
+	assert_non_null(fp = fopen(script, "w"));
+	fprintf(fp, "#!/bin/sh\necho \"$1 $3 $4\" >> %s\nexec %s \"$@\"\n",
+	    mark, bin);
+	fclose(fp);
+	assert_int_equal(chmod(script, 0755), 0);
+	cfg.create_helper = script;
+	assert_non_null(st = store_new(&cfg));
+	write_and_check(st, "h", 4, T0);
+	store_free(st);
+	/* Once, for the one (step, start) of the four files. */
+	assert_non_null(fp = fopen(mark, "r"));
+	assert_non_null(fgets(cmd, sizeof(cmd), fp));
+	assert_null(fgets(cmd + 1000, 100, fp));
+	fclose(fp);
+	snprintf(bin, sizeof(bin), "__rrd-create 10 %lld\n", T0 - 10);
+	assert_string_equal(cmd, bin);
+
+	cfg.create_helper = "/bin/false";
+	assert_non_null(st = store_new(&cfg));
+	write_and_check(st, "f", 2, T0 + 5000);
+	store_free(st);
+	assert_int_equal(count_templates(fx), 0);
+}
+
 /* A 1 s RRA under a 20 s series merges into full resolution. */
 static void
 custom_rras_merge_finer_than_step(void **state)
@@ -1159,6 +1284,10 @@ main(void)
 	        file_has_ds_and_rras, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        new_files_written_after_first_flush_ms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        new_files_copied_from_a_template, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        template_made_by_helper_or_in_process, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        custom_rras_merge_finer_than_step, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
