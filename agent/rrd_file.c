@@ -140,8 +140,8 @@ store_create_main(int argc, char **argv)
 		return 2;
 	}
 	rrd_clear_error();
-	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start,
-	        argc - 3, (const char **)argv + 3) != 0) {
+	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start, argc - 3,
+	        (const char **)argv + 3) != 0) {
 		fprintf(stderr, "chokepoint __rrd-create: %s: %s\n", argv[0],
 		    rrd_get_error());
 		return 1;
@@ -194,9 +194,9 @@ create_by_helper(struct store *st, const char *path, int64_t step_s,
 	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_warnx("rrd: %s __rrd-create %s failed (%s %d)", st->helper,
 		    path, r >= 0 && WIFSIGNALED(status) ? "signal" : "exit",
-		    r < 0                  ? -1
+		    r < 0                 ? -1
 		    : WIFSIGNALED(status) ? WTERMSIG(status)
-		                           : WEXITSTATUS(status));
+		                          : WEXITSTATUS(status));
 		return -1;
 	}
 	return 0;
@@ -204,8 +204,7 @@ create_by_helper(struct store *st, const char *path, int64_t step_s,
 
 /* librrd makes path: 0, or -EIO (logged). */
 static int
-rrd_make(struct store *st, const char *path, int64_t step_s,
-    int64_t start_sec)
+rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
 {
 	int argc = 0, rc = 0;
 	char **argv = create_args(st, step_s, &argc);
@@ -254,7 +253,8 @@ template_for(struct store *st, int64_t step_s, int64_t start_sec)
 			t = c;
 			break;
 		}
-		if (!t || (t->path && (!c->path || c->start_sec < t->start_sec)))
+		if (!t ||
+		    (t->path && (!c->path || c->start_sec < t->start_sec)))
 			t = c;
 	}
 	if (t->path) {

@@ -332,9 +332,9 @@ write_and_check(struct store *st, const char *group, size_t n, int64_t t)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(rel, sizeof(rel), "h/%s/s%zu", group, i);
 		for (int k = 0; k < 3; k++)
-			assert_int_equal(store_update(st, rel, 10000,
-			                     (t + 10 * k) * 1000,
-			                     (double)(i * 10 + (size_t)k)),
+			assert_int_equal(
+			    store_update(st, rel, 10000, (t + 10 * k) * 1000,
+			        (double)(i * 10 + (size_t)k)),
 			    0);
 	}
 	assert_int_equal(store_flush_all(st), 0);
@@ -345,8 +345,8 @@ write_and_check(struct store *st, const char *group, size_t n, int64_t t)
 		                     (time_t)t + 20, 10, v, 4, NULL),
 		    3);
 		for (int k = 0; k < 3; k++)
-			assert_true(fabs(v[k] - (double)(i * 10 + (size_t)k)) <
-			            1e-9);
+			assert_true(
+			    fabs(v[k] - (double)(i * 10 + (size_t)k)) < 1e-9);
 	}
 }
 
@@ -380,8 +380,10 @@ new_files_copied_from_a_template(void **state)
 	store_get_stats(st, &s);
 	assert_int_equal(s.files_created, 8);
 	assert_int_equal(s.write_errors, 0);
-	assert_int_equal(stat(store_file(st, "h/a/s0", path, sizeof(path)), &a), 0);
-	assert_int_equal(stat(store_file(st, "h/b/s2", path, sizeof(path)), &b), 0);
+	assert_int_equal(
+	    stat(store_file(st, "h/a/s0", path, sizeof(path)), &a), 0);
+	assert_int_equal(
+	    stat(store_file(st, "h/b/s2", path, sizeof(path)), &b), 0);
 	assert_int_equal(a.st_size, b.st_size);
 	store_free(st);
 	assert_int_equal(count_templates(fx), 0);
