@@ -147,7 +147,7 @@ try {
   await page.click('#theme');
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll('.graph img')];
-    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=dark') && i.dataset.loaded === '1');
+    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=dark') && i.dataset.loaded === '1' && i.complete && i.naturalWidth > 0);
   }, null, { timeout: 15000 });
   const dark = await page.$$eval('.graph img', (i) => i.map((x) => x.dataset.src));
   await page.screenshot({ path: join(ART, 'web-device-dark.png'), fullPage: true });
@@ -156,7 +156,7 @@ try {
   await page.click('#theme');
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll('.graph img')];
-    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=light') && i.dataset.loaded === '1');
+    return imgs.length === 4 && imgs.every((i) => i.dataset.src.includes('theme=light') && i.dataset.loaded === '1' && i.complete && i.naturalWidth > 0);
   }, null, { timeout: 15000 });
 
   await visit('host', `page=host&name=${HOST}`, async () => {

@@ -124,8 +124,9 @@ function graph(target, metric, labels, opts) {
     if (!r.ok) { box.replaceChildren(el('div', { class: 'error' }, metric + ': ' + ((await r.json().catch(() => ({}))).error || r.status))); return; }
     const area = (r.headers.get('X-Graph-Area') || '').split(',').map(Number);
     const blob = await r.blob();
+    // "loaded" once the image is decoded; then the blob URL is not needed.
+    img.onload = () => { img.dataset.loaded = '1'; URL.revokeObjectURL(img.src); };
     img.src = URL.createObjectURL(blob);
-    img.dataset.loaded = '1';
     if (area.length === 6) zoomable(img, sel, area);
   }).catch(() => {});
   return box;
