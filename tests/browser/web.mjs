@@ -33,7 +33,23 @@ const page = ctx.pages()[0] || await ctx.newPage();
 let problems = [];
 page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
 page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+// Requests still in flight when the test navigates away are aborted by the
+// browser (an auto-refresh or a slow graph of the page being left): that is
+// the navigation, not a failure of the page. Any other failure counts.
+const inflight = new Set();
+let leaving = new Set();
+page.on('request', (r) => inflight.add(r));
+page.on('requestfinished', (r) => inflight.delete(r));
+page.on('requestfailed', (r) => {
+  inflight.delete(r);
+  const why = r.failure() && r.failure().errorText;
+  if (leaving.has(r) && why === 'net::ERR_ABORTED') return;
+  problems.push(`request failed: ${r.url()} ${why}`);
+});
+async function go(url) {
+  leaving = new Set(inflight);
+  await page.goto(url, { waitUntil: 'networkidle' });
+}
 page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
 
 async function graphsLoaded(min) {
@@ -46,7 +62,7 @@ async function graphsLoaded(min) {
 
 async function visit(name, query, check) {
   problems = [];
-  await page.goto(BASE + '/?' + query, { waitUntil: 'networkidle' });
+  await go(BASE + '/?' + query);
   await page.waitForSelector('main#main[data-page]', { timeout: 10000 });
   let err = null;
   try { await check(); } catch (e) { err = e; }
@@ -115,7 +131,7 @@ try {
 
   // The range picker changes every graph.
   problems = [];
-  await page.goto(BASE + `/?page=device&name=${DEVICE}&port=1`, { waitUntil: 'networkidle' });
+  await go(BASE + `/?page=device&name=${DEVICE}&port=1`);
   await graphsLoaded(4);
   const before = await page.$$eval('.graph img', (i) => i.map((x) => x.dataset.src));
   await page.click('#ranges button[data-range="7d"]');
@@ -142,7 +158,7 @@ try {
 
   // Dark theme: the toggle redraws the graphs with rrdtool's dark colours.
   problems = [];
-  await page.goto(BASE + `/?page=device&name=${DEVICE}&port=2`, { waitUntil: 'networkidle' });
+  await go(BASE + `/?page=device&name=${DEVICE}&port=2`);
   await graphsLoaded(4);
   await page.click('#theme');
   await page.waitForFunction(() => {
