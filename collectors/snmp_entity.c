@@ -9,7 +9,9 @@
  * after a reboot, or when the trap receiver asks (entConfigChange). The
  * FRU set is compared between walks (kept in DATA_DIR/snmp_entity/ across
  * restarts): inserted / removed / replaced (same slot, new serial) become
- * "hotswap" events; an OS version change a "firmware" event.
+ * "hotswap" events. Version changes (the OS, a module's revisions) are
+ * the agent's firmware change log's to report: it sees every firmware
+ * inventory put, and one change must give one event.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -68,7 +70,6 @@ struct dev {
 	int have_frus; /* a baseline exists (walked, or from the state file) */
 	struct fru *frus;
 	size_t nfrus;
-	char *os_version;
 	int64_t last_success_ms;
 	int64_t next_due_ms;
 	int64_t iv_ms;
@@ -212,10 +213,8 @@ st_free(struct state *st)
 	if (!st)
 		return;
 	se_free(st->eng);
-	for (size_t i = 0; i < st->ndevs; i++) {
+	for (size_t i = 0; i < st->ndevs; i++)
 		frus_free(st->devs[i].frus, st->devs[i].nfrus);
-		free(st->devs[i].os_version);
-	}
 	free(st->devs);
 	sdev_free(st->cfgs, st->ncfgs);
 	free(st);
@@ -644,17 +643,6 @@ firmware_results(struct dev *d, struct se_poll *p)
 		n++;
 	}
 	cp_inventory_put(d->st->ctx, d->cfg->name, "firmware", items, n);
-	if (d->os_version && version[0] && strcmp(d->os_version, version)) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "%s: OS version %s -> %s",
-		    d->cfg->name, d->os_version, version);
-		event(d, "firmware", "os", CP_SEV_INFO, d->os_version, version,
-		    msg);
-	}
-	if (version[0]) {
-		free(d->os_version);
-		d->os_version = s_strdup(version);
-	}
 	for (size_t i = 0; i < ns; i++)
 		free(strs[i]);
 	free(strs);

@@ -81,12 +81,18 @@ while :; do
 done
 check "entConfigChange re-polled access1's inventory ($before -> $after)" test "$after" -gt "$before"
 
-# Hot-swap: PSU 2 pulled (entLastChangeTime moves)
+# Hot-swap and an OS upgrade in one maintenance window: PSU 2 pulled
+# (entLastChangeTime moves) and sysDescr's revision WC.16.11.0005 -> 0009.
 REC="$T/sim/access48.snmprec"
-grep -v -E '^1\.3\.6\.1\.2\.1\.(47\.1\.1\.1\.1|131\.1\.1\.1)\.[0-9]+\.7\|' "$REC" | sed 's/^1\.3\.6\.1\.2\.1\.47\.1\.4\.1\.0|67|.*/1.3.6.1.2.1.47.1.4.1.0|67|9000/' > "$REC.new"
+grep -v -E '^1\.3\.6\.1\.2\.1\.(47\.1\.1\.1\.1|131\.1\.1\.1)\.[0-9]+\.7\|' "$REC" | sed -e 's/^1\.3\.6\.1\.2\.1\.47\.1\.4\.1\.0|67|.*/1.3.6.1.2.1.47.1.4.1.0|67|9000/' -e '/^1\.3\.6\.1\.2\.1\.1\.1\.0|/s/revision WC\.16\.11\.0005/revision WC.16.11.0009/' > "$REC.new"
 chmod a+r "$REC.new" && mv "$REC.new" "$REC"
 sleep 6
 check "PSU pulled: exactly one hotswap event" test "$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='hotswap'")" -eq 1
+# One event per change: the firmware log's, not a second from the collector.
+nfw=$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='firmware'")
+check "OS upgrade: exactly one firmware event ($nfw)" test "$nfw" -eq 1
+check "... from WC.16.11.0005 to WC.16.11.0009" test "$(sqlite3 "$DB" "select count(*) from events where target='access1' and kind='firmware' and before='WC.16.11.0005' and after='WC.16.11.0009'")" -eq 1
+check "... and one row in the firmware log" test "$(sqlite3 "$DB" "select count(*) from firmware_log where target='access1' and item='os' and old_version='WC.16.11.0005' and new_version='WC.16.11.0009'")" -eq 1
 
 # Reboot: restart the simulator (counters and uptime start lower)
 stop_pid "$SIM_PID"
