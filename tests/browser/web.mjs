@@ -160,6 +160,7 @@ try {
   problems = [];
   await go(BASE + `/?page=device&name=${DEVICE}&port=2`);
   await graphsLoaded(4);
+  const lightBlobs = await page.$$eval('.graph img', (i) => i.map((x) => x.src));
   await page.click('#theme');
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll('.graph img')];
@@ -169,6 +170,10 @@ try {
   await page.screenshot({ path: join(ART, 'web-device-dark.png'), fullPage: true });
   ok(dark.length === 4 && dark.every((s) => s.includes('theme=dark')) && problems.length === 0,
     'theme toggle: graphs redrawn dark, no errors', dark.join('\n') + problems.join('\n'));
+  // The replaced page's images were blob URLs; they are freed with the page.
+  const freed = await page.evaluate((urls) => Promise.all(urls.map((u) => new Promise((res) => { const i = new Image(); i.onload = () => res(false); i.onerror = () => res(true); i.src = u; }))), lightBlobs);
+  ok(lightBlobs.length === 4 && lightBlobs.every((u) => u.startsWith('blob:')) && freed.every(Boolean),
+    'theme toggle: the old page\'s graph blob URLs are revoked', lightBlobs.join('\n') + ' ' + freed.join());
   await page.click('#theme');
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll('.graph img')];

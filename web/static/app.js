@@ -124,8 +124,12 @@ function graph(target, metric, labels, opts) {
     if (!r.ok) { box.replaceChildren(el('div', { class: 'error' }, metric + ': ' + ((await r.json().catch(() => ({}))).error || r.status))); return; }
     const area = (r.headers.get('X-Graph-Area') || '').split(',').map(Number);
     const blob = await r.blob();
-    // "loaded" once the image is decoded; then the blob URL is not needed.
-    img.onload = () => { img.dataset.loaded = '1'; URL.revokeObjectURL(img.src); };
+    // A page replaced before its graph arrived does not draw it. The blob URL
+    // lives as long as its page (revoked when the page is replaced, see
+    // dispose()): revoked straight from onload, Chromium may still be reading
+    // it and reports the read as aborted.
+    if (img.closest('main[data-disposed]')) return;
+    img.onload = () => { img.dataset.loaded = '1'; };
     img.src = URL.createObjectURL(blob);
     if (area.length === 6) zoomable(img, sel, area);
   }).catch(() => {});
@@ -452,9 +456,17 @@ async function render() {
   } catch (e) {
     main.append(el('p', { class: 'error' }, e.message));
   }
-  if (seq !== renderSeq) return;
-  document.getElementById('main').replaceWith(main);
+  if (seq !== renderSeq) { dispose(main); return; }
+  const prev = document.getElementById('main');
+  prev.replaceWith(main);
+  dispose(prev);
   schedule();
+}
+
+// A page that is gone: its graphs' blob URLs are freed, late graphs skipped.
+function dispose(main) {
+  main.dataset.disposed = '1';
+  for (const i of main.querySelectorAll('.graph img')) if (i.src.startsWith('blob:')) URL.revokeObjectURL(i.src);
 }
 
 function schedule() {
