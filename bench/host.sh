@@ -14,7 +14,10 @@
 # agent's first flush, which creates its RRD files: the steady state.
 #   usage: sh bench/host.sh [SECONDS] [RUNS] [INTERVALS]   (120 3 "1 10")
 #          sh bench/host.sh --summary LOG   (the table again from a saved log)
-#   env: BUILD (build dir, default build), WARM (default 2)
+#   env: BUILD (build dir, default build), WARM (default 2),
+#        RRA=collectd (the agent keeps about what collectd's rrdtool plugin
+#        keeps by default, 1 h at full resolution to 1 year at 1 day, instead
+#        of its own default of 2 days at full resolution to 5 years)
 set -eu
 summary() { # RESULT-LOG
 	# Medians over runs; ratios are per run (same machine load), then the median.
@@ -162,6 +165,18 @@ collectors:
   memory: {}
   diskio: {}
 EOF
+	# collectd's defaults: 1200 rows over 1 h, 1 d, 1 w, 31 d and 366 d.
+	if [ "${RRA:-}" = collectd ]; then
+		cat >>"$1/chokepoint.yaml" <<EOF
+storage:
+  rra:
+    - {step: full, keep: 1h}
+    - {step: 1m, keep: 1d}
+    - {step: 10m, keep: 7d}
+    - {step: 1h, keep: 31d}
+    - {step: 1d, keep: 366d}
+EOF
+	fi
 }
 
 collectd_conf() { # DIR INTERVAL

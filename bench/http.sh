@@ -12,11 +12,12 @@
 #      request is a cache miss and an rrd_graph render)
 # Prints req/s, p50/p99, server CPU seconds per run, page size and samples,
 # and the per-sample cost. Everything started is killed by PID.
-#   usage: sh bench/http.sh [REPS]     (BUILD=build-dir, default build)
+#   usage: sh bench/http.sh [REPS]     (BUILD=build dir, absolute or relative to the tree; default build)
 #   PIN=1: the servers on CPU 0, one wrk thread (-t1) on CPU 1, so that the
 #   load generator does not share a CPU with the server: the server's own
 #   latency, not the scheduler's time slices between wrk and the server.
 #   ONLY="device graph-cached": just those pages.
+#   THREADS=N: web.limits.threads (default: the agent's, half the CPUs).
 set -u
 REPS=${1:-3}
 PIN=${PIN:-0}
@@ -30,8 +31,9 @@ else
 fi
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
-BIN="$TOP/$BUILD/chokepoint"
-SYNTH="$TOP/$BUILD/test-collectors/synth.so"
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+BIN="$BUILD/chokepoint"
+SYNTH="$BUILD/test-collectors/synth.so"
 for t in wrk prometheus-node-exporter curl; do
 	command -v $t >/dev/null || { echo "http.sh: $t not installed (make deps)" >&2; exit 1; }
 done
@@ -64,6 +66,7 @@ agent:
   log_level: warning
 web:
   listen: 127.0.0.1:$P
+${THREADS:+  limits: {threads: $THREADS\}}
 storage:
   rra:
     - {step: full, keep: 1h}

@@ -14,6 +14,7 @@ set -u
 RUNS=${1:-5}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 SHARED=${SHARED:-$TOP/../shared}
 [ -d "$SHARED/rig" ] || SHARED=/work/shared
 RIG="$SHARED/rig/switches.sh"
@@ -38,7 +39,7 @@ trap cleanup EXIT INT TERM
 skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench/snmp.sh: needs root (network namespaces)" >&2; exit 1; }
-[ -x "$TOP/$BUILD/tools/snmpdrv" ] || { echo "bench/snmp.sh: make first" >&2; exit 1; }
+[ -x "$BUILD/tools/snmpdrv" ] || { echo "bench/snmp.sh: make first" >&2; exit 1; }
 if "$RIG" status 2>/dev/null | grep -q "no rig"; then
 	"$RIG" up $N $PORTS > "$W/rig.log" 2>&1 || { cat "$W/rig.log"; exit 1; }
 	RIG_STARTED=1
@@ -60,8 +61,8 @@ say "# rig: $N switches x $PORTS ports, $(nproc) CPUs, $(date -u +%FT%TZ), load 
 	done
 } > "$W/cp.yaml"
 mkdir -p "$W/fifo"
-"$TOP/$BUILD/tools/snmpdrv" -c "$W/cp.yaml" -q -n 1 -i 200 -F "$W/fifo" \
-	"$TOP/$BUILD/collectors/snmp_if.so" > "$W/drv.out" 2>&1 &
+"$BUILD/tools/snmpdrv" -c "$W/cp.yaml" -q -n 1 -i 200 -F "$W/fifo" \
+	"$BUILD/collectors/snmp_if.so" > "$W/drv.out" 2>&1 &
 DRV=$!
 PIDS="$PIDS $DRV"
 sleep 2
@@ -120,12 +121,12 @@ fi
 if ! skip agent; then
 	WP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	{
-		echo "agent: {data_dir: $W/agent-data, interval: 10s, plugin_dir: $TOP/$BUILD/collectors}"
+		echo "agent: {data_dir: $W/agent-data, interval: 10s, plugin_dir: $BUILD/collectors}"
 		echo "web: {listen: \"127.0.0.1:$WP\"}"
 		echo "collectors: {snmp_entity: {inventory_interval: 1h}, snmp_host: {roles: [web, db]}}"
 		sed -n '/^devices:/,$p' "$W/cp.yaml"
 	} > "$W/agent.yaml"
-	"$TOP/$BUILD/chokepoint" run -c "$W/agent.yaml" > "$W/agent.log" 2>&1 &
+	"$BUILD/chokepoint" run -c "$W/agent.yaml" > "$W/agent.log" 2>&1 &
 	AG=$!
 	PIDS="$PIDS $AG"
 	sleep 25 # first polls, RRD files created
