@@ -304,7 +304,8 @@ write_all(int fd, const char *buf, size_t len)
 	return (ssize_t)done;
 }
 
-/* Copy src to a new file dst (O_EXCL): 0 or -errno. */
+/* Copy src to a new file dst (O_EXCL; an old dst is removed first): 0 or
+ * -errno. */
 static int
 copy_file(const char *src, const char *dst)
 {
@@ -313,8 +314,10 @@ copy_file(const char *src, const char *dst)
 
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) <
-	    0) {
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (out < 0 && errno == EEXIST && unlink(dst) == 0) /* crash leftover */
+		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (out < 0) {
 		rc = -errno;
 		close(in);
 		return rc;
@@ -367,7 +370,8 @@ create_local(
 		log_warn("rrd: %s: cannot create directory", dir);
 		goto out;
 	}
-	unlink(tmp); /* left over from a crash during an earlier create */
+	/* A tmp left over from a crash during an earlier create is replaced
+	 * (copy_file, rrd_make). */
 	tmpl = template_for(st, f->step_s, start_sec);
 	if (tmpl == NULL || (rc = copy_file(tmpl, tmp)) < 0) {
 		if (tmpl) {

@@ -243,6 +243,12 @@ mkdir_p(const char *path)
 
 	if (n >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* Usually the parent exists (the RRD store's next file in the same
+	 * target): one call instead of one per component. */
+	if (mkdir(buf, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;

@@ -353,7 +353,8 @@ write_and_check(struct store *st, const char *group, size_t n, int64_t t)
 /*
  * Files of one step and start are copies of one template that librrd
  * made; the template goes when the store does, and one left by a crash
- * is removed when a store opens. The layout test above reads a copy.
+ * is removed when a store opens, as is a half-made copy. The layout test
+ * above reads a copy.
  */
 static void
 new_files_copied_from_a_template(void **state)
@@ -372,7 +373,15 @@ new_files_copied_from_a_template(void **state)
 	fclose(fp);
 	st = new_store(fx, 0, 0, NULL);
 	assert_false(exists(left));
+	/* A half-made copy left by a crash is replaced, not an error. */
+	snprintf(left, sizeof(left), "%s/rrd/h/a", fx->data);
+	assert_int_equal(mkdir_p(left), 0);
+	snprintf(left, sizeof(left), "%s/rrd/h/a/.s1.rrd.tmp", fx->data);
+	assert_non_null(fp = fopen(left, "w"));
+	fputs("half a file", fp);
+	fclose(fp);
 	write_and_check(st, "a", 5, T0);
+	assert_false(exists(left));
 	assert_int_equal(count_templates(fx), 1);
 	/* A later start: a new template replaces the one of that step. */
 	write_and_check(st, "b", 3, T0 + 1000);
@@ -1273,11 +1282,39 @@ rrdcached_remote_creates_and_updates(void **state)
 	stop_rrdcached(fx);
 }
 
+/* The store makes its directories with mkdir_p: nested, existing (a second
+ * file in the same directory), and a file in the way. */
+static void
+mkdir_p_nested_existing_and_blocked(void **state)
+{
+	struct fx *fx = *state;
+	char a[PATH_MAX], b[PATH_MAX], f[PATH_MAX];
+	struct stat sb;
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/x/y/z", fx->dir);
+	assert_int_equal(mkdir_p(a), 0);
+	assert_int_equal(stat(a, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(mkdir_p(a), 0);
+	snprintf(b, sizeof(b), "%s/x/y/w", fx->dir);
+	assert_int_equal(mkdir_p(b), 0);
+	assert_int_equal(stat(b, &sb), 0);
+	snprintf(f, sizeof(f), "%s/file", fx->dir);
+	fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(b, sizeof(b), "%s/file/sub/dir", fx->dir);
+	assert_int_equal(mkdir_p(b), -ENOTDIR);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(relpath_sanitises_components),
+	    cmocka_unit_test_setup_teardown(
+	        mkdir_p_nested_existing_and_blocked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        bad_rel_paths_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
