@@ -16,7 +16,7 @@
  *   tcp_syn_unanswered_total{port}   SYNs without a SYN-ACK (backlog drops)
  *   tcp_retransmits_total{port}      segments sent again, both directions
  *   tcp_zero_windows_total{port}     segments advertising a zero window
- *   tcp_resets_total{port}           RST segments
+ *   tcp_resets_total{port}           connections reset
  *   tcp_bytes_in_total{port}, tcp_bytes_out_total{port}      IP bytes
  *   tcp_packets_in_total{port}, tcp_packets_out_total{port}
  *   tcp_handshake_seconds{port,quantile}        SYN -> ACK of the SYN-ACK

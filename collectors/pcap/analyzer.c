@@ -484,7 +484,8 @@ flow_find(struct analyzer *an, const struct pkt *p, int64_t ts, int *dir,
 		return f;
 	if (p->tcp_flags & PKT_TCP_RST) {
 		/* A reset of nothing we track (a refused connection seen
-		 * without its SYN): count it, keep no state. */
+		 * without its SYN, or a flow forgotten since): count it,
+		 * keep no state. */
 		if (di || si)
 			an->ports[(di ? di : si) - 1].resets++;
 		return NULL;
@@ -539,7 +540,12 @@ tcp_packet(struct analyzer *an, const struct pkt *p, int64_t ts)
 		ps->bytes_out += p->ip_len;
 	}
 	if (fl & PKT_TCP_RST) {
-		ps->resets++;
+		/* A connection is reset once: a second RST (the answer to a
+		 * FIN that crossed the first one, or to a late segment) is
+		 * the same event. */
+		if (!f->reset)
+			ps->resets++;
+		f->reset = 1;
 		if (f->state == FLOW_SYN_SENT && dir == 1)
 			f->syn_counted = 1; /* refused: answered */
 		f->closed = 1;

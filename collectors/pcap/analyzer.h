@@ -57,7 +57,7 @@ struct an_port {
 	uint64_t syn_unanswered; /* SYNs that got no SYN-ACK */
 	uint64_t retransmits;    /* segments sent again, both ways */
 	uint64_t zero_windows;   /* segments advertising window 0 */
-	uint64_t resets;         /* RST segments, both ways */
+	uint64_t resets;         /* connections reset (RST either way) */
 	uint64_t packets_in, packets_out;
 	uint64_t bytes_in, bytes_out; /* IP bytes to / from the port */
 	uint64_t responses[AN_NAPPS]; /* requests answered */

@@ -37,6 +37,7 @@ struct flow {
 	uint8_t state;       /* enum flow_state */
 	uint8_t app;         /* enum flow_app */
 	uint8_t closed;      /* RST seen, or FIN both ways */
+	uint8_t reset;       /* a RST seen (counted once per connection) */
 	uint8_t fin;         /* bit d: FIN seen from side d */
 	uint8_t have_hi;     /* bit d: hi_end[d] valid */
 	uint8_t pending;     /* a request waits for its first response byte */

@@ -279,6 +279,44 @@ reused_tuple_is_a_new_connection(void **state)
 	analyzer_free(an);
 }
 
+/*
+ * A client aborts (RST) while the server's FIN is already on its way: the
+ * FIN reaches a socket that is gone and the client's kernel answers it
+ * with a second RST. One connection was reset, once. The same 4-tuple
+ * reused and reset again is a second one.
+ */
+static void
+crossing_fin_and_rst_is_one_reset(void **state)
+{
+	struct analyzer *an = new_an(0);
+
+	(void)state;
+	feed(an, 0,
+	    &(struct seg){C, S, 5003, 80, PKT_TCP_SYN, 2000, 100, "", 0});
+	feed(an, 1 * MS,
+	    &(struct seg){S, C, 80, 5003, PKT_TCP_SYN | A, 70, 100, "", 0});
+	feed(an, 2 * MS, &(struct seg){C, S, 5003, 80, A, 2001, 100, "", 0});
+	feed(an, 3 * MS,
+	    &(struct seg){C, S, 5003, 80, PKT_TCP_RST | A, 2001, 0, "", 0});
+	feed(an, 3 * MS,
+	    &(struct seg){S, C, 80, 5003, PKT_TCP_FIN | A, 71, 100, "", 0});
+	feed(an, 3 * MS,
+	    &(struct seg){C, S, 5003, 80, PKT_TCP_RST, 2001, 0, "", 0});
+	assert_int_equal(analyzer_port(an, 0)->resets, 1);
+	assert_int_equal(analyzer_port(an, 0)->packets_in, 4);
+	feed(an, 50 * MS,
+	    &(struct seg){C, S, 5003, 80, PKT_TCP_SYN, 8000, 100, "", 0});
+	feed(an, 51 * MS,
+	    &(struct seg){S, C, 80, 5003, PKT_TCP_RST | A, 0, 0, "", 0});
+	assert_int_equal(analyzer_port(an, 0)->connections, 2);
+	assert_int_equal(analyzer_port(an, 0)->resets, 2);
+	/* A RST of a pair never seen counts on its own. */
+	feed(an, 60 * MS,
+	    &(struct seg){S, C, 80, 5999, PKT_TCP_RST | A, 0, 0, "", 0});
+	assert_int_equal(analyzer_port(an, 0)->resets, 3);
+	analyzer_free(an);
+}
+
 static void
 flow_cap_evicts_and_counts(void **state)
 {
@@ -365,6 +403,7 @@ main(void)
 	    cmocka_unit_test(keepalive_is_not_a_retransmission),
 	    cmocka_unit_test(live_syn_timeout_counts_each_syn_once),
 	    cmocka_unit_test(reused_tuple_is_a_new_connection),
+	    cmocka_unit_test(crossing_fin_and_rst_is_one_reset),
 	    cmocka_unit_test(flow_cap_evicts_and_counts),
 	    cmocka_unit_test(pipelined_requests_time_the_first),
 	    cmocka_unit_test(talker_budget_overflows_into_a_sum),
