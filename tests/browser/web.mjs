@@ -35,19 +35,28 @@ page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') 
 page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 // Requests still in flight when the test navigates away are aborted by the
 // browser (an auto-refresh or a slow graph of the page being left): that is
-// the navigation, not a failure of the page. Any other failure counts.
-const inflight = new Set();
-let leaving = new Set();
-page.on('request', (r) => inflight.add(r));
-page.on('requestfinished', (r) => inflight.delete(r));
-page.on('requestfailed', (r) => {
-  inflight.delete(r);
-  const why = r.failure() && r.failure().errorText;
-  if (leaving.has(r) && why === 'net::ERR_ABORTED') return;
-  problems.push(`request failed: ${r.url()} ${why}`);
+// the navigation, not a failure of the page. Chromium names the document
+// each request was made from (its loaderId); a navigation's own request
+// names the document that replaces the current one. So an abort of a
+// request made by a document already being replaced is the navigation, even
+// when the request started a moment before the navigation did; any other
+// failure, including an abort on the page being shown, counts.
+const cdp = await ctx.newCDPSession(page);
+const reqs = new Map(); // requestId -> { url, loaderId }
+let current = null; // loaderId of the document being shown or loading
+cdp.on('Network.requestWillBeSent', (e) => {
+  if (e.type === 'Document') current = e.loaderId;
+  reqs.set(e.requestId, { url: e.request.url, loaderId: e.loaderId });
 });
+cdp.on('Network.loadingFinished', (e) => reqs.delete(e.requestId));
+cdp.on('Network.loadingFailed', (e) => {
+  const r = reqs.get(e.requestId) || { url: '?', loaderId: null };
+  reqs.delete(e.requestId);
+  if (e.errorText === 'net::ERR_ABORTED' && r.loaderId && r.loaderId !== current) return;
+  problems.push(`request failed: ${r.url} ${e.errorText}`);
+});
+await cdp.send('Network.enable');
 async function go(url) {
-  leaving = new Set(inflight);
   await page.goto(url, { waitUntil: 'networkidle' });
 }
 page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
