@@ -51,6 +51,7 @@ struct cpu_state {
 	size_t ncpus;           /* allocated entries */
 	struct pf_once stat_once, loadavg_once;
 	struct psi_state psi;
+	int guest_logged;
 };
 
 static const char *const mode_names[] = {"user", "nice", "system", "idle",
@@ -83,15 +84,18 @@ parse_times(char *p, struct cpu_times *t)
  * cur the new baseline. Nothing is emitted when prev is no baseline (the
  * CPU just appeared, or came back online) or any counter went backwards
  * (hot-plug can reset a CPU's idle/iowait accounting): a share computed
- * across such a change would be a spike, not a measurement.
+ * across such a change would be a spike, not a measurement. Returns 1
+ * when the line is inconsistent in one way the others are not: guest time
+ * (a part of user + nice) grew more than user + nice; its share is then
+ * left out, the others are sound.
  */
-static void
+static int
 emit_shares(struct cp_ctx *ctx, const char *cpu, struct cpu_times *prev,
     const struct cpu_times *cur)
 {
 	uint64_t d[F_MAX] = {0}, sum = 0;
 	struct cp_label lb[2] = {{"cpu", cpu}, {"mode", NULL}};
-	int i, ok = prev->valid && prev->nfields == cur->nfields;
+	int i, ok = prev->valid && prev->nfields == cur->nfields, bad = 0;
 
 	for (i = 0; ok && i < cur->nfields; i++) {
 		if (cur->v[i] < prev->v[i])
@@ -112,7 +116,10 @@ emit_shares(struct cp_ctx *ctx, const char *cpu, struct cpu_times *prev,
 			    "Share of this CPU's time spent in each mode", lb,
 			    2, (double)d[i] / (double)sum);
 		}
-		if (cur->nfields > F_GUEST) {
+		if (cur->nfields > F_GUEST &&
+		    d[F_GUEST] + d[F_GUEST_NICE] > d[F_USER] + d[F_NICE]) {
+			bad = 1;
+		} else if (cur->nfields > F_GUEST) {
 			/* guest covers both guest and guest_nice (a share of
 			 * user + nice, not in addition to them). */
 			lb[1].value = "guest";
@@ -140,6 +147,26 @@ emit_shares(struct cp_ctx *ctx, const char *cpu, struct cpu_times *prev,
 	prev->nfields = cur->nfields;
 	prev->valid = 1;
 	prev->seen = 1;
+	return bad;
+}
+
+static void
+guest_garbage(
+    struct cp_ctx *ctx, struct cpu_state *st, int lineno, const char *cpu)
+{
+	char path[512];
+
+	/* One error per run, as for the file's other bad lines. */
+	if (!st->stat_once.bad_run)
+		cp_count_error(ctx);
+	st->stat_once.bad_run = 1;
+	if (st->guest_logged)
+		return;
+	st->guest_logged = 1;
+	cp_log_warnx(ctx,
+	    "%s:%d: cpu %s: guest time grew more than user + nice, which "
+	    "include it (its guest share is not reported; logged once)",
+	    pf_path(ctx, CP_PROCFS, "stat", path, sizeof(path)), lineno, cpu);
 }
 
 /* The entry for cpu N, growing the table (only when a new CPU shows up). */
@@ -193,7 +220,8 @@ collect_stat(struct cp_ctx *ctx, struct cpu_state *st)
 				continue;
 			}
 			have_total = 1;
-			emit_shares(ctx, "total", &st->total, &cur);
+			if (emit_shares(ctx, "total", &st->total, &cur))
+				guest_garbage(ctx, st, it.lineno, "total");
 		} else if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' &&
 		           line[3] <= '9') {
 			errno = 0;
@@ -206,7 +234,8 @@ collect_stat(struct cp_ctx *ctx, struct cpu_state *st)
 				continue;
 			}
 			snprintf(name, sizeof(name), "%lu", n);
-			emit_shares(ctx, name, cpu_slot(st, n), &cur);
+			if (emit_shares(ctx, name, cpu_slot(st, n), &cur))
+				guest_garbage(ctx, st, it.lineno, name);
 			ncpu++;
 		} else if (pf_key(line, "ctxt", &p)) {
 			if (pf_u64(&p, &v) < 0 || !pf_at_end(p))

@@ -306,6 +306,61 @@ cpu_same_snapshot_twice_gives_no_share(void **state)
 }
 
 static void
+put(const char *dir, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/proc/stat", dir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * Guest time is part of user + nice. A /proc/stat where it grew more than
+ * they did (found by fuzz_proc_cpu: a guest share of 442) is inconsistent:
+ * the guest share is left out, the other shares are sound and reported,
+ * and the run counts one error however many lines have it.
+ */
+static void
+cpu_guest_above_user_is_not_a_share(void **state)
+{
+	char dir[] = "/tmp/test_cpu.XXXXXX", p[512], err[512];
+	struct harness *h;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	h = harness_new("cpu", err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(harness_configure(h, "{}"), 0);
+	assert_int_equal(harness_start(h), 0);
+	harness_root(h, dir);
+	put(dir, "cpu  100 0 50 1000 0 0 0 0 0 0\n"
+	         "cpu0 100 0 50 1000 0 0 0 0 0 0\n");
+	harness_collect(h, HARNESS_T0_MS);
+	put(dir, "cpu  110 0 60 1080 0 0 0 0 500 0\n"
+	         "cpu0 110 0 60 1080 0 0 0 0 5 1\n");
+	harness_collect(h, HARNESS_T0_MS + HARNESS_STEP_MS);
+	assert_false(tu_has(h, "cpu_ratio", "cpu=total,mode=guest"));
+	assert_near(tu_val(h, "cpu_ratio", "cpu=total,mode=user"), 0.1);
+	assert_near(tu_val(h, "cpu_busy_ratio", "cpu=total"), 0.2);
+	/* cpu0's guest (6 of user 10) is consistent: reported */
+	assert_near(tu_val(h, "cpu_ratio", "cpu=0,mode=guest"), 0.06);
+	assert_int_equal(harness_errors(h), 1);
+	tu_no_violations(h);
+	harness_free(h);
+	snprintf(p, sizeof(p), "%s/proc/stat", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
+static void
 cpu_rejects_unknown_option(void **state)
 {
 	char err[512];
@@ -335,6 +390,7 @@ main(void)
 	    cmocka_unit_test(cpu_missing_procfs_then_back),
 	    cmocka_unit_test(cpu_missing_file_and_garbage_are_logged_once),
 	    cmocka_unit_test(cpu_same_snapshot_twice_gives_no_share),
+	    cmocka_unit_test(cpu_guest_above_user_is_not_a_share),
 	    cmocka_unit_test(cpu_rejects_unknown_option),
 	};
 
