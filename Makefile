@@ -183,6 +183,9 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_AGENT_OBJS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(AGENT_CFLAGS) $(call pkg_cflags,netsnmp libpcap) -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_EXTRA_$*) $(FUZZ_AGENT_OBJS) $(AGENT_LIBS) $(call pkg_libs,netsnmp libpcap)
+# Kept between runs (make would delete them as intermediates of the
+# pattern rule above, and rebuild them all for the next target).
+.SECONDARY: $(FUZZ_AGENT_OBJS)
 fuzz: deps $(FUZZ_BINS)
 	sh tests/run-fuzz.sh $(FUZZ_BINS)
 

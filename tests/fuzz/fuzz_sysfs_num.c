@@ -17,10 +17,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[64];
+
+/* The scratch directory goes when the fuzzer exits. */
+static void
+cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/vpd_pg80", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[64];
 	char s[256], back[32], path[128], serial[64];
 	uint64_t v, w;
 	size_t n = size < sizeof(s) - 1 ? size : sizeof(s) - 1;
@@ -41,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/fuzz-vpd-%d", (int)getpid());
 		mkdir(dir, 0700);
+		atexit(cleanup);
 	}
 	snprintf(path, sizeof(path), "%s/vpd_pg80", dir);
 	f = fopen(path, "wb");
