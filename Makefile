@@ -86,7 +86,7 @@ endif
 endif
 endif
 
-.PHONY: all deps run check unit integration bench install uninstall clean format lint fuzz demo fixtures-update tools
+.PHONY: all deps run check unit integration bench install uninstall clean format lint fuzz fuzz-seeds demo fixtures-update tools
 all: $(BUILD)/chokepoint $(BUILD)/chokepoint-pcap $(COLLECTOR_SOS) tools
 
 # ----------------------------------------------------------------- agent
@@ -188,6 +188,9 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_AGENT_OBJS)
 .SECONDARY: $(FUZZ_AGENT_OBJS)
 fuzz: deps $(FUZZ_BINS)
 	sh tests/run-fuzz.sh $(FUZZ_BINS)
+# Every target over its seeds once, no fuzzing (tests/integration/fuzz_seeds.sh).
+fuzz-seeds: $(FUZZ_BINS)
+	SEEDS=1 sh tests/run-fuzz.sh $(FUZZ_BINS)
 
 # --------------------------------------------------------------- install
 install: all
