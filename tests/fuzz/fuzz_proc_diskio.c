@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the diskio collector's parsers on arbitrary
- * /proc/diskstats and /proc/pressure/io (no sysfs: partitions told
- * from disks by name),
- * two snapshots 10 s apart. Driver and invariants: procfuzz.h.
+ * /proc/diskstats and /proc/pressure/io, two snapshots 10 s apart. sysfs
+ * knows the disk sda and the partition sda1; any other name is told a
+ * disk or a partition by its name. Driver and invariants: procfuzz.h.
  */
 #include "procfuzz.h"
 
@@ -11,7 +11,9 @@ static const struct procfuzz pf = {
     .collector = "diskio",
     .yaml = "{}",
     .files = {"proc/diskstats", "proc/pressure/io"},
-    .dirs = {"proc/pressure"},
+    .dirs = {"proc/pressure", "sys/block", "sys/block/sda", "sys/class",
+        "sys/class/block", "sys/class/block/sda1",
+        "sys/class/block/sda1/partition"},
 };
 
 int
