@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "bottleneck.h"
 #include "config.h"
 #include "http.h"
+#include "silence.h"
 #include "util.h"
 
 static struct alerts *
@@ -85,85 +87,115 @@ time_arg(json_t *o, const char *key, int64_t *ms)
 	return -EINVAL;
 }
 
-static int
-silence_add(struct http_req *r, struct alerts *a)
+void
+silence_req_free(struct silence_req *q)
+{
+	free(q->match.keys);
+	free(q->match.values);
+	json_decref((json_t *)q->json);
+	memset(q, 0, sizeof(*q));
+}
+
+int
+silence_parse(const char *body, size_t len, int64_t now, struct silence_req *q,
+    const char **param, const char **msg)
 {
 	json_error_t jerr;
-	json_t *o = json_loadb(r->body, r->body_len, 0, &jerr), *m, *v;
-	struct match_cfg mc = {0};
-	int64_t start = now_ms(), end = 0, dur;
-	const char *key, *author = NULL, *comment = NULL;
-	char buf[64];
-	int64_t id;
-	int rc;
+	json_t *o = json_loadb(body, len, 0, &jerr), *m, *v;
+	const char *key;
+	int64_t dur;
 
+	memset(q, 0, sizeof(*q));
+	q->json = o;
+	q->start = now;
+	*param = NULL;
 	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		return http_error(r, MHD_HTTP_BAD_REQUEST, NULL,
-		    "body must be a JSON object {match, end | duration, "
-		    "comment}");
+		*msg = "body must be a JSON object {match, end | duration, "
+		       "comment}";
+		goto bad;
 	}
 	m = json_object_get(o, "match");
 	if (!json_is_object(m) || json_object_size(m) == 0) {
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "match",
-		    "match must be a non-empty object of label: glob");
-		goto out;
+		*param = "match";
+		*msg = "match must be a non-empty object of label: glob";
+		goto bad;
 	}
-	mc.keys = xcalloc(json_object_size(m), sizeof(char *));
-	mc.values = xcalloc(json_object_size(m), sizeof(char *));
+	q->match.keys = xcalloc(json_object_size(m), sizeof(char *));
+	q->match.values = xcalloc(json_object_size(m), sizeof(char *));
 	json_object_foreach(m, key, v)
 	{
 		if (!json_is_string(v)) {
-			rc = http_error(r, MHD_HTTP_BAD_REQUEST, "match",
-			    "match values must be strings");
-			goto out;
+			*param = "match";
+			*msg = "match values must be strings";
+			goto bad;
 		}
-		mc.keys[mc.n] = (char *)key;
-		mc.values[mc.n++] = (char *)json_string_value(v);
+		q->match.keys[q->match.n] = (char *)key;
+		q->match.values[q->match.n++] = (char *)json_string_value(v);
 	}
-	if (time_arg(o, "start", &start) == -EINVAL) {
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "start",
-		    "start must be RFC 3339 (2026-11-27T22:00:00Z) or ms");
-		goto out;
+	if (time_arg(o, "start", &q->start) == -EINVAL) {
+		*param = "start";
+		*msg = "start must be RFC 3339 (2026-11-27T22:00:00Z) or ms";
+		goto bad;
 	}
-	if (time_arg(o, "end", &end) == -EINVAL) {
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "end",
-		    "end must be RFC 3339 (2026-11-27T22:00:00Z) or ms");
-		goto out;
+	if (time_arg(o, "end", &q->end) == -EINVAL) {
+		*param = "end";
+		*msg = "end must be RFC 3339 (2026-11-27T22:00:00Z) or ms";
+		goto bad;
 	}
 	v = json_object_get(o, "duration");
 	if (v && (!json_is_string(v) ||
 	             duration_parse(json_string_value(v), &dur) < 0)) {
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "duration",
-		    "duration must be like 30m, 2h");
-		goto out;
+		*param = "duration";
+		*msg = "duration must be like 30m, 2h";
+		goto bad;
 	}
-	if (v)
-		end = start + dur;
-	if (end <= start) {
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "end",
-		    "a silence needs an end (or duration) after its start");
-		goto out;
+	if (v) {
+		if (q->start > INT64_MAX - dur) {
+			*param = "duration";
+			*msg = "start + duration is past the year 292 million";
+			goto bad;
+		}
+		q->end = q->start + dur;
+	}
+	if (q->end <= q->start) {
+		*param = "end";
+		*msg = "a silence needs an end (or duration) after its start";
+		goto bad;
 	}
 	v = json_object_get(o, "author");
 	if (json_is_string(v))
-		author = json_string_value(v);
+		q->author = json_string_value(v);
 	v = json_object_get(o, "comment");
 	if (json_is_string(v))
-		comment = json_string_value(v);
-	id = alerts_silence_add(a, &mc, start, end, author, comment);
+		q->comment = json_string_value(v);
+	return 0;
+bad:
+	silence_req_free(q);
+	return -EINVAL;
+}
+
+static int
+silence_add(struct http_req *r, struct alerts *a)
+{
+	struct silence_req q;
+	const char *param, *msg;
+	char buf[64];
+	int64_t id;
+	int rc;
+
+	if (silence_parse(r->body, r->body_len, now_ms(), &q, &param, &msg) < 0)
+		return http_error(r, MHD_HTTP_BAD_REQUEST, param, msg);
+	id = alerts_silence_add(
+	    a, &q.match, q.start, q.end, q.author, q.comment);
 	if (id < 0) {
 		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
 		    "cannot store the silence");
-		goto out;
+	} else {
+		snprintf(buf, sizeof(buf), "{\"id\":%lld}\n", (long long)id);
+		rc = http_reply(
+		    r, MHD_HTTP_CREATED, "application/json", buf, strlen(buf));
 	}
-	snprintf(buf, sizeof(buf), "{\"id\":%lld}\n", (long long)id);
-	rc = http_reply(
-	    r, MHD_HTTP_CREATED, "application/json", buf, strlen(buf));
-out:
-	free(mc.keys);
-	free(mc.values);
-	json_decref(o);
+	silence_req_free(&q);
 	return rc;
 }
 

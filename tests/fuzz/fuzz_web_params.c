@@ -2,11 +2,14 @@
 /*
  * libFuzzer target for everything that parses a request: percent-decoding
  * (http_unescape), the parameter validators (params.c) and the
- * Authorization header parser (auth.c, with no users, so no crypt cost).
+ * Authorization header parser (auth.c, with no users, so no crypt cost),
+ * and the body of POST /api/v1/silences (silence_parse, alert_api.c; the
+ * whole input is one body).
  * The input is split at NUL bytes into up to 8 fields fed to each parser.
  * Invariants checked: accepted static paths have no "."-led segment (so
  * no ".."), graph paths
- * yield valid names, labels come out sorted.
+ * yield valid names, labels come out sorted; an accepted silence has a
+ * matcher, string keys and values, and ends after it starts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +18,29 @@
 #include "auth.h"
 #include "http.h"
 #include "params.h"
+#include "silence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+silence(const uint8_t *data, size_t size)
+{
+	struct silence_req q;
+	const char *param, *msg;
+
+	if (silence_parse((const char *)data, size, 1700000000000, &q, &param,
+	        &msg) < 0) {
+		if (msg == NULL || *msg == '\0')
+			abort();
+		return;
+	}
+	if (q.match.n == 0 || q.end <= q.start)
+		abort();
+	for (size_t i = 0; i < q.match.n; i++)
+		if (q.match.keys[i] == NULL || q.match.values[i] == NULL)
+			abort();
+	silence_req_free(&q);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,6 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (a == NULL)
 		a = auth_new();
+	silence(data, size);
 	buf = malloc(size + 1);
 	memcpy(buf, data, size);
 	buf[size] = '\0';

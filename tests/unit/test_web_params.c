@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "params.h"
+#include "silence.h"
 
 static void
 target_names(void **st)
@@ -222,6 +223,63 @@ unescape_keeps_nul_out(void **st)
 	assert_string_equal(d, "a+b c");
 }
 
+static const char *
+silence_err(const char *body)
+{
+	struct silence_req q;
+	const char *param = "unset", *msg = NULL;
+
+	if (silence_parse(
+	        body, strlen(body), 1700000000000, &q, &param, &msg) == 0) {
+		silence_req_free(&q);
+		return "accepted";
+	}
+	assert_non_null(msg);
+	return param ? param : "(body)";
+}
+
+/* The POST /api/v1/silences body: each refusal names its field. */
+static void
+silence_bodies(void **state)
+{
+	struct silence_req q;
+	const char *param, *msg;
+	const char *ok = "{\"match\":{\"target\":\"sw*\",\"severity\":"
+	                 "\"page\"},\"duration\":\"2h\",\"author\":\"ops\"}";
+
+	(void)state;
+	assert_int_equal(
+	    silence_parse(ok, strlen(ok), 1700000000000, &q, &param, &msg), 0);
+	assert_int_equal(q.match.n, 2);
+	assert_true(q.start == 1700000000000);
+	assert_true(q.end == 1700000000000 + 2 * 3600 * 1000);
+	assert_string_equal(q.author, "ops");
+	assert_null(q.comment);
+	silence_req_free(&q);
+	assert_string_equal(silence_err("not json"), "(body)");
+	assert_string_equal(silence_err("[1]"), "(body)");
+	assert_string_equal(silence_err("{\"match\":{}}"), "match");
+	assert_string_equal(
+	    silence_err("{\"match\":{\"a\":1},\"duration\":\"1h\"}"), "match");
+	assert_string_equal(silence_err("{\"match\":{\"a\":\"b\"}}"), "end");
+	assert_string_equal(
+	    silence_err("{\"match\":{\"a\":\"b\"},\"start\":\"yesterday\","
+	                "\"duration\":\"1h\"}"),
+	    "start");
+	assert_string_equal(
+	    silence_err("{\"match\":{\"a\":\"b\"},\"duration\":\"soon\"}"),
+	    "duration");
+	/* start + duration past INT64_MAX: refused, not overflowed */
+	assert_string_equal(
+	    silence_err("{\"match\":{\"a\":\"b\"},\"start\":"
+	                "9223372036854775000,\"duration\":\"2h\"}"),
+	    "duration");
+	assert_string_equal(silence_err("{\"match\":{\"a\":\"b\"},\"start\":"
+	                                "\"2026-11-27T22:00:00Z\",\"end\":"
+	                                "\"2026-11-27T23:00:00Z\"}"),
+	    "accepted");
+}
+
 int
 main(void)
 {
@@ -235,6 +293,7 @@ main(void)
 	    cmocka_unit_test(graph_paths),
 	    cmocka_unit_test(choices),
 	    cmocka_unit_test(unescape_keeps_nul_out),
+	    cmocka_unit_test(silence_bodies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
