@@ -116,10 +116,9 @@ emit_shares(struct cp_ctx *ctx, const char *cpu, struct cpu_times *prev,
 			    "Share of this CPU's time spent in each mode", lb,
 			    2, (double)d[i] / (double)sum);
 		}
-		if (cur->nfields > F_GUEST &&
-		    d[F_GUEST] + d[F_GUEST_NICE] > d[F_USER] + d[F_NICE]) {
-			bad = 1;
-		} else if (cur->nfields > F_GUEST) {
+		/* d[] is 0 for fields an older kernel does not have. */
+		bad = d[F_GUEST] + d[F_GUEST_NICE] > d[F_USER] + d[F_NICE];
+		if (cur->nfields > F_GUEST && !bad) {
 			/* guest covers both guest and guest_nice (a share of
 			 * user + nice, not in addition to them). */
 			lb[1].value = "guest";
@@ -157,9 +156,7 @@ guest_garbage(
 	char path[512];
 
 	/* One error per run, as for the file's other bad lines. */
-	if (!st->stat_once.bad_run)
-		cp_count_error(ctx);
-	st->stat_once.bad_run = 1;
+	PF_COUNT_BAD(ctx, &st->stat_once);
 	if (st->guest_logged)
 		return;
 	st->guest_logged = 1;

@@ -31,7 +31,8 @@ for bin in "$@"; do
 			-artifact_prefix="$crashes/" "$work.seedrun" $seeds \
 			> "$work.log" 2>&1; then
 			n=$(grep -a -o 'seed corpus: files: [0-9]*' "$work.log" | grep -o '[0-9]*$')
-			echo "fuzz: $name seeds ok (${n:-no seeds, the empty input} ${n:+inputs})"
+			[ -n "$n" ] && n="$n inputs" || n="no seeds, the empty input"
+			echo "fuzz: $name seeds ok ($n)"
 		else
 			echo "fuzz: $name seeds FAILED (see $work.log)"
 			tail -30 "$work.log"

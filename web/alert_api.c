@@ -92,7 +92,7 @@ silence_req_free(struct silence_req *q)
 {
 	free(q->match.keys);
 	free(q->match.values);
-	json_decref((json_t *)q->json);
+	json_decref(q->json);
 	memset(q, 0, sizeof(*q));
 }
 

@@ -8,6 +8,7 @@
 #ifndef CHOKEPOINT_SILENCE_H
 #define CHOKEPOINT_SILENCE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@ struct silence_req {
 	struct match_cfg match;       /* keys and values point into json */
 	int64_t start, end;           /* ms; end > start */
 	const char *author, *comment; /* NULL when absent */
-	void *json;                   /* the parsed body (json_t) */
+	json_t *json;                 /* the parsed body */
 };
 
 /*

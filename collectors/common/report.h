@@ -55,12 +55,18 @@ const char *pf_path(struct cp_ctx *ctx, enum cp_root root, const char *rel,
 
 /* rel and what must be string literals; what may hold printf conversions
  * for the trailing arguments. */
-#define PF_GARBAGE(ctx, once, root, rel, lineno, what, ...)                    \
+/* The first bad input of a run counts one collector error. */
+#define PF_COUNT_BAD(ctx, once)                                                \
 	do {                                                                   \
-		char pf_p_[512];                                               \
 		if (!(once)->bad_run)                                          \
 			cp_count_error(ctx);                                   \
 		(once)->bad_run = 1;                                           \
+	} while (0)
+
+#define PF_GARBAGE(ctx, once, root, rel, lineno, what, ...)                    \
+	do {                                                                   \
+		char pf_p_[512];                                               \
+		PF_COUNT_BAD(ctx, once);                                       \
 		if (!(once)->garbage) {                                        \
 			(once)->garbage = 1;                                   \
 			cp_log_warnx((ctx),                                    \

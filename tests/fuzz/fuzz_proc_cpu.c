@@ -13,17 +13,4 @@ static const struct procfuzz pf = {
     .dirs = {"proc/pressure"},
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	pf_init(&pf);
-	return 0;
-}
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return pf_run(&pf, data, size);
-}
+PROCFUZZ_TARGET(pf)

@@ -55,8 +55,10 @@ static void
 pf_fail(const struct harness *h, const char *what, const char *metric,
     const char *labels, double v)
 {
+	const char *rules = harness_violations(h);
+
 	fprintf(stderr, "procfuzz: %s: %s{%s} = %g\n%s", what, metric, labels,
-	    v, h ? (harness_violations(h) ? harness_violations(h) : "") : "");
+	    v, rules ? rules : "");
 	abort();
 }
 
@@ -236,5 +238,19 @@ pf_run(const struct procfuzz *pf, const uint8_t *data, size_t size)
 	harness_free(h);
 	return 0;
 }
+
+/* A target's two libFuzzer entry points, for its struct procfuzz PF. */
+#define PROCFUZZ_TARGET(PF)                                                    \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                      \
+	{                                                                      \
+		(void)argc;                                                    \
+		(void)argv;                                                    \
+		pf_init(&(PF));                                                \
+		return 0;                                                      \
+	}                                                                      \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)           \
+	{                                                                      \
+		return pf_run(&(PF), data, size);                              \
+	}
 
 #endif
