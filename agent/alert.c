@@ -609,6 +609,8 @@ alerts_eval(struct alerts *a, int64_t now)
 
 	pthread_mutex_lock(&a->mu);
 	a->ntrans = 0;
+	if (a->env.db && db_changed(a->env.db, &a->db_stamp))
+		a->events_db_moved = a->wins_db_moved = 1;
 	alerts_windows_refresh(a, now);
 	alerts_roles_refresh(a);
 	for (size_t b = 0; a->ninst && b < NBUCKETS; b++) {

@@ -238,12 +238,15 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 	const struct config *c = a->cfg;
 
 	/* Silences change through the API (which marks them stale) or a
-	 * reload; a re-read each minute also catches other writers. Reading
-	 * them on every pass cost a statement compile per pass. */
-	if (!a->wins_stale && now - a->wins_read_ms < 60000 &&
-	    now >= a->wins_read_ms)
+	 * reload. Other writers: re-read at most once a minute while the
+	 * database files change, and once an hour in any case. Reading them
+	 * on every pass cost a statement compile per pass. */
+	if (!a->wins_stale &&
+	    !(a->wins_db_moved && now - a->wins_read_ms >= 60000) &&
+	    now - a->wins_read_ms < 3600000 && now >= a->wins_read_ms)
 		return;
 	a->wins_stale = 0;
+	a->wins_db_moved = 0;
 	a->wins_read_ms = now;
 	for (size_t i = 0; i < a->nwins; i++)
 		win_free(&a->wins[i]);
@@ -627,12 +630,15 @@ eval_events(struct alerts *a, int64_t now)
 		return;
 	}
 	/* Events come from this agent (counted) or, rarely, another process
-	 * on the same database (chokepoint firmware): query when ours moved,
-	 * else every 10 s. */
+	 * on the same database (chokepoint firmware): query when ours moved
+	 * or the database files changed (alerts_eval looks: two stat calls,
+	 * where a query costs ~0.1 ms of file locks and a read transaction),
+	 * else once a minute in case a change kept the files' size and time. */
 	added = db_events_added(a->env.db);
-	if (added == a->events_seen && now - a->events_read_ms < 10000 &&
-	    now >= a->events_read_ms)
+	if (!a->events_db_moved && added == a->events_seen &&
+	    now - a->events_read_ms < 60000 && now >= a->events_read_ms)
 		return;
+	a->events_db_moved = 0;
 	a->events_seen = added;
 	a->events_read_ms = now;
 	l.cursor = a->event_cursor;

@@ -12,6 +12,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "db.h"
 
 #define NBUCKETS 4096
 /* More than FLAP_MAX firings within FLAP_WINDOW_MS: hold notifications. */
@@ -99,6 +100,10 @@ struct alerts {
 	int event_cursor_dirty;
 	uint64_t events_seen;   /* db_events_added() at the last query */
 	int64_t events_read_ms; /* when the events were last queried */
+	/* The database files at the last pass, and whether they changed
+	 * since the events / the silences were last read. */
+	struct db_stamp db_stamp;
+	int events_db_moved, wins_db_moved;
 	int64_t repeat_ms[3];
 	int64_t started_ms;
 	int64_t pruned_ms; /* last retention pass */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -346,6 +347,30 @@ db_events_added(struct db *db)
 	n = db->events_added;
 	pthread_mutex_unlock(&db->mu);
 	return n;
+}
+
+int
+db_changed(struct db *db, struct db_stamp *st)
+{
+	struct db_stamp now = {{0}};
+	char wal[4096];
+	const char *f[2] = {db->path, wal};
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	for (int i = 0; i < 2; i++) {
+		/* A missing WAL (checkpointed away) stamps as zeros. */
+		if (stat(f[i], &sb) < 0)
+			continue;
+		now.v[4 * i] = (uint64_t)sb.st_ino;
+		now.v[4 * i + 1] = (uint64_t)sb.st_size;
+		now.v[4 * i + 2] = (uint64_t)sb.st_mtim.tv_sec;
+		now.v[4 * i + 3] = (uint64_t)sb.st_mtim.tv_nsec;
+	}
+	if (memcmp(&now, st, sizeof(now)) == 0)
+		return 0;
+	*st = now;
+	return 1;
 }
 
 int

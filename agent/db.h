@@ -40,6 +40,18 @@ int64_t db_event_add(struct db *db, const struct db_event *ev);
 /* Events this handle has added so far (to skip queries when none came). */
 uint64_t db_events_added(struct db *db);
 
+/* What the database file and its WAL looked like at one moment. */
+struct db_stamp {
+	uint64_t v[8]; /* inode, size, mtime s, mtime ns of each */
+};
+/*
+ * 1 if chokepoint.db or its -wal differs from *st (a commit by any
+ * connection, this one included, or a checkpoint), 0 if not; *st becomes
+ * the current stamp. Two stat calls: much cheaper than a query, which takes
+ * file locks and opens a read transaction.
+ */
+int db_changed(struct db *db, struct db_stamp *st);
+
 struct db_event_filter {
 	const char *kind;   /* NULL: any */
 	const char *target; /* NULL: any */

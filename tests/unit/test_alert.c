@@ -390,6 +390,36 @@ events_fire_at_once_and_resolve_after_hold(void **state)
 	fx_free(fx);
 }
 
+/* An event written by another connection to the same database (as
+ * `chokepoint firmware` does) is seen at the next pass, not a minute on. */
+static void
+events_from_another_process_seen_at_next_pass(void **state)
+{
+	struct fx *fx =
+	    fx_new("alerts:\n  - {name: hotswap, event: hotswap, hold: 5m}\n");
+	struct db_event ev = {0, T0, "core1", "hotswap", "fan 1",
+	    CP_SEV_WARNING, "present", "absent", "fan 1 removed"};
+	struct db *other;
+	char err[256];
+
+	(void)state;
+	alerts_eval(fx->al, T0);
+	alerts_eval(fx->al, T0 + 1000);
+	assert_int_equal(fx->nnotes, 0);
+	other = db_open(fx->dir, err, sizeof(err));
+	assert_non_null(other);
+	assert_true(db_event_add(other, &ev) > 0);
+	db_close(other);
+	alerts_eval(fx->al, T0 + 2000);
+	assert_int_equal(fx->nnotes, 1);
+	assert_string_equal(fx->notes[0].rule, "hotswap");
+	assert_string_equal(fx->notes[0].target, "core1");
+	/* Nothing new: no second notification. */
+	alerts_eval(fx->al, T0 + 3000);
+	assert_int_equal(fx->nnotes, 1);
+	fx_free(fx);
+}
+
 static void
 silences_hold_back_and_release(void **state)
 {
@@ -702,6 +732,7 @@ main(void)
 	    cmocka_unit_test(repeat_at_interval_and_recovery_not_held),
 	    cmocka_unit_test(absence_of_data_and_target_down),
 	    cmocka_unit_test(events_fire_at_once_and_resolve_after_hold),
+	    cmocka_unit_test(events_from_another_process_seen_at_next_pass),
 	    cmocka_unit_test(silences_hold_back_and_release),
 	    cmocka_unit_test(maintenance_window_weekly),
 	    cmocka_unit_test(restart_keeps_state_without_flood),

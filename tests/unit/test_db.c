@@ -537,6 +537,32 @@ collect_inv(const char *target, const char *kind, const char *key,
 	return 0;
 }
 
+/* db_changed: a commit by another connection (or this one) changes the
+ * stamp; nothing written, no change. */
+static void
+changed_sees_other_writers(void **state)
+{
+	struct fx *fx = *state;
+	struct db *db = open_ok(fx), *other;
+	struct db_event ev = {0, 1000, "sw1", "hotswap", "fan 1",
+	    CP_SEV_WARNING, "present", "absent", "fan 1 removed"};
+	struct db_stamp st = {{0}};
+
+	assert_int_equal(db_changed(db, &st), 1); /* first look */
+	assert_int_equal(db_changed(db, &st), 0);
+	other = open_ok(fx);
+	assert_true(db_event_add(other, &ev) > 0);
+	assert_int_equal(db_changed(db, &st), 1);
+	assert_int_equal(db_changed(db, &st), 0);
+	assert_true(db_event_add(other, &ev) > 0);
+	db_close(other); /* the last close checkpoints the WAL */
+	assert_int_equal(db_changed(db, &st), 1);
+	assert_int_equal(db_changed(db, &st), 0);
+	assert_true(db_event_add(db, &ev) > 0);
+	assert_int_equal(db_changed(db, &st), 1);
+	db_close(db);
+}
+
 static void
 inventory_replace_semantics(void **state)
 {
@@ -680,6 +706,8 @@ main(void)
 	        threads_share_the_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        waits_for_another_writer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        changed_sees_other_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        inventory_replace_semantics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
