@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "db.h"
+#include "helpers/rmtree.h"
 #include "util.h"
 
 struct hw_sample {
@@ -279,20 +279,11 @@ hw_close(struct hw_h *h)
 	h->watch_cb = NULL;
 }
 
-static int
-hw_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 /* rm -rf dir */
 static void
 hw_rmtree(const char *dir)
 {
-	nftw(dir, hw_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(dir);
 }
 
 static void

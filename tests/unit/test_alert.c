@@ -6,7 +6,6 @@
  * a restart with persisted state. Time is driven by the test.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "helpers/rmtree.h"
 #include "targets.h"
 #include "util.h"
 
@@ -75,15 +75,6 @@ on_note(const struct alert_view *v, size_t n, void *arg)
 	}
 }
 
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 fx_start(struct fx *fx)
 {
@@ -131,7 +122,7 @@ fx_free(struct fx *fx)
 	db_close(fx->db);
 	cache_free(fx->cache);
 	config_free(fx->cfg);
-	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(fx->dir);
 	free(fx);
 }
 

@@ -6,7 +6,6 @@
  * and p95/max/since from real RRD files written by the store.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 #include "bottleneck.h"
 #include "cache.h"
 #include "db.h"
+#include "helpers/rmtree.h"
 #include "rrd.h"
 #include "targets.h"
 #include "util.h"
@@ -226,15 +226,6 @@ local_interfaces_are_nics_and_text_renders(void **state)
 	cache_free(c);
 }
 
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 history_gives_p95_max_since_and_events(void **state)
 {
@@ -300,7 +291,7 @@ history_gives_p95_max_since_and_events(void **state)
 	cache_free(c);
 	store_free(st);
 	db_close(db);
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(dir);
 }
 
 int

@@ -5,7 +5,6 @@
  * limits, inventory replacement, hostile strings.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -22,21 +21,13 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "helpers/rmtree.h"
 #include "util.h"
 
 struct fx {
 	char dir[128];
 	char dbpath[256];
 };
-
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static int
 setup(void **state)
@@ -55,7 +46,7 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "alert.h"
 #include "config.h"
 #include "db.h"
+#include "helpers/rmtree.h"
 #include "hook.h"
 #include "util.h"
 
@@ -35,15 +35,6 @@ struct fx {
 	struct db *db;
 	struct hooks *h;
 };
-
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void
 write_script(const char *path, const char *body)
@@ -105,7 +96,7 @@ fx_free(struct fx *fx)
 	hooks_free(fx->h);
 	db_close(fx->db);
 	config_free(fx->cfg);
-	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(fx->dir);
 	free(fx);
 }
 

@@ -32,6 +32,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "helpers/rmtree.h"
 #include "rrd.h"
 #include "util.h"
 
@@ -43,15 +44,6 @@ struct fx {
 	char data[256];
 	pid_t daemon; /* rrdcached started by the test, killed in teardown */
 };
-
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static int
 setup(void **state)
@@ -75,7 +67,7 @@ teardown(void **state)
 		kill(fx->daemon, SIGKILL);
 		waitpid(fx->daemon, NULL, 0);
 	}
-	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(fx->dir);
 	free(fx);
 	return 0;
 }
