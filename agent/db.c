@@ -75,6 +75,7 @@ static const char *const event_sql[4] = {
 struct db {
 	sqlite3 *h;
 	char *path;
+	char *wal_path; /* path + "-wal", for db_changed() */
 	pthread_mutex_t mu;
 	/* Prepared once, on first use; reset after each. */
 	sqlite3_stmt *ev_insert;
@@ -191,6 +192,7 @@ db_open(const char *data_dir, char *err, size_t errlen)
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = xasprintf("%s/chokepoint.db", data_dir);
+	db->wal_path = xasprintf("%s-wal", db->path);
 	pthread_mutex_init(&db->mu, NULL);
 	if (sqlite3_open_v2(db->path, &db->h,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -244,6 +246,7 @@ db_close(struct db *db)
 		sqlite3_close_v2(db->h);
 	pthread_mutex_destroy(&db->mu);
 	free(db->path);
+	free(db->wal_path);
 	free(db);
 }
 
@@ -352,20 +355,18 @@ db_events_added(struct db *db)
 int
 db_changed(struct db *db, struct db_stamp *st)
 {
-	struct db_stamp now = {{0}};
-	char wal[4096];
-	const char *f[2] = {db->path, wal};
+	struct db_stamp now = {0};
+	const char *f[2] = {db->path, db->wal_path};
 	struct stat sb;
 
-	snprintf(wal, sizeof(wal), "%s-wal", db->path);
 	for (int i = 0; i < 2; i++) {
 		/* A missing WAL (checkpointed away) stamps as zeros. */
 		if (stat(f[i], &sb) < 0)
 			continue;
-		now.v[4 * i] = (uint64_t)sb.st_ino;
-		now.v[4 * i + 1] = (uint64_t)sb.st_size;
-		now.v[4 * i + 2] = (uint64_t)sb.st_mtim.tv_sec;
-		now.v[4 * i + 3] = (uint64_t)sb.st_mtim.tv_nsec;
+		now.file[i].ino = (uint64_t)sb.st_ino;
+		now.file[i].size = (uint64_t)sb.st_size;
+		now.file[i].mtime_s = (uint64_t)sb.st_mtim.tv_sec;
+		now.file[i].mtime_ns = (uint64_t)sb.st_mtim.tv_nsec;
 	}
 	if (memcmp(&now, st, sizeof(now)) == 0)
 		return 0;

@@ -42,7 +42,9 @@ uint64_t db_events_added(struct db *db);
 
 /* What the database file and its WAL looked like at one moment. */
 struct db_stamp {
-	uint64_t v[8]; /* inode, size, mtime s, mtime ns of each */
+	struct {
+		uint64_t ino, size, mtime_s, mtime_ns;
+	} file[2]; /* chokepoint.db, chokepoint.db-wal */
 };
 /*
  * 1 if chokepoint.db or its -wal differs from *st (a commit by any

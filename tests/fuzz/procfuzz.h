@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +32,7 @@
 
 #include "log.h"
 #include "tests/unit/helpers/harness.h"
+#include "tests/unit/helpers/rmtree.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -49,6 +49,7 @@ struct procfuzz {
 };
 
 static char pf_root[128];
+static const char *const pf_snaps[] = {"t0", "t1"};
 static struct harness *pf_keep; /* holds the plugin loaded between inputs */
 
 static void
@@ -111,37 +112,25 @@ pf_put(const char *snap, const char *rel, const char *data, size_t len)
 static void
 pf_mkdirs(const struct procfuzz *pf)
 {
-	static const char *const snaps[] = {"t0", "t1"};
 	char path[PATH_MAX];
 	size_t i, k;
 
 	if (mkdir(pf_root, 0700) < 0 && errno != EEXIST)
 		abort();
 	for (k = 0; k < 2; k++) {
-		snprintf(path, sizeof(path), "%s/%s", pf_root, snaps[k]);
+		snprintf(path, sizeof(path), "%s/%s", pf_root, pf_snaps[k]);
 		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/%s/proc", pf_root, snaps[k]);
+		snprintf(
+		    path, sizeof(path), "%s/%s/proc", pf_root, pf_snaps[k]);
 		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/%s/sys", pf_root, snaps[k]);
+		snprintf(path, sizeof(path), "%s/%s/sys", pf_root, pf_snaps[k]);
 		mkdir(path, 0700);
 		for (i = 0; i < PF_MAX_FILES && pf->dirs[i]; i++) {
 			snprintf(path, sizeof(path), "%s/%s/%s", pf_root,
-			    snaps[k], pf->dirs[i]);
+			    pf_snaps[k], pf->dirs[i]);
 			mkdir(path, 0700);
 		}
 	}
-}
-
-static int
-pf_rm(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
 }
 
 /* The snapshot tree goes when the fuzzer exits (not after a crash: the
@@ -152,7 +141,7 @@ pf_cleanup(void)
 	harness_free(pf_keep);
 	pf_keep = NULL;
 	if (pf_root[0])
-		nftw(pf_root, pf_rm, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rm_tree(pf_root);
 }
 
 static void
@@ -185,7 +174,6 @@ pf_init(const struct procfuzz *pf)
 static int
 pf_run(const struct procfuzz *pf, const uint8_t *data, size_t size)
 {
-	static const char *const snaps[] = {"t0", "t1"};
 	const char *field[2 * PF_MAX_FILES];
 	size_t flen[2 * PF_MAX_FILES];
 	size_t nfiles = 0, nf = 0, i = 0, start, k;
@@ -209,7 +197,7 @@ pf_run(const struct procfuzz *pf, const uint8_t *data, size_t size)
 		i++;
 	}
 	for (k = 0; k < 2 * nfiles; k++)
-		pf_put(snaps[k / nfiles], pf->files[k % nfiles], field[k],
+		pf_put(pf_snaps[k / nfiles], pf->files[k % nfiles], field[k],
 		    field[k] ? flen[k] : 0);
 
 	h = harness_new(pf->collector, err, sizeof(err));

@@ -537,7 +537,7 @@ changed_sees_other_writers(void **state)
 	struct db *db = open_ok(fx), *other;
 	struct db_event ev = {0, 1000, "sw1", "hotswap", "fan 1",
 	    CP_SEV_WARNING, "present", "absent", "fan 1 removed"};
-	struct db_stamp st = {{0}};
+	struct db_stamp st = {0};
 
 	assert_int_equal(db_changed(db, &st), 1); /* first look */
 	assert_int_equal(db_changed(db, &st), 0);
