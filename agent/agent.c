@@ -964,6 +964,7 @@ agent_run(const char *path)
 	struct ctx_env env;
 	struct http_deps deps = {0};
 	char dir[PATH_MAX], sdir[PATH_MAX], err[1024];
+	char rrd_helper[PATH_MAX + 64];
 	int rc = EXIT_ENV;
 
 	a.sigfd = -1;
@@ -1030,8 +1031,14 @@ agent_run(const char *path)
 		scfg.first_flush_ms = 30000;
 	}
 	scfg.max_pending = a.cfg->storage.max_pending;
-	/* File templates are made by `chokepoint __rrd-create` (rrd.h). */
-	if (access("/proc/self/exe", X_OK) == 0)
+	/*
+	 * File templates are made by the chokepoint-rrd-create helper, or
+	 * by this binary's `__rrd-create` when it is not installed (rrd.h).
+	 */
+	if (helper_path(
+	        "chokepoint-rrd-create", rrd_helper, sizeof(rrd_helper)) == 0)
+		scfg.create_helper = rrd_helper;
+	else if (access("/proc/self/exe", X_OK) == 0)
 		scfg.create_helper = "/proc/self/exe";
 	if (a.cfg->storage.nrra) {
 		for (size_t i = 0; i < a.cfg->storage.nrra; i++) {

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "firmware/firmware.h"
 #include "log.h"
 #include "rrd.h"
+#include "util.h"
 
 static const char usage[] =
     "usage: chokepoint COMMAND [OPTIONS]\n"
@@ -68,28 +68,10 @@ static const char usage[] =
 static int
 pcap_exec(int argc, char **argv)
 {
-	char self[PATH_MAX], helper[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	/* Beside the binary (build tree), PREFIX-relative to it (a moved
-	 * install), then the configured prefix. */
-	static const char *const rel[] = {"", "/../lib/chokepoint"};
+	char helper[PATH_MAX + 64];
 
 	(void)argc;
-	if (n > 0) {
-		const char *dir;
-
-		self[n] = '\0';
-		dir = dirname(self);
-		for (size_t i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
-			snprintf(helper, sizeof(helper), "%s%s/chokepoint-pcap",
-			    dir, rel[i]);
-			if (access(helper, X_OK) == 0)
-				goto run;
-		}
-	}
-	snprintf(helper, sizeof(helper), "%s/lib/chokepoint/chokepoint-pcap",
-	    CP_PREFIX);
-run:
+	helper_path("chokepoint-pcap", helper, sizeof(helper));
 	execv(helper, argv);
 	fprintf(stderr, "chokepoint: pcap: cannot run %s: %s\n", helper,
 	    strerror(errno));

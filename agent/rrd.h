@@ -51,8 +51,9 @@ struct store_cfg {
 	/*
 	 * NULL: librrd builds new files' templates in this process. Else an
 	 * executable run as `HELPER __rrd-create FILE STEP START ARG...`
-	 * (the agent: itself) so that librrd's in-memory image of a file
-	 * (3.3 MB for a 1 s series) is never in this process.
+	 * (chokepoint-rrd-create, else the agent itself) so that librrd's
+	 * in-memory image of a file (3.3 MB for a 1 s series) is never in this
+	 * process.
 	 */
 	const char *create_helper;
 };

@@ -110,44 +110,11 @@ free_args(char **argv, int argc)
  * files are copies of it: copy_file_range(2) copies page cache to page
  * cache in the kernel, about a fifth of the CPU and no buffer in our
  * memory. With st->helper the template itself is made by a short-lived
- * process (`chokepoint __rrd-create`), so the image is never in ours.
+ * process (rrd_template.c), so the image is never in ours.
  * Copies share the template's starting rows (librrd picks them at random
  * to spread writes); nothing else differs from a file librrd made.
  */
 #define TMPL_PREFIX ".template-"
-
-int
-store_create_main(int argc, char **argv)
-{
-	long long step, start;
-	char *end;
-
-	if (argc < 4) {
-		fprintf(stderr, "usage: chokepoint __rrd-create FILE STEP "
-		                "START DS/RRA...\n");
-		return 2;
-	}
-	step = strtoll(argv[1], &end, 10);
-	if (*end || step < 1) {
-		fprintf(stderr, "chokepoint __rrd-create: bad step '%s'\n",
-		    argv[1]);
-		return 2;
-	}
-	start = strtoll(argv[2], &end, 10);
-	if (*end || start < 0) {
-		fprintf(stderr, "chokepoint __rrd-create: bad start '%s'\n",
-		    argv[2]);
-		return 2;
-	}
-	rrd_clear_error();
-	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start, argc - 3,
-	        (const char **)argv + 3) != 0) {
-		fprintf(stderr, "chokepoint __rrd-create: %s: %s\n", argv[0],
-		    rrd_get_error());
-		return 1;
-	}
-	return 0;
-}
 
 /* Through the helper process: 0, or -1 (it could not run or failed). */
 static int

@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +235,29 @@ strlcpy_(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+int
+helper_path(const char *name, char *buf, size_t size)
+{
+	static const char *const rel[] = {"", "/../lib/chokepoint"};
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		const char *dir;
+
+		self[n] = '\0';
+		dir = dirname(self);
+		for (size_t i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
+			int w =
+			    snprintf(buf, size, "%s%s/%s", dir, rel[i], name);
+			if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(buf, size, "%s/lib/chokepoint/%s", CP_PREFIX, name);
+	return access(buf, X_OK) == 0 ? 0 : -1;
 }
 
 int

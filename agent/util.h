@@ -60,6 +60,15 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 /* mkdir -p with mode 0755; returns 0 or -errno. */
 int mkdir_p(const char *path);
 
+/*
+ * The path of the helper program NAME (chokepoint-pcap, ...) in buf:
+ * beside this binary (the build tree), in ../lib/chokepoint next to it (an
+ * installed tree moved elsewhere), else in PREFIX/lib/chokepoint. Returns
+ * 0 when that file is executable, else -1 with buf holding the installed
+ * path, for the caller's error message.
+ */
+int helper_path(const char *name, char *buf, size_t size);
+
 /* Read a whole small file (capped at max bytes) into a NUL-terminated heap
  * buffer; returns it (caller frees) or NULL with errno set. */
 char *file_read(const char *path, size_t max, size_t *len);

@@ -15,6 +15,8 @@
 #   usage: sh bench/host.sh [SECONDS] [RUNS] [INTERVALS]   (120 3 "1 10")
 #          sh bench/host.sh --summary LOG   (the table again from a saved log)
 #   env: BUILD (build dir, default build), WARM (default 2),
+#        TMPROOT (directory the runs' data directories go under, default
+#        /tmp: put it on another filesystem, e.g. XFS, to compare),
 #        RRA=collectd (the agent keeps about what collectd's rrdtool plugin
 #        keeps by default, 1 h at full resolution to 1 year at 1 day, instead
 #        of its own default of 2 days at full resolution to 5 years)
@@ -100,7 +102,7 @@ command -v prometheus-node-exporter >/dev/null || {
 	HAVE_NODE=0
 }
 
-W=$(mktemp -d /tmp/cp-hostbench.XXXXXX)
+W=$(mktemp -d "${TMPROOT:-/tmp}/cp-hostbench.XXXXXX")
 PIDS=
 cleanup() {
 	for _k in $PIDS; do kill "$_k" 2>/dev/null || true; done
@@ -327,6 +329,7 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "== host collection cost: ${SECS}s windows from ${WARM}s after start, $RUNS runs x intervals ($INTERVALS)"
 echo "== $(nproc) CPUs ($cpu_model), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $("$AGENT" --version 2>&1 | head -1)$([ $HAVE_COLLECTD = 1 ] && echo ", $(collectd -h 2>&1 | sed -n 's/^collectd \([0-9]*\.[0-9]*\.[0-9]*\).*/collectd \1/p' | head -1)")$([ $HAVE_NODE = 1 ] && echo ", node_exporter $(prometheus-node-exporter --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)")"
+echo "== data directories under $W ($(stat -f -c %T "$W") filesystem)"
 for r in $(seq 1 "$RUNS"); do
 	for i in $INTERVALS; do
 		one_run "$r" "$i"

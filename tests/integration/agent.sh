@@ -197,6 +197,56 @@ promtool check metrics < "$T/m2.txt" >/dev/null 2>&1 && ok "real /proc: promtool
 grep -qi "warning" "$T/real.log" && { diag "warnings:"; grep -i warning "$T/real.log" | head -5 | sed 's/^/# /'; }
 kill -TERM $REAL
 wait $REAL
+# ----------------------------------------- the file template helper
+H="$TOP/$BUILD/chokepoint-rrd-create"
+"$H" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "rrd helper: no arguments exits 2" || not_ok "rrd helper: no arguments exits 2"
+"$H" __rrd-create "$T/h.rrd" 0 1700000000 DS:value:GAUGE:20:U:U RRA:AVERAGE:0.5:1:10 2>"$T/h.err"
+[ $? -eq 2 ] && grep -q "bad step '0'" "$T/h.err" && [ ! -e "$T/h.rrd" ] &&
+	ok "rrd helper: a bad step exits 2 and says so" || not_ok "rrd helper: bad step"
+"$H" __rrd-create "$T/h.rrd" 10 1700000000 DS:value:GAUGE:20:U:U RRA:BOGUS:0.5:1:10 2>"$T/h.err"
+[ $? -eq 1 ] && grep -q "h.rrd: " "$T/h.err" && [ ! -e "$T/h.rrd" ] &&
+	ok "rrd helper: librrd's refusal exits 1 naming the file" ||
+	{ not_ok "rrd helper: librrd's refusal"; sed 's/^/# /' "$T/h.err"; }
+"$H" __rrd-create "$T/h.rrd" 10 1700000000 DS:value:GAUGE:20:U:U \
+	RRA:AVERAGE:0.5:1:10 RRA:MAX:0.5:1:10 &&
+	rrdtool info "$T/h.rrd" > "$T/h.info" && grep -q '^step = 10$' "$T/h.info" &&
+	grep -q '^last_update = 1700000000$' "$T/h.info" && grep -q '^rra\[1\]\.cf = "MAX"$' "$T/h.info" &&
+	ok "rrd helper makes the file librrd was asked for" || not_ok "rrd helper makes the file"
+# An installed agent (PREFIX/bin) runs the helper in PREFIX/lib/chokepoint
+# (here a wrapper that logs its arguments) for each template, and copies
+# its files from the template.
+mkdir -p "$T/inst/bin" "$T/inst/lib/chokepoint"
+cp "$CP" "$T/inst/bin/chokepoint"
+cat > "$T/inst/lib/chokepoint/chokepoint-rrd-create" <<EOS
+#!/bin/sh
+echo "\$*" >> "$T/helper.calls"
+exec "$H" "\$@"
+EOS
+chmod 755 "$T/inst/lib/chokepoint/chokepoint-rrd-create"
+PORT=$(free_port)
+cat > "$T/helper.yaml" <<EOC
+agent: {data_dir: $T/data-h, interval: 1s, plugin_dir: $PLUGINS, procfs: $FIX/t0/proc, sysfs: $FIX/t0/sys, hostname: hh}
+web: {listen: 127.0.0.1:$PORT}
+storage: {flush_interval: 1s}
+collectors: {cpu: {}}
+EOC
+"$T/inst/bin/chokepoint" run -c "$T/helper.yaml" > "$T/helper.log" 2>&1 &
+HP=$!
+track $HP
+wait_http "http://127.0.0.1:$PORT/healthz"
+n=0
+for _ in $(seq 1 50); do
+	n=$(find "$T/data-h/rrd" -name '*.rrd' 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] && break
+	sleep 0.2
+done
+kill -TERM $HP
+wait $HP
+grep -q "^__rrd-create $T/data-h/rrd/.template-1-[0-9]* 1 [0-9]* DS:value:GAUGE:" "$T/helper.calls" 2>/dev/null &&
+	[ "$n" -gt 0 ] && rrdtool info "$(find "$T/data-h/rrd" -name '*.rrd' | head -1)" >/dev/null &&
+	ok "an installed agent makes templates with PREFIX/lib/chokepoint/chokepoint-rrd-create ($n files)" ||
+	{ not_ok "an installed agent makes templates with its helper ($n files)"; sed 's/^/# /' "$T/helper.log" "$T/helper.calls"; }
 # ------------------------------- kill -9 never leaves an unreadable RRD
 PORT=$(free_port)
 cat > "$T/k9.yaml" <<EOC
