@@ -113,8 +113,8 @@ $(BUILD)/chokepoint-pcap: $(BUILD)/obj/agent/pcap/main.o $(BUILD)/libagent.a
 
 # The RRD writer runs this helper to make file templates
 # (agent/rrd_template.c). Without the agent's other libraries (gnutls,
-# SQLite, libmicrohttpd...) a template costs 1.7 ms of CPU, not the 4.4 ms
-# of `chokepoint __rrd-create` (bench/README.md, session 9).
+# SQLite, libmicrohttpd...) a 10 s series' template costs 1.2-1.7 ms of
+# CPU, not the 3.3-4.4 ms of `chokepoint __rrd-create` (bench/README.md).
 $(BUILD)/chokepoint-rrd-create: $(BUILD)/obj/agent/rrdhelper/main.o $(BUILD)/obj/agent/rrd_template.o
 	$(CC) $(LDFLAGS) -o $@ $^ -Wl,--as-needed $(RRD_HELPER_LIBS) -lm
 

@@ -3,8 +3,9 @@
  * chokepoint-rrd-create: the RRD writer runs it to make a file template
  * (agent/rrd_template.c), with the same arguments `chokepoint __rrd-create`
  * takes. Linked with librrd's archive and libc only, it makes a 10 s
- * series' template with 1.7 ms of CPU where the agent binary, which loads
- * gnutls, SQLite and libmicrohttpd first, takes 4.4 ms (bench/README.md).
+ * series' template with 1.2-1.7 ms of CPU where the agent binary, which
+ * loads gnutls, SQLite and libmicrohttpd first, takes 3.3-4.4 ms
+ * (bench/README.md, "Host collection cost", session 9).
  */
 #include <stdio.h>
 #include <string.h>
