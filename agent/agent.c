@@ -82,22 +82,6 @@ static void alerts_self_metrics(struct agent *a);
 
 /* ---------------------------------------------------------------- paths */
 
-static const char *
-exe_dir(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-	char *slash;
-
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash == NULL)
-		return NULL;
-	*slash = '\0';
-	return buf;
-}
-
 static int
 is_dir(const char *p)
 {

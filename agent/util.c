@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,21 +236,32 @@ strlcpy_(char *dst, const char *src, size_t size)
 	return n;
 }
 
+const char *
+exe_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return buf;
+}
+
 int
 helper_path(const char *name, char *buf, size_t size)
 {
 	static const char *const rel[] = {"", "/../lib/chokepoint"};
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char exe[PATH_MAX];
 
-	if (n > 0) {
-		const char *dir;
-
-		self[n] = '\0';
-		dir = dirname(self);
+	if (exe_dir(exe, sizeof(exe))) {
 		for (size_t i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
 			int w =
-			    snprintf(buf, size, "%s%s/%s", dir, rel[i], name);
+			    snprintf(buf, size, "%s%s/%s", exe, rel[i], name);
 			if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
 				return 0;
 		}

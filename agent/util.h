@@ -60,6 +60,9 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 /* mkdir -p with mode 0755; returns 0 or -errno. */
 int mkdir_p(const char *path);
 
+/* The directory of the running binary (/proc/self/exe) in buf, or NULL. */
+const char *exe_dir(char *buf, size_t size);
+
 /*
  * The path of the helper program NAME (chokepoint-pcap, ...) in buf:
  * beside this binary (the build tree), in ../lib/chokepoint next to it (an

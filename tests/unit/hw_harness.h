@@ -279,20 +279,13 @@ hw_close(struct hw_h *h)
 	h->watch_cb = NULL;
 }
 
-/* rm -rf dir */
-static void
-hw_rmtree(const char *dir)
-{
-	tu_rm_tree(dir);
-}
-
 static void
 hw_fini(struct hw_h *h)
 {
 	hw_close(h);
 	db_close(h->db);
 	free(h->s);
-	hw_rmtree(h->dir);
+	tu_rm_tree(h->dir);
 }
 
 /* Point link (a symlink in the data dir) at target, atomically: how a

@@ -205,7 +205,7 @@ db_teardown(void **state)
 	struct dbt *t = *state;
 
 	db_close(t->db);
-	hw_rmtree(t->dir);
+	tu_rm_tree(t->dir);
 	free(t);
 	return 0;
 }
