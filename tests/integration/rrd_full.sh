@@ -1,0 +1,183 @@
+#!/bin/sh
+# The RRD writer when the data directory's filesystem fills up: values stay
+# queued (nothing dropped), writing pauses and resumes by itself once there
+# is room, and the agent survives librrd's SIGBUS (a write through its
+# mapping that the filesystem cannot back; XFS and btrfs raise it when full,
+# here a sparse RRD file on a full tmpfs). DATA_DIR/rrd is a small tmpfs
+# mounted in a private mount namespace, so nothing stays mounted whatever
+# happens; needs root, unshare(1) and fallocate(1) (util-linux).
+if [ -z "${CP_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
+	command -v unshare >/dev/null 2>&1 &&
+	unshare -m --propagation private true 2>/dev/null; then
+	CP_MNTNS=1 exec unshare -m --propagation private sh "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${CP_MNTNS:-}" ] || ! command -v fallocate >/dev/null 2>&1; then
+	skip "needs root, unshare -m and fallocate for a tmpfs data directory"
+	finish
+fi
+
+D="$T/data"
+R="$D/rrd"
+mkdir -p "$R"
+PORT=$(free_port)
+cat > "$T/agent.yaml" <<EOF
+agent:
+  name: full
+  hostname: full
+  data_dir: $D
+  interval: 1s
+  plugin_dir: $PLUGINS
+web:
+  listen: 127.0.0.1:$PORT
+storage:
+  flush_interval: 2s
+  rra:
+    - {step: full, keep: 1h}
+    - {step: 1m, keep: 1d}
+collectors:
+  cpu: {}
+  memory: {}
+EOF
+M="$R/full/memory_total_bytes/value.rrd"
+
+# start_agent LOG: runs it in the background; its pid in $AP.
+start_agent() {
+	"$CP" run -c "$T/agent.yaml" > "$1" 2>&1 &
+	AP=$!
+	track "$AP"
+}
+# stop_agent: SIGTERM; the exit status in $RC.
+stop_agent() {
+	kill -TERM "$AP"
+	wait "$AP"
+	RC=$?
+}
+# fill: take every free block of the tmpfs.
+fill() { dd if=/dev/zero of="$R/fill" bs=64k 2>/dev/null; }
+# no_gap FILE FROM TO: every second in [FROM, TO] holds a value > 0.
+no_gap() {
+	rrdtool fetch "$1" AVERAGE -r 1 -s "$(($2 - 1))" -e "$3" |
+		awk -v a="$2" -v b="$3" '
+		NF == 2 { t = $1 + 0; sub(":", "", $1) }
+		NF == 2 && t >= a && t <= b { n++; if (!($2 + 0 > 0)) bad++ }
+		END { exit !(n >= b - a + 1 && bad == 0) }'
+}
+metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
+blocked_is() {
+	metrics && [ "$(metric_value rrd_write_blocked target=\"full\" "$T/m.txt")" = "$1" ]
+}
+
+# 1. A full filesystem before the first file: creation fails with ENOSPC.
+mount -t tmpfs -o size=4m tmpfs "$R" || {
+	not_ok "mount a tmpfs on $R"
+	finish
+}
+fill
+start_agent "$T/a1.log"
+if wait_http "http://127.0.0.1:$PORT/healthz" 100 &&
+	wait_for grep -q "No space left on device; writes paused" "$T/a1.log"; then
+	ok "no space for new files: writes paused, and the log says so"
+else
+	not_ok "no space for new files: writes paused"
+fi
+check "write_blocked is 1 in /metrics" wait_for blocked_is 1
+stop_agent
+check "SIGTERM while paused: exits 0" test "$RC" = 0
+check "the values it could not write are reported at exit" \
+	grep -q "values lost at exit (the data directory takes no writes)" "$T/a1.log"
+
+t0=$(date +%s)
+start_agent "$T/a2.log"
+wait_http "http://127.0.0.1:$PORT/healthz" 100
+wait_for grep -q "writes paused" "$T/a2.log"
+sleep 5
+rm -f "$R/fill"
+t1=$(date +%s)
+if wait_for grep -q "writing again after" "$T/a2.log"; then
+	ok "room again: writing resumes without a restart"
+else
+	not_ok "room again: writing resumes without a restart"
+fi
+check "the file is created once there is room" wait_for test -f "$M"
+check "write_blocked back to 0" wait_for blocked_is 0
+metrics
+check "nothing dropped while paused" \
+	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+stop_agent
+check "SIGTERM: exits 0" test "$RC" = 0
+# The first value waits for the first collection; all of those queued
+# while the filesystem was full are in the file.
+if no_gap "$M" $((t0 + 3)) "$t1"; then
+	ok "values from the paused $((t1 - t0 - 3)) s are all in the file"
+else
+	not_ok "values from the paused $((t1 - t0 - 3)) s are all in the file"
+	rrdtool fetch "$M" AVERAGE -r 1 -s $((t0 - 2)) -e "$t1" | sed 's/^/# /'
+fi
+
+# 2. Files that exist but whose blocks are gone (punched holes, as a
+# shared XFS or btrfs block that needs a copy): librrd's write through its
+# mapping faults with SIGBUS when the filesystem is full.
+umount "$R"
+rm -rf "$R"
+mkdir -p "$R"
+mount -t tmpfs -o size=16m tmpfs "$R"
+start_agent "$T/b.log"
+wait_http "http://127.0.0.1:$PORT/healthz" 100
+# Wait until no new files come (the agent's own series start later).
+n=0 same=0
+while [ $same -lt 3 ]; do
+	sleep 1
+	m=$(find "$R" -name '*.rrd' | wc -l)
+	if [ "$m" = "$n" ] && [ "$m" -gt 0 ]; then same=$((same + 1)); else same=0; fi
+	n=$m
+done
+diag "$n files; punching holes past their first 4 kB, then filling the tmpfs"
+for f in $(find "$R" -name '*.rrd'); do
+	fallocate --punch-hole --offset 4096 \
+		--length $(($(stat -c %s "$f") - 4096)) "$f"
+done
+fill
+t0=$(date +%s)
+if wait_for grep -q "SIGBUS writing through librrd's mapping" "$T/b.log"; then
+	ok "SIGBUS from librrd's mapping is caught and logged"
+else
+	not_ok "SIGBUS from librrd's mapping is caught and logged"
+fi
+check "and still serves /metrics with write_blocked 1" wait_for blocked_is 1
+sleep 4
+check "the agent survives it" kill -0 "$AP"
+rm -f "$R/fill"
+t1=$(date +%s)
+check "room again: writing resumes" wait_for grep -q "writing again after" "$T/b.log"
+check "write_blocked back to 0" wait_for blocked_is 0
+metrics
+check "nothing dropped" \
+	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+PID=$AP
+# What the cut-short librrd calls had open was released.
+if [ -d "/proc/$PID/fd" ] && ! ls -l "/proc/$PID/fd" | grep -q '\.rrd$'; then
+	ok "no RRD file left open after the faults"
+else
+	not_ok "no RRD file left open after the faults"
+fi
+if [ -r "/proc/$PID/maps" ] && ! grep -q '\.rrd$' "/proc/$PID/maps"; then
+	ok "no RRD file left mapped after the faults"
+else
+	not_ok "no RRD file left mapped after the faults"
+fi
+stop_agent
+check "SIGTERM: exits 0" test "$RC" = 0
+# The faulting call may lose the one value it was writing; the rest of the
+# paused seconds are there (holes read as 0, a gap as NaN: both fail).
+if no_gap "$M" $((t0 + 1)) "$t1"; then
+	ok "values from the paused $((t1 - t0)) s are all in the file"
+else
+	not_ok "values from the paused $((t1 - t0)) s are all in the file"
+	rrdtool fetch "$M" AVERAGE -r 1 -s $((t0 - 2)) -e "$t1" | sed 's/^/# /'
+fi
+check "rrdtool reads every file" sh -c \
+	"for f in \$(find '$R' -name '*.rrd'); do rrdtool info \"\$f\" >/dev/null || exit 1; done"
+umount "$R"
+finish
