@@ -613,6 +613,10 @@ self_metrics(struct agent *a)
 		store_get_stats(a->store, &ss);
 		emit_gauge(a, "rrd_pending", "Values queued for RRD files",
 		    (double)ss.pending);
+		emit_gauge(a, "rrd_write_blocked",
+		    "1 while RRD writes wait: data directory full or "
+		    "read-only, or rrdcached unreachable",
+		    ss.write_blocked);
 		emit_counter(a, "rrd_updates_total",
 		    "Values accepted by the RRD store", ss.updates_total);
 		emit_counter(a, "rrd_written_total",
@@ -992,7 +996,7 @@ agent_run(const char *path)
 	for (size_t i = 0; i < a.cfg->ndevices; i++)
 		targets_declare(a.targets, a.cfg->devices[i].name,
 		    device_role_name(a.cfg->devices[i].role));
-	a.db = db_open(a.cfg->agent.data_dir, err, sizeof(err));
+	a.db = db_open_rw(a.cfg->agent.data_dir, err, sizeof(err));
 	if (a.db == NULL) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;

@@ -173,8 +173,18 @@ migrate(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
-struct db *
-db_open(const char *data_dir, char *err, size_t errlen)
+/* Whether the last error of h says the file is not a readable database. */
+static int
+unreadable(sqlite3 *h)
+{
+	int c = h ? sqlite3_extended_errcode(h) & 0xff : 0;
+
+	return c == SQLITE_NOTADB || c == SQLITE_CORRUPT;
+}
+
+/* db_open(); *damaged set when the file is there but not a database. */
+static struct db *
+open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
 {
 	struct db *db;
 	char mode[16] = "";
@@ -208,6 +218,7 @@ db_open(const char *data_dir, char *err, size_t errlen)
 	        NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		set_err(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->h));
+		*damaged = unreadable(db->h);
 		sqlite3_finalize(s);
 		goto fail;
 	}
@@ -220,13 +231,58 @@ db_open(const char *data_dir, char *err, size_t errlen)
 	/* In WAL mode NORMAL never corrupts; a power cut may lose the
 	 * last transactions, which for events is acceptable. */
 	if (exec(db, "PRAGMA synchronous = NORMAL", err, errlen) < 0 ||
-	    migrate(db, err, errlen) < 0)
+	    migrate(db, err, errlen) < 0) {
+		*damaged = unreadable(db->h);
 		goto fail;
+	}
 	return db;
 fail:
-	log_warnx("db: %s", err && errlen ? err : db->path);
+	if (!*damaged)
+		log_warnx("db: %s", err && errlen ? err : db->path);
 	db_close(db);
 	return NULL;
+}
+
+struct db *
+db_open(const char *data_dir, char *err, size_t errlen)
+{
+	int damaged = 0;
+	struct db *db = open_db(data_dir, err, errlen, &damaged);
+
+	if (!db && damaged)
+		log_warnx("db: %s", err && errlen ? err : data_dir);
+	return db;
+}
+
+struct db *
+db_open_rw(const char *data_dir, char *err, size_t errlen)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	long long now = (long long)(now_ms() / 1000);
+	int damaged = 0;
+	struct db *db = open_db(data_dir, err, errlen, &damaged);
+
+	if (db || !damaged)
+		return db;
+	/* Keep the damaged file (and its WAL) for whoever wants to look. */
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		char *from = xasprintf("%s/chokepoint.db%s", data_dir, sfx[i]);
+		char *to = xasprintf(
+		    "%s/chokepoint.db.corrupt-%lld%s", data_dir, now, sfx[i]);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			log_warn("db: %s; cannot move it aside", err);
+			free(from);
+			free(to);
+			return NULL;
+		}
+		free(from);
+		free(to);
+	}
+	log_warnx("db: %s; moved aside to chokepoint.db.corrupt-%lld and "
+	          "started a new one (past events and inventory stay in the "
+	          "old file)",
+	    err, now);
+	return open_db(data_dir, err, errlen, &damaged);
 }
 
 void

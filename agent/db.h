@@ -20,6 +20,14 @@ struct db;
 
 /* Open or create DATA_DIR/chokepoint.db. NULL and a message in err. */
 struct db *db_open(const char *data_dir, char *err, size_t errlen);
+/*
+ * db_open() for the running agent: a file SQLite cannot read as a database
+ * (garbage, a damaged header or schema) is renamed, with its -wal and -shm,
+ * to chokepoint.db.corrupt-TIME and a new database is made, so monitoring
+ * goes on and nothing is deleted. A newer schema or an unwritable
+ * directory still fails, as in db_open().
+ */
+struct db *db_open_rw(const char *data_dir, char *err, size_t errlen);
 void db_close(struct db *db); /* takes NULL */
 
 /* A stored event; target is never NULL here. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "busguard.h"
 #include "log.h"
 #include "rrd_priv.h"
 #include "util.h"
@@ -462,8 +463,9 @@ store_flush_all(struct store *st)
 		r = write_file(st, f);
 		if (r < 0 && rc == 0)
 			rc = r;
-		if (r == -ENOTCONN) {
-			/* Keep the rest queued for when the daemon is back. */
+		if (r == -ENOTCONN || rrdfile_dir_error(r)) {
+			/* Keep the rest queued for when the daemon or the
+			 * space is back. */
 			pthread_mutex_lock(&st->mu);
 			while ((f = todo.head) != NULL) {
 				todo.head = f->qnext;
@@ -495,6 +497,24 @@ next_due(struct store *st, int64_t now, int64_t *wake)
 		*wake = st->retry_mono_ms;
 		return NULL;
 	}
+	if (st->paused && now < st->pause_retry_ms) {
+		/*
+		 * A try that fails may cost a SIGBUS (and what librrd had
+		 * allocated), so between the backoff's tries only look at
+		 * the free space, and try at once when someone made room.
+		 */
+		if (now >= st->pause_check_ms) {
+			st->pause_check_ms = now + 1000;
+			if (rrdfile_avail(st) > st->pause_avail + (1ULL << 20))
+				st->pause_retry_ms = now;
+		}
+		if (now < st->pause_retry_ms) {
+			*wake = st->pause_check_ms < st->pause_retry_ms
+			            ? st->pause_check_ms
+			            : st->pause_retry_ms;
+			return NULL;
+		}
+	}
 	if (st->ready.head)
 		return st->ready.head;
 	if (!w)
@@ -521,8 +541,10 @@ writer_main(void *arg)
 	 */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) < 0)
 		log_debug("rrd: writer thread priority: %s", strerror(errno));
-	/* Signals belong to the main loop. */
+	/* Signals belong to the main loop, but for SIGBUS from librrd's
+	 * mapping (busguard.h), which must not be blocked. */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&st->mu);
 	while (!st->stop) {
@@ -577,6 +599,10 @@ store_new(const struct store_cfg *cfg)
 			errno = EINVAL;
 			return NULL;
 		}
+	}
+	if ((rc = busguard_init()) < 0) {
+		errno = -rc;
+		log_warn("rrd: cannot handle SIGBUS from a full filesystem");
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->data_dir = xasprintf("%s/rrd", cfg->data_dir);
@@ -656,15 +682,16 @@ store_free(struct store *st)
 		pthread_mutex_unlock(&st->mu);
 		pthread_join(st->thread, NULL);
 	}
+	/* One last try, whatever the backoff. */
 	if (st->rrdcached)
-		rrdfile_set_conn(
-		    st, 0, 0); /* one last try, whatever the backoff */
+		rrdfile_set_conn(st, 0, 0);
+	st->pause_retry_ms = 0;
 	store_flush_all(st);
 	if (st->stats.pending > 0)
-		log_warnx("rrd: %llu values lost at exit (rrdcached %s "
-		          "unreachable)",
+		log_warnx("rrd: %llu values lost at exit (%s)",
 		    (unsigned long long)st->stats.pending,
-		    st->rrdcached ? st->rrdcached : "-");
+		    st->paused ? "the data directory takes no writes"
+		               : "rrdcached unreachable");
 	if (st->rrdcached && st->connected)
 		rrdc_disconnect();
 	rrdfile_templates_clear(st, 0);

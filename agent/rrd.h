@@ -22,6 +22,12 @@
  * rrdc_create (start it with -R so it may create the subdirectories). When
  * the daemon is unreachable values stay queued (within max_pending) and the
  * writer reconnects with a backoff of 1 s doubling to 60 s.
+ *
+ * A full or read-only data directory (ENOSPC, EDQUOT, EROFS, or SIGBUS from
+ * librrd's writable mapping when XFS or btrfs has no block for a page it
+ * must copy, see busguard.h) pauses writing the same way: values stay
+ * queued within max_pending, and one file is tried again after 1 s doubling
+ * to 60 s; the first write that succeeds resumes all of them.
  */
 #ifndef CHOKEPOINT_RRD_H
 #define CHOKEPOINT_RRD_H
@@ -76,7 +82,10 @@ struct store_stats {
 	uint64_t replaced_total;   /* a later value in the same second won */
 	uint64_t corrupt_total;    /* unreadable files moved aside */
 	uint64_t pending;          /* queued now */
-	uint64_t flushes_total;    /* batches written */
+	/* 1 while nothing can be written: the data directory is full or
+	 * read-only, or rrdcached is unreachable (values stay queued). */
+	int write_blocked;
+	uint64_t flushes_total; /* batches written */
 	double last_flush_seconds;
 };
 
@@ -113,7 +122,8 @@ const char *store_file(
  * rrdcached also has the daemon write it (FLUSH). */
 int store_flush_file(struct store *st, const char *rel);
 /* Write everything pending now (to rrdcached: send it); returns when done,
- * -ENOTCONN if rrdcached is unreachable (values stay queued). */
+ * -ENOTCONN if rrdcached is unreachable or -ENOSPC/-EDQUOT/-EROFS if the
+ * data directory takes no writes (values stay queued). */
 int store_flush_all(struct store *st);
 void store_get_stats(struct store *st, struct store_stats *out);
 /* Flushes everything, stops the thread, frees. Takes NULL. */

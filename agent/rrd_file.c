@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "busguard.h"
 #include "log.h"
 #include "rrd_priv.h"
 #include "util.h"
@@ -169,6 +171,79 @@ create_by_helper(struct store *st, const char *path, int64_t step_s,
 	return 0;
 }
 
+/*
+ * One librrd call that writes a local file through its mapping, for
+ * busguard_call(): a full filesystem then fails the call instead of
+ * killing the agent with SIGBUS.
+ */
+struct lcall {
+	const char *path;
+	int argc;
+	const char **argv;
+	unsigned long step;
+	time_t start;
+};
+
+static int
+lcall_update(void *arg)
+{
+	struct lcall *c = arg;
+
+	return rrd_update_r(c->path, NULL, c->argc, c->argv);
+}
+
+static int
+lcall_create(void *arg)
+{
+	struct lcall *c = arg;
+
+	return rrd_create_r(c->path, c->step, c->start, c->argc, c->argv);
+}
+
+/* librrd's error, or errno's when librrd left it empty (a failed write). */
+static const char *
+rrd_error_text(void)
+{
+	const char *e = rrd_get_error();
+
+	if (e && *e)
+		return e;
+	return errno ? strerror(errno) : "unknown error";
+}
+
+/*
+ * After a create failed for a reason we cannot see (the helper's exit
+ * status, librrd): is the data directory out of space or inodes? Less
+ * than 16 MiB or 16 inodes left counts (a 1 s series' file is 3.3 MB).
+ */
+static int
+space_short(const struct store *st)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->data_dir, &sv) < 0)
+		return 0;
+	return (unsigned long long)sv.f_bavail * sv.f_frsize < (16ULL << 20) ||
+	       (sv.f_files > 0 && sv.f_favail < 16);
+}
+
+unsigned long long
+rrdfile_avail(const struct store *st)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->data_dir, &sv) < 0)
+		return 0;
+	return (unsigned long long)sv.f_bavail * sv.f_frsize;
+}
+
+/* Errors that stop every write to the data directory, not one file's. */
+int
+rrdfile_dir_error(int rc)
+{
+	return rc == -ENOSPC || rc == -EDQUOT || rc == -EROFS;
+}
+
 /* librrd makes path: 0, or -EIO (logged). */
 static int
 rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
@@ -182,9 +257,18 @@ rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
 		goto out;
 	unlink(path);
 	rrd_clear_error();
-	if (rrd_create_r(path, (unsigned long)step_s, (time_t)start_sec, argc,
-	        (const char **)argv) != 0) {
-		log_warnx("rrd: %s: create failed: %s", path, rrd_get_error());
+	{
+		struct lcall c = {path, argc, (const char **)argv,
+		    (unsigned long)step_s, (time_t)start_sec};
+		errno = 0;
+		rc = busguard_call(lcall_create, &c);
+	}
+	if (rc != 0) {
+		if (rc == BUSGUARD_FAULT)
+			busguard_release(path);
+		log_warnx("rrd: %s: create failed: %s", path,
+		    rc == BUSGUARD_FAULT ? "SIGBUS writing its mapping"
+		                         : rrd_error_text());
 		unlink(path);
 		rc = -EIO;
 	}
@@ -334,23 +418,34 @@ create_local(
 
 	if ((rc = mkdir_p(dir)) < 0) {
 		errno = -rc;
-		log_warn("rrd: %s: cannot create directory", dir);
+		if (!rrdfile_dir_error(rc))
+			log_warn("rrd: %s: cannot create directory", dir);
 		goto out;
 	}
 	/* A tmp left over from a crash during an earlier create is replaced
 	 * (copy_file, rrd_make). */
 	tmpl = template_for(st, f->step_s, start_sec);
 	if (tmpl == NULL || (rc = copy_file(tmpl, tmp)) < 0) {
+		/* Out of space: no file can be made, by any means. */
+		if (rrdfile_dir_error(rc) ||
+		    (tmpl == NULL && space_short(st))) {
+			rc = rc < 0 ? rc : -ENOSPC;
+			goto out;
+		}
 		if (tmpl) {
 			errno = -rc;
 			log_warn("rrd: %s: copy of %s", tmp, tmpl);
 		}
-		if ((rc = rrd_make(st, tmp, f->step_s, start_sec)) < 0)
+		if ((rc = rrd_make(st, tmp, f->step_s, start_sec)) < 0) {
+			if (space_short(st))
+				rc = -ENOSPC;
 			goto out;
+		}
 	}
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
-		log_warn("rrd: %s: rename from %s", path, tmp);
+		if (!rrdfile_dir_error(rc))
+			log_warn("rrd: %s: rename from %s", path, tmp);
 		unlink(tmp);
 		goto out;
 	}
@@ -524,6 +619,7 @@ rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms)
 	pthread_mutex_lock(&st->mu);
 	st->connected = connected;
 	st->retry_mono_ms = retry_mono_ms;
+	st->stats.write_blocked = st->paused || !connected;
 	pthread_mutex_unlock(&st->mu);
 }
 
@@ -573,19 +669,94 @@ fmt_value(char *buf, size_t size, const struct pval *v)
 		snprintf(buf + n, size - (size_t)n, "U");
 }
 
-/* One librrd call: rrd_update_r, or rrdc_update. 0 or -1. */
+/*
+ * One librrd call: rrd_update_r, or rrdc_update. 0, -1, or BUSGUARD_FAULT
+ * when the write through librrd's mapping faulted (SIGBUS: the filesystem
+ * had no block for a page it had to copy, or an I/O error).
+ */
 static int
 update_call(struct store *st, struct pfile *f, int argc, const char **argv)
 {
 	char path[4096];
+	struct lcall c = {path, argc, argv, 0, 0};
+	int rc;
 
 	rrd_clear_error();
 	if (st->rrdcached)
 		return rrdc_update(
 		    rrdfile_cached_name(st, f->rel, path, sizeof(path)), argc,
 		    argv);
-	return rrd_update_r(
-	    store_file(st, f->rel, path, sizeof(path)), NULL, argc, argv);
+	store_file(st, f->rel, path, sizeof(path));
+	rc = busguard_call(lcall_update, &c);
+	if (rc != BUSGUARD_FAULT)
+		return rc;
+	/* What librrd had open stays open: close it (we hold write_mu, so
+	 * no other writer has this file open). */
+	busguard_release(path);
+	return BUSGUARD_FAULT;
+}
+
+/*
+ * Writes to the data directory are paused (it is full or read-only): the
+ * writer tries again at retry, one file first. Under write_mu and mu, as
+ * next_due() reads it under mu.
+ */
+static void
+pause_writes(struct store *st, struct pfile *f, int rc, int fault)
+{
+	char path[4096];
+	int64_t now = mono_ms();
+	uint64_t pending;
+	unsigned long long avail = rrdfile_avail(st);
+
+	st->pause_backoff_ms =
+	    st->pause_backoff_ms ? st->pause_backoff_ms * 2 : RECONNECT_MIN_MS;
+	if (st->pause_backoff_ms > RECONNECT_MAX_MS)
+		st->pause_backoff_ms = RECONNECT_MAX_MS;
+	pthread_mutex_lock(&st->mu);
+	if (!st->paused) {
+		st->paused = 1;
+		st->paused_since_ms = now;
+	}
+	st->pause_retry_ms = now + st->pause_backoff_ms;
+	st->pause_check_ms = now + 1000;
+	st->pause_avail = avail;
+	st->stats.write_blocked = 1;
+	pending = st->stats.pending;
+	pthread_mutex_unlock(&st->mu);
+	store_file(st, f->rel, path, sizeof(path));
+	/* Two formats, so that the rate limit of one hides not the other. */
+	if (fault)
+		log_warnx("rrd: %s: SIGBUS writing through librrd's mapping "
+		          "(%s); writes paused, %llu values kept in memory (at "
+		          "most %zu), next try in %llds",
+		    path,
+		    space_short(st) ? "the filesystem is full"
+		                    : "no space for a copied block, or an I/O "
+		                      "error",
+		    (unsigned long long)pending, st->max_pending,
+		    (long long)(st->pause_backoff_ms / 1000));
+	else
+		log_warnx("rrd: %s: %s; writes paused, %llu values kept in "
+		          "memory (at most %zu), next try in %llds",
+		    path, strerror(-rc), (unsigned long long)pending,
+		    st->max_pending, (long long)(st->pause_backoff_ms / 1000));
+}
+
+static void
+resume_writes(struct store *st)
+{
+	int64_t since;
+
+	pthread_mutex_lock(&st->mu);
+	since = st->paused_since_ms;
+	st->paused = 0;
+	st->pause_retry_ms = 0;
+	st->stats.write_blocked = st->rrdcached && !st->connected;
+	pthread_mutex_unlock(&st->mu);
+	st->pause_backoff_ms = 0;
+	log_info("rrd: %s: writing again after %llds paused", st->data_dir,
+	    (long long)((mono_ms() - since) / 1000));
 }
 
 /*
@@ -593,8 +764,10 @@ update_call(struct store *st, struct pfile *f, int argc, const char **argv)
  * file, all in one call when they fit: at most CHUNK_MAX values per call,
  * and for rrdcached at most what fits in one command line of librrd's
  * client (RRD_CMD_MAX, 4 KB, with the file name). Takes ownership of vals.
- * Returns 0, or -ENOTCONN when rrdcached is unreachable (the unwritten
- * values are queued again), or -EIO (they are dropped and counted).
+ * Returns 0, or -ENOTCONN when rrdcached is unreachable, or a data
+ * directory error (rrdfile_dir_error(); writes paused) (in both cases the
+ * unwritten values are queued again), or -EIO (they are dropped and
+ * counted).
  */
 int
 rrdfile_write_batch(
@@ -604,12 +777,18 @@ rrdfile_write_batch(
 	const char **argv = NULL;
 	size_t done = 0, written = 0, stale = 0, budget = 0, cap;
 	int64_t t0 = mono_ns();
-	int failures = 0, rc = 0;
+	int failures = 0, fault = 0, rc = 0;
 
 	if (st->rrdcached && rrdfile_connect(st) < 0) {
 		store_requeue(st, f, vals, n);
 		free(vals);
 		return -ENOTCONN;
+	}
+	/* Paused (full): also for store_flush_file() from a page view. */
+	if (st->paused && mono_ms() < st->pause_retry_ms) {
+		store_requeue(st, f, vals, n);
+		free(vals);
+		return -ENOSPC;
 	}
 	cap = n < CHUNK_MAX ? n : CHUNK_MAX;
 	bufs = xmalloc(cap * sizeof(*bufs));
@@ -646,12 +825,24 @@ rrdfile_write_batch(
 		}
 		if (k == 0)
 			break;
-		if (update_call(st, f, (int)k, argv) == 0) {
+		if ((rc = update_call(st, f, (int)k, argv)) == 0) {
 			f->disk_last_sec =
 			    store_sec_of(vals[done + k - 1].time_ms);
 			done += k;
 			written += k;
 			continue;
+		}
+		if (rc == BUSGUARD_FAULT) {
+			/*
+			 * Cut short by SIGBUS: the header may already say
+			 * a later time than the rows that made it, so read
+			 * it again before the next try (at most the value
+			 * being written is lost).
+			 */
+			f->state = F_UNKNOWN;
+			fault = 1;
+			rc = -ENOSPC;
+			break;
 		}
 		if (st->rrdcached && !rrdc_is_any_connected()) {
 			rc = -ENOTCONN;
@@ -675,12 +866,18 @@ rrdfile_write_batch(
 		log_warnx("rrd: %s: lost rrdcached connection: %s",
 		    st->rrdcached, rrd_get_error());
 		store_requeue(st, f, vals + done, n - done);
+	} else if (rrdfile_dir_error(rc)) {
+		/* Nothing can be written now; keep the values for later. */
+		store_requeue(st, f, vals + done, n - done);
+		pause_writes(st, f, rc, fault);
 	} else if (rc < 0) {
 		log_warnx("rrd: %s: update of %zu values failed: %s",
 		    store_file(st, f->rel, path, sizeof(path)), n - done,
 		    rrd_test_error() ? rrd_get_error() : strerror(-rc));
 		rc = -EIO;
 	}
+	if (rc == 0 && st->paused)
+		resume_writes(st);
 	pthread_mutex_lock(&st->mu);
 	st->stats.written_total += written;
 	st->stats.stale_total += stale;

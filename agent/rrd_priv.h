@@ -90,6 +90,18 @@ struct store {
 	int connected;
 	int64_t retry_mono_ms; /* rrdcached: no attempt before this */
 	int64_t backoff_ms;
+	/*
+	 * The data directory is full or read-only (rrdfile_dir_error):
+	 * values stay queued and nothing is written before pause_retry_ms
+	 * (written under write_mu and mu, read under either).
+	 */
+	int paused;
+	int64_t paused_since_ms, pause_retry_ms;
+	int64_t pause_backoff_ms; /* write_mu */
+	/* While paused the writer looks at the free space every second
+	 * (mu) and tries at once when it grew by 1 MiB. */
+	int64_t pause_check_ms;
+	unsigned long long pause_avail;
 
 	pthread_t thread;
 	int started;
@@ -121,9 +133,16 @@ const char *rrdfile_cached_name(
 int rrdfile_connect(struct store *st);
 /* Record the connection state (also under mu, for the writer). */
 void rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms);
-/* Write vals to f's file; takes ownership of vals. 0, -ENOTCONN, -EIO. */
+/* Write vals to f's file; takes ownership of vals. 0, -ENOTCONN, -EIO,
+ * or a data directory error (values queued again, writes paused). */
 int rrdfile_write_batch(
     struct store *st, struct pfile *f, struct pval *vals, size_t n);
+/* Whether rc (-errno) stops every write to the data directory (ENOSPC,
+ * EDQUOT, EROFS), not just one file's. */
+int rrdfile_dir_error(int rc);
+/* Bytes the data directory's filesystem has free for us (statvfs), 0 if
+ * unknown. */
+unsigned long long rrdfile_avail(const struct store *st);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 

@@ -7,8 +7,10 @@
  * librrd and libc: the chokepoint-rrd-create helper (agent/rrdhelper/) is
  * it and a main(), and loads none of the agent's other libraries.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "rrd.h"
@@ -38,10 +40,15 @@ store_create_main(int argc, char **argv)
 		return 2;
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start, argc - 3,
 	        (const char **)argv + 3) != 0) {
+		const char *e = rrd_get_error();
+		/* A failed write leaves librrd's message empty. */
 		fprintf(stderr, "chokepoint __rrd-create: %s: %s\n", argv[0],
-		    rrd_get_error());
+		    e && *e ? e
+		    : errno ? strerror(errno)
+		            : "librrd gave no reason");
 		return 1;
 	}
 	return 0;

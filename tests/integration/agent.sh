@@ -286,4 +286,26 @@ tl=$(find "$T/data3/rrd" -maxdepth 1 -name '.template-*' | wc -l)
 [ "$tl" -eq 0 ] && ok "no file template left after restart and stop" ||
 	not_ok "file templates left after restart and stop: $tl"
 if grep -qi "corrupt" "$T/k9b.log"; then diag "$(grep -i corrupt "$T/k9b.log" | head -3)"; fi
+
+# ------------------- a damaged events database does not stop monitoring
+# It is moved aside (kept), a new one is made, and collection goes on.
+head -c 65536 /dev/urandom > "$T/data3/chokepoint.db"
+cp "$T/data3/chokepoint.db" "$T/garbage.db"
+rm -f "$T/data3/chokepoint.db-wal" "$T/data3/chokepoint.db-shm"
+"$CP" run -c "$T/k9.yaml" > "$T/k9c.log" 2>&1 &
+K9=$!
+track $K9
+if wait_http "http://127.0.0.1:$PORT/healthz" &&
+	grep -q "file is not a database; moved aside to chokepoint.db.corrupt-" "$T/k9c.log"; then
+	ok "a garbage chokepoint.db: the agent starts, and says it moved it aside"
+else
+	not_ok "a garbage chokepoint.db: the agent starts, and says it moved it aside"
+fi
+aside=$(find "$T/data3" -maxdepth 1 -name 'chokepoint.db.corrupt-*' ! -name '*-wal' ! -name '*-shm' | head -1)
+check "the damaged file is kept byte for byte" cmp "$aside" "$T/garbage.db"
+check "the new database has the current schema" \
+	test "$(sqlite3 "$T/data3/chokepoint.db" 'PRAGMA user_version')" -ge 1
+kill -TERM $K9
+wait $K9
+check "clean exit" test $? -eq 0
 finish

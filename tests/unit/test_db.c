@@ -4,6 +4,7 @@
  * directory: creation, reopening, schema versions, event filters and
  * limits, inventory replacement, hostile strings.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -166,6 +167,47 @@ not_a_database_refused(void **state)
 	assert_non_null(strstr(err, fx->dbpath));
 	assert_non_null(strstr(err, "not a database"));
 	assert_null(db_open("", err, sizeof(err)));
+}
+
+/* The agent keeps monitoring: the damaged file is kept aside, not lost. */
+static void
+not_a_database_moved_aside_by_the_agent(void **state)
+{
+	struct fx *fx = *state;
+	char err[512] = "", aside[512] = "", line[64];
+	struct db_event ev = {.kind = "link", .target = "sw1", .message = "x"};
+	struct dirent *de;
+	struct db *db;
+	DIR *d;
+	FILE *f = fopen(fx->dbpath, "w");
+
+	assert_non_null(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an sqlite database\n", f);
+	fclose(f);
+	db = db_open_rw(fx->dir, err, sizeof(err));
+	assert_non_null(db);
+	assert_true(db_event_add(db, &ev) > 0);
+	db_close(db);
+	/* A fresh database in its place, the old file beside it as it was. */
+	db = open_ok(fx);
+	db_close(db);
+	assert_non_null(d = opendir(fx->dir));
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "chokepoint.db.corrupt-", 22) == 0 &&
+		    !strchr(de->d_name + 22, '-'))
+			snprintf(
+			    aside, sizeof(aside), "%s/%s", fx->dir, de->d_name);
+	closedir(d);
+	assert_true(aside[0] != '\0');
+	assert_non_null(f = fopen(aside, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "this is not an sqlite database\n");
+	fclose(f);
+	/* Newer schemas are still refused, not moved aside. */
+	raw_exec(fx, "PRAGMA user_version = 99");
+	assert_null(db_open_rw(fx->dir, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
 }
 
 /* An old database at version 0 (empty) is migrated. */
@@ -689,6 +731,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        events_limit_default_and_cap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(events_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        not_a_database_moved_aside_by_the_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        strings_with_quotes_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
