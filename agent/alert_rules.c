@@ -56,4 +56,8 @@ const char alert_builtin_yaml[] =
     /* The firmware log raises drift (warning) once when it starts. */
     "  - {name: firmware-drift, event: drift, match: {severity: warning},\n"
     "     hold: 24h}\n"
-    "  - {name: reboot, event: reboot, hold: 15m}\n";
+    "  - {name: reboot, event: reboot, hold: 15m}\n"
+    /* The agent itself: history is not being written (data directory
+     * full or read-only, rrdcached unreachable; values wait in memory). */
+    "  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0,\n"
+    "     for: 1m, severity: critical}\n";

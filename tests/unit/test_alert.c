@@ -548,6 +548,14 @@ builtin_rules_parse_and_can_be_switched_off(void **state)
 	/* oom-kill is built in and fires at once; cpu-busy is off. */
 	assert_int_equal(fx->nnotes, 1);
 	assert_string_equal(fx->notes[0].rule, "oom-kill");
+	/* The agent's own RRD writes blocked for a minute: critical. */
+	put(fx, "host1", "rrd_write_blocked", NULL, NULL, 1, T0);
+	alerts_eval(fx->al, T0);
+	assert_int_equal(fx->nnotes, 1);
+	put(fx, "host1", "rrd_write_blocked", NULL, NULL, 1, T0 + 61000);
+	alerts_eval(fx->al, T0 + 61000);
+	assert_int_equal(fx->nnotes, 2);
+	assert_string_equal(fx->notes[1].rule, "rrd-writes-blocked");
 	fx_free(fx);
 }
 
