@@ -834,10 +834,15 @@ rrdfile_write_batch(
 		}
 		if (rc == BUSGUARD_FAULT) {
 			/*
-			 * Cut short by SIGBUS: the header may already say
-			 * a later time than the rows that made it, so read
-			 * it again before the next try (at most the value
-			 * being written is lost).
+			 * Cut short by SIGBUS inside librrd's write_to_rras:
+			 * the header's last update (written after the rows)
+			 * still says the previous value, so this one is tried
+			 * again and not lost, but the RRAs librrd reached
+			 * before the fault have already moved their row
+			 * pointer and consolidation state on for it, so in
+			 * this one file they hold it twice and their older
+			 * rows move one step back. Read the header again
+			 * before the next try.
 			 */
 			f->state = F_UNKNOWN;
 			fault = 1;
