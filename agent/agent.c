@@ -636,6 +636,9 @@ on_maintenance(int64_t tick_ms, uint64_t missed, void *arg)
 
 	(void)missed;
 	self_metrics(a);
+	/* Deleted to free space, say: open it again (one stat() if not). */
+	if (a->db)
+		db_check(a->db);
 	if (tick_ms - a->last_expire_ms >= 60000) {
 		a->last_expire_ms = tick_ms;
 		cache_expire(a->cache, tick_ms, 300000);

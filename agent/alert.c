@@ -429,8 +429,8 @@ persist(struct alerts *a, int64_t now)
 		if (!dirty)
 			return;
 	}
-	h = db_handle(a->env.db);
 	db_lock(a->env.db);
+	h = db_handle(a->env.db);
 	sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
 	for (size_t i = 0; i < a->ntrans; i++) {
 		struct trans *t = &a->trans[i];
@@ -611,6 +611,17 @@ alerts_eval(struct alerts *a, int64_t now)
 	a->ntrans = 0;
 	if (a->env.db && db_changed(a->env.db, &a->db_stamp))
 		a->events_db_moved = a->wins_db_moved = 1;
+	if (a->env.db) {
+		/* Reopened (deleted while running): its ids start again, and
+		 * what is in it now was there before this pass. */
+		int64_t base;
+		uint64_t g = db_generation(a->env.db, &base);
+		if (g != a->db_gen) {
+			a->db_gen = g;
+			a->event_cursor = base;
+			a->event_cursor_dirty = 1;
+		}
+	}
 	alerts_windows_refresh(a, now);
 	alerts_roles_refresh(a);
 	for (size_t b = 0; a->ninst && b < NBUCKETS; b++) {
@@ -686,11 +697,13 @@ alerts_new(const struct config *cfg, const struct alerts_env *env, char *err,
 	cfg_errs_fini(&errs);
 	alerts_reconfigure(a, cfg);
 	if (env->db) {
-		struct sqlite3 *h = db_handle(env->db);
-		int r;
+		struct sqlite3 *h;
+		/* Also made again if the file is deleted while we run. */
+		int r = db_add_schema(env->db, alertdb_schema, NULL);
 
+		a->db_gen = db_generation(env->db, NULL);
 		db_lock(env->db);
-		r = alertdb_init(h);
+		h = db_handle(env->db);
 		if (r == 0) {
 			alertdb_state_load(h, restore_one, a);
 			if (alertdb_meta_get(

@@ -53,6 +53,13 @@ alertdb_init(struct sqlite3 *h)
 	return 0;
 }
 
+int
+alertdb_schema(struct sqlite3 *h, void *arg)
+{
+	(void)arg;
+	return alertdb_init(h);
+}
+
 static int
 prep(struct sqlite3 *h, const char *sql, sqlite3_stmt **st)
 {

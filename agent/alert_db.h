@@ -13,6 +13,8 @@
 struct sqlite3;
 
 int alertdb_init(struct sqlite3 *h);
+/* alertdb_init() as a db_add_schema() callback (arg unused). */
+int alertdb_schema(struct sqlite3 *h, void *arg);
 
 /* One alert log row; returns its id (> 0) or -errno. */
 struct alertdb_log {

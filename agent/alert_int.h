@@ -97,6 +97,7 @@ struct alerts {
 	int wins_stale;       /* silences changed: re-read them */
 	int64_t wins_read_ms; /* when they were last read */
 	int64_t event_cursor; /* last event id seen; -1: not yet */
+	uint64_t db_gen;      /* db_generation() the cursor belongs to */
 	int event_cursor_dirty;
 	uint64_t events_seen;   /* db_events_added() at the last query */
 	int64_t events_read_ms; /* when the events were last queried */

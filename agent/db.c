@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -84,6 +85,16 @@ struct db {
 	sqlite3_stmt *inv_insert;
 	sqlite3_stmt *inv_get;
 	uint64_t events_added; /* by this handle; under mu */
+	char *dir;
+	uint64_t dev, ino; /* the file open now, for db_check() */
+	/* Other modules' tables, made again after db_check() reopens. */
+	struct {
+		int (*fn)(struct sqlite3 *h, void *arg);
+		void *arg;
+	} schemas[8];
+	size_t nschemas;
+	uint64_t generation; /* reopens so far; under mu */
+	int64_t gen_base_id; /* the newest event id when it reopened */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -182,28 +193,18 @@ unreadable(sqlite3 *h)
 	return c == SQLITE_NOTADB || c == SQLITE_CORRUPT;
 }
 
-/* db_open(); *damaged set when the file is there but not a database. */
-static struct db *
-open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
+/*
+ * Open db->path into db->h (created if missing): WAL, synchronous NORMAL,
+ * the schema migrated. 0, or -1 with a message in err, db->h closed, and
+ * *damaged set when the file is there but not a database.
+ */
+static int
+connect_db(struct db *db, char *err, size_t errlen, int *damaged)
 {
-	struct db *db;
 	char mode[16] = "";
 	sqlite3_stmt *s = NULL;
-	int rc;
+	struct stat sb;
 
-	if (!data_dir || !*data_dir) {
-		set_err(err, errlen, "db: no data directory");
-		return NULL;
-	}
-	if ((rc = mkdir_p(data_dir)) < 0) {
-		set_err(err, errlen, "%s: cannot create directory: %s",
-		    data_dir, strerror(-rc));
-		return NULL;
-	}
-	db = xcalloc(1, sizeof(*db));
-	db->path = xasprintf("%s/chokepoint.db", data_dir);
-	db->wal_path = xasprintf("%s-wal", db->path);
-	pthread_mutex_init(&db->mu, NULL);
 	if (sqlite3_open_v2(db->path, &db->h,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	        NULL) != SQLITE_OK) {
@@ -235,12 +236,160 @@ open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
 		*damaged = unreadable(db->h);
 		goto fail;
 	}
-	return db;
+	/* Which file this is, for db_check(). */
+	if (stat(db->path, &sb) == 0) {
+		db->dev = (uint64_t)sb.st_dev;
+		db->ino = (uint64_t)sb.st_ino;
+	}
+	return 0;
 fail:
-	if (!*damaged)
-		log_warnx("db: %s", err && errlen ? err : db->path);
-	db_close(db);
-	return NULL;
+	sqlite3_close_v2(db->h);
+	db->h = NULL;
+	return -1;
+}
+
+/* db_open(); *damaged set when the file is there but not a database. */
+static struct db *
+open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
+{
+	struct db *db;
+	int rc;
+
+	if (!data_dir || !*data_dir) {
+		set_err(err, errlen, "db: no data directory");
+		return NULL;
+	}
+	if ((rc = mkdir_p(data_dir)) < 0) {
+		set_err(err, errlen, "%s: cannot create directory: %s",
+		    data_dir, strerror(-rc));
+		return NULL;
+	}
+	db = xcalloc(1, sizeof(*db));
+	db->dir = xstrdup(data_dir);
+	db->path = xasprintf("%s/chokepoint.db", data_dir);
+	db->wal_path = xasprintf("%s-wal", db->path);
+	pthread_mutex_init(&db->mu, NULL);
+	if (connect_db(db, err, errlen, damaged) < 0) {
+		if (!*damaged)
+			log_warnx("db: %s", err && errlen ? err : db->path);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void
+finalize_all(struct db *db)
+{
+	sqlite3_finalize(db->ev_insert);
+	for (size_t i = 0; i < ARRAY_SIZE(db->ev_query); i++)
+		sqlite3_finalize(db->ev_query[i]);
+	sqlite3_finalize(db->inv_delete);
+	sqlite3_finalize(db->inv_insert);
+	sqlite3_finalize(db->inv_get);
+	db->ev_insert = db->inv_delete = db->inv_insert = db->inv_get = NULL;
+	memset(db->ev_query, 0, sizeof(db->ev_query));
+}
+
+int
+db_add_schema(struct db *db, int (*fn)(struct sqlite3 *h, void *arg), void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	if (db->nschemas < ARRAY_SIZE(db->schemas)) {
+		db->schemas[db->nschemas].fn = fn;
+		db->schemas[db->nschemas].arg = arg;
+		db->nschemas++;
+	}
+	rc = db->h ? fn(db->h, arg) : -EIO;
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/*
+ * After closing a connection whose file was deleted or replaced: SQLite
+ * leaves that file's -wal and -shm at the path (it does not delete them
+ * for a file that is no longer the one named), and the next connection
+ * would apply that WAL to the new file, which corrupts it. Deleted: they
+ * go too. Replaced (a restored copy?): they may be ours or the copy's, so
+ * they are kept aside as -wal.stale-TIME.
+ */
+static void
+set_aside_wal(struct db *db)
+{
+	const char *sfx[] = {"-wal", "-shm"};
+	long long now = (long long)(now_ms() / 1000);
+	int gone = access(db->path, F_OK) < 0 && errno == ENOENT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		char *f = xasprintf("%s%s", db->path, sfx[i]);
+		char *to = xasprintf("%s.stale-%lld", f, now);
+		if (gone)
+			unlink(f);
+		else if (rename(f, to) == 0)
+			log_warnx("db: %s: kept aside as %s (it may belong to "
+			          "the file that was replaced)",
+			    f, to);
+		free(f);
+		free(to);
+	}
+}
+
+int
+db_check(struct db *db)
+{
+	char err[512] = "";
+	struct stat sb;
+	int damaged = 0, rc;
+
+	if (stat(db->path, &sb) == 0 && (uint64_t)sb.st_dev == db->dev &&
+	    (uint64_t)sb.st_ino == db->ino && db->h)
+		return 0;
+	pthread_mutex_lock(&db->mu);
+	finalize_all(db);
+	if (db->h)
+		sqlite3_close_v2(db->h);
+	db->h = NULL;
+	set_aside_wal(db);
+	if ((rc = mkdir_p(db->dir)) < 0 ||
+	    connect_db(db, err, sizeof(err), &damaged) < 0) {
+		pthread_mutex_unlock(&db->mu);
+		log_warnx("db: %s: gone while running, and cannot be made "
+		          "again: %s",
+		    db->path, rc < 0 ? strerror(-rc) : err);
+		return rc < 0 ? rc : -EIO;
+	}
+	for (size_t i = 0; i < db->nschemas; i++)
+		db->schemas[i].fn(db->h, db->schemas[i].arg);
+	db->generation++;
+	db->gen_base_id = 0;
+	{
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(db->h, "SELECT max(id) FROM events", -1,
+		        &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			db->gen_base_id = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&db->mu);
+	log_warnx("db: %s was deleted or replaced while running; opened it "
+	          "again (events and inventory from now on go there)",
+	    db->path);
+	return 1;
+}
+
+uint64_t
+db_generation(struct db *db, int64_t *base_id)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&db->mu);
+	g = db->generation;
+	if (base_id)
+		*base_id = db->gen_base_id;
+	pthread_mutex_unlock(&db->mu);
+	return g;
 }
 
 struct db *
@@ -288,19 +437,13 @@ db_open_rw(const char *data_dir, char *err, size_t errlen)
 void
 db_close(struct db *db)
 {
-	size_t i;
-
 	if (!db)
 		return;
-	sqlite3_finalize(db->ev_insert);
-	for (i = 0; i < ARRAY_SIZE(db->ev_query); i++)
-		sqlite3_finalize(db->ev_query[i]);
-	sqlite3_finalize(db->inv_delete);
-	sqlite3_finalize(db->inv_insert);
-	sqlite3_finalize(db->inv_get);
+	finalize_all(db);
 	if (db->h)
 		sqlite3_close_v2(db->h);
 	pthread_mutex_destroy(&db->mu);
+	free(db->dir);
 	free(db->path);
 	free(db->wal_path);
 	free(db);

@@ -15,6 +15,7 @@
 #include "plugin.h"
 
 struct db;
+struct sqlite3;
 
 #define DB_SCHEMA_VERSION 1
 
@@ -61,6 +62,25 @@ struct db_stamp {
  * file locks and opens a read transaction.
  */
 int db_changed(struct db *db, struct db_stamp *st);
+
+/*
+ * A module that keeps its own tables in the database: fn(h, arg) runs now
+ * (lock held) and again whenever db_check() reopens the file, so it must
+ * be idempotent (CREATE ... IF NOT EXISTS). Up to 8. Returns fn's result.
+ */
+int db_add_schema(
+    struct db *db, int (*fn)(struct sqlite3 *h, void *arg), void *arg);
+/*
+ * If DATA_DIR/chokepoint.db is no longer the file open here (deleted,
+ * moved or replaced while the agent runs, say to free space), open it
+ * again, created if need be, and rerun the schema callbacks: events and
+ * inventory no longer go to a file nobody can see. One stat() when
+ * nothing changed. 1 reopened, 0 nothing to do, or -errno (logged).
+ */
+int db_check(struct db *db);
+/* How many times db_check() reopened the file; *base_id (may be NULL) the
+ * newest event id in it then (ids start again in a new file). */
+uint64_t db_generation(struct db *db, int64_t *base_id);
 
 struct db_event_filter {
 	const char *kind;   /* NULL: any */

@@ -640,11 +640,8 @@ hooks_new(const struct config *cfg, struct db *db, const char *site,
 		free(h);
 		return NULL;
 	}
-	if (db) {
-		db_lock(db);
-		alertdb_init(db_handle(db));
-		db_unlock(db);
-	}
+	if (db)
+		db_add_schema(db, alertdb_schema, NULL);
 	return h;
 }
 

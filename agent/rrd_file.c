@@ -318,6 +318,17 @@ template_for(struct store *st, int64_t step_s, int64_t start_sec)
 	return path;
 }
 
+/* Forget the template at path (it is gone); path is freed. */
+static void
+template_forget(struct store *st, const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
+		if (st->tmpl[i].path && st->tmpl[i].path == path) {
+			free(st->tmpl[i].path);
+			st->tmpl[i].path = NULL;
+		}
+}
+
 void
 rrdfile_templates_clear(struct store *st, int leftovers)
 {
@@ -425,7 +436,16 @@ create_local(
 	/* A tmp left over from a crash during an earlier create is replaced
 	 * (copy_file, rrd_make). */
 	tmpl = template_for(st, f->step_s, start_sec);
-	if (tmpl == NULL || (rc = copy_file(tmpl, tmp)) < 0) {
+	if (tmpl && (rc = copy_file(tmpl, tmp)) == -ENOENT &&
+	    access(tmpl, F_OK) < 0 && errno == ENOENT) {
+		/* Deleted with the directory while we run: make it again
+		 * rather than every file by itself. */
+		template_forget(st, tmpl);
+		tmpl = template_for(st, f->step_s, start_sec);
+		if (tmpl)
+			rc = copy_file(tmpl, tmp);
+	}
+	if (tmpl == NULL || rc < 0) {
 		/* Out of space: no file can be made, by any means. */
 		if (rrdfile_dir_error(rc) ||
 		    (tmpl == NULL && space_short(st))) {
@@ -592,6 +612,7 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		if ((rc = read_last(
 		         path, &f->disk_last_sec, why, sizeof(why))) == 0) {
 			f->state = F_READY;
+			f->was_ready = 1;
 			return 0;
 		}
 		move_aside(st, path, why);
@@ -601,11 +622,16 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		rc = -errno;
 		log_warn("rrd: %s: stat", path);
 		return rc;
+	} else if (f->was_ready) {
+		log_warnx("rrd: %s: deleted while the agent runs; making a new "
+		          "one (what it held is gone)",
+		    path);
 	}
 	if ((rc = create_local(st, f, path, start)) < 0)
 		return rc;
 	f->disk_last_sec = start;
 	f->state = F_READY;
+	f->was_ready = 1;
 	return 0;
 }
 

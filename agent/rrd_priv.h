@@ -56,6 +56,7 @@ struct pfile {
 	/* Guarded by write_mu (only the writing side touches them). */
 	enum fstate state;
 	int64_t disk_last_sec;
+	int was_ready; /* it existed once: a missing file was deleted */
 };
 
 struct qlist {

@@ -305,6 +305,36 @@ aside=$(find "$T/data3" -maxdepth 1 -name 'chokepoint.db.corrupt-*' ! -name '*-w
 check "the damaged file is kept byte for byte" cmp "$aside" "$T/garbage.db"
 check "the new database has the current schema" \
 	test "$(sqlite3 "$T/data3/chokepoint.db" 'PRAGMA user_version')" -ge 1
+
+# The whole data directory removed while it runs (to free space, say):
+# the database is opened again at the next maintenance tick (10 s), with
+# every module's tables, and the RRD files are made again. First let the
+# writer open them (flush_interval 1s).
+sleep 3
+rm -rf "$T/data3"
+i=0
+while [ ! -f "$T/data3/chokepoint.db" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+if grep -q "chokepoint.db was deleted or replaced while running; opened it again" "$T/k9c.log"; then
+	ok "data directory removed: the database is opened again, and the log says so"
+else
+	not_ok "data directory removed: the database is opened again, and the log says so"
+fi
+check "with the alert engine's tables in it" \
+	sh -c "sqlite3 '$T/data3/chokepoint.db' .tables | grep -q alert_log"
+if ls -l "/proc/$K9/fd" | grep -q 'chokepoint.db.*(deleted)'; then
+	not_ok "no deleted database file held open"
+else
+	ok "no deleted database file held open"
+fi
+check "RRD files made again" wait_for sh -c "find '$T/data3/rrd' -name '*.rrd' | grep -q ."
+check "and the log says they were deleted" grep -q "deleted while the agent runs; making a new one" "$T/k9c.log"
+# The template went with the directory: made again once, not bypassed by
+# a librrd create per file.
+if grep -q "copy of .*template" "$T/k9c.log"; then
+	not_ok "the deleted template is made again"
+else
+	ok "the deleted template is made again"
+fi
 kill -TERM $K9
 wait $K9
 check "clean exit" test $? -eq 0

@@ -210,6 +210,65 @@ not_a_database_moved_aside_by_the_agent(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+static int
+count_schema(struct sqlite3 *h, void *arg)
+{
+	(*(int *)arg)++;
+	return sqlite3_exec(h, "CREATE TABLE IF NOT EXISTS mine (x)", NULL,
+	           NULL, NULL) == SQLITE_OK
+	           ? 0
+	           : -1;
+}
+
+/* Deleted or replaced while the agent runs: db_check() opens it again. */
+static void
+deleted_while_running_is_opened_again(void **state)
+{
+	struct fx *fx = *state;
+	struct db_event ev = {.kind = "link", .target = "sw1", .message = "x"};
+	struct db *db = open_ok(fx), *other;
+	char path[300], err[512];
+	int calls = 0;
+	int64_t base = -1;
+
+	assert_int_equal(db_add_schema(db, count_schema, &calls), 0);
+	assert_int_equal(calls, 1);
+	assert_true(db_event_add(db, &ev) > 0);
+	assert_int_equal(db_check(db), 0);
+	assert_int_equal(db_generation(db, NULL), 0);
+	/* The whole data directory removed, say to free space. */
+	tu_rm_tree(fx->dir);
+	assert_int_equal(db_check(db), 1);
+	assert_int_equal(calls, 2);
+	assert_int_equal(db_generation(db, &base), 1);
+	assert_int_equal(base, 0);
+	assert_true(db_event_add(db, &ev) > 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM mine"), 0);
+	assert_int_equal(db_check(db), 0);
+	/* Only the main file removed: the -wal left at the path is the old
+	 * file's and must not be applied to the new one. */
+	assert_true(db_event_add(db, &ev) > 0);
+	assert_int_equal(unlink(fx->dbpath), 0);
+	assert_int_equal(db_check(db), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 0);
+	assert_int_equal(db_generation(db, NULL), 2);
+	/* Replaced by another database (a restored copy): its newest id is
+	 * where new events start. */
+	snprintf(path, sizeof(path), "%s/other", fx->dir);
+	assert_non_null(other = db_open(path, err, sizeof(err)));
+	for (int i = 0; i < 3; i++)
+		assert_true(db_event_add(other, &ev) > 0);
+	db_close(other);
+	snprintf(path, sizeof(path), "%s/other/chokepoint.db", fx->dir);
+	assert_int_equal(rename(path, fx->dbpath), 0);
+	assert_int_equal(db_check(db), 1);
+	assert_int_equal(db_generation(db, &base), 3);
+	assert_int_equal(base, 3);
+	assert_int_equal(db_event_add(db, &ev), 4);
+	db_close(db);
+}
+
 /* An old database at version 0 (empty) is migrated. */
 static void
 version_zero_migrated(void **state)
@@ -733,6 +792,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(events_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        not_a_database_moved_aside_by_the_agent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        deleted_while_running_is_opened_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        strings_with_quotes_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
