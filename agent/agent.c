@@ -624,8 +624,12 @@ self_metrics(struct agent *a)
 		emit_counter(a, "rrd_write_errors_total", "Failed RRD writes",
 		    ss.write_errors);
 		emit_counter(a, "rrd_dropped_total",
-		    "Values dropped (queue full, out of order or unwritable)",
+		    "Values dropped (queue full or unwritable)",
 		    ss.dropped_total);
+		emit_counter(a, "rrd_stale_total",
+		    "Values dropped for not being after their file's newest "
+		    "(clock set back)",
+		    ss.stale_total);
 	}
 }
 

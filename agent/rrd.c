@@ -245,7 +245,16 @@ store_update(struct store *st, const char *rel, int64_t step_ms,
 		goto out;
 	}
 	if (sec <= f->last_sec) {
+		/* RRD files only move forward: a clock set back leaves a gap
+		 * until it passes the newest second again. Say so (this
+		 * format is rate-limited to once a minute); a second value
+		 * in a second already written is just counted. */
 		st->stats.stale_total++;
+		if (sec < f->last_sec) /* not just a second value in a second */
+			log_warnx("rrd: %s: a value for %lld s is older than "
+			          "the newest (%lld s): dropped; was the clock "
+			          "set back?",
+			    rel, (long long)sec, (long long)f->last_sec);
 		goto out;
 	}
 	if (f->off + f->n == f->cap) {

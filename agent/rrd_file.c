@@ -801,7 +801,7 @@ rrdfile_write_batch(
 {
 	char path[4096], (*bufs)[64] = NULL;
 	const char **argv = NULL;
-	size_t done = 0, written = 0, stale = 0, budget = 0, cap;
+	size_t done = 0, written = 0, stale = 0, back = 0, budget = 0, cap;
 	int64_t t0 = mono_ns();
 	int failures = 0, fault = 0, rc = 0;
 
@@ -836,6 +836,8 @@ rrdfile_write_batch(
 		/* librrd refuses a time at or before the last update. */
 		while (done < n &&
 		       store_sec_of(vals[done].time_ms) <= f->disk_last_sec) {
+			back +=
+			    store_sec_of(vals[done].time_ms) < f->disk_last_sec;
 			stale++;
 			done++;
 		}
@@ -907,6 +909,12 @@ rrdfile_write_batch(
 		    rrd_test_error() ? rrd_get_error() : strerror(-rc));
 		rc = -EIO;
 	}
+	if (back)
+		log_warnx(
+		    "rrd: %s: %zu values older than the file's last update "
+		    "(%lld s): dropped; was the clock set back?",
+		    store_file(st, f->rel, path, sizeof(path)), back,
+		    (long long)f->disk_last_sec);
 	if (rc == 0 && st->paused)
 		resume_writes(st);
 	pthread_mutex_lock(&st->mu);
