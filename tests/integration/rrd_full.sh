@@ -39,6 +39,10 @@ storage:
 collectors:
   cpu: {}
   memory: {}
+alerts:
+  # The built-in rule waits a minute; the same rule, sooner.
+  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0, for: 2s,
+     severity: critical}
 EOF
 M="$R/full/memory_total_bytes/value.rrd"
 
@@ -73,13 +77,24 @@ kept_from_to() {
 		rrdtool fetch "$M" AVERAGE -r 1 -s $(($1 - 3)) -e "$2" | sed 's/^/# /'
 	fi
 }
+# wait_tick COMMAND...: up to 25 s, as self-metrics and alert passes come
+# every 10 s.
+wait_tick() {
+	i=0
+	while [ $i -lt 250 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
 blocked_is() {
 	metrics && [ "$(metric_value rrd_write_blocked target=\"full\" "$T/m.txt")" = "$1" ]
 }
 
 # 1. A full filesystem before the first file: creation fails with ENOSPC.
-mount -t tmpfs -o size=4m tmpfs "$R" || {
+mount -t tmpfs -o size=16m tmpfs "$R" || {
 	not_ok "mount a tmpfs on $R"
 	finish
 }
@@ -91,7 +106,12 @@ if wait_http "http://127.0.0.1:$PORT/healthz" 100 &&
 else
 	not_ok "no space for new files: writes paused"
 fi
-check "write_blocked is 1 in /metrics" wait_for blocked_is 1
+check "write_blocked is 1 in /metrics" wait_tick blocked_is 1
+firing() {
+	curl -fsS "http://127.0.0.1:$PORT/api/v1/alerts" |
+		python3 -c 'import json,sys; a=json.load(sys.stdin); sys.exit(not any(x.get("rule") == "rrd-writes-blocked" and x.get("status") == "firing" for x in a.get("alerts", [])))'
+}
+check "the rrd-writes-blocked alert fires" wait_tick firing
 stop_agent
 check "SIGTERM while paused: exits 0" test "$RC" = 0
 check "the values it could not write are reported at exit" \
@@ -110,7 +130,7 @@ else
 	not_ok "room again: writing resumes without a restart"
 fi
 check "the file is created once there is room" wait_for test -f "$M"
-check "write_blocked back to 0" wait_for blocked_is 0
+check "write_blocked back to 0" wait_tick blocked_is 0
 metrics
 check "nothing dropped while paused" \
 	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
@@ -150,13 +170,13 @@ if wait_for grep -q "SIGBUS writing through librrd's mapping" "$T/b.log"; then
 else
 	not_ok "SIGBUS from librrd's mapping is caught and logged"
 fi
-check "and still serves /metrics with write_blocked 1" wait_for blocked_is 1
+check "and still serves /metrics with write_blocked 1" wait_tick blocked_is 1
 sleep 4
 check "the agent survives it" kill -0 "$AP"
 rm -f "$R/fill"
 t1=$(date +%s)
 check "room again: writing resumes" wait_for grep -q "writing again after" "$T/b.log"
-check "write_blocked back to 0" wait_for blocked_is 0
+check "write_blocked back to 0" wait_tick blocked_is 0
 metrics
 check "nothing dropped" \
 	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
