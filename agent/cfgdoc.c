@@ -492,10 +492,36 @@ cfgdoc_parse(
 		size_t before = errs ? errs->n : 0;
 
 		while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
+			int line = de->line + 1, col = de->column + 1, el, ec;
+			int past;
+			const char *where = "";
+
 			if (de->type < FYET_ERROR)
 				continue;
-			cfg_errs_add(errs, file, de->line + 1, de->column + 1,
-			    "YAML syntax error: %s", de->msg);
+			/*
+			 * libfyaml says where it stopped: the line after a
+			 * tab indent, past the end for what is never closed.
+			 * Point at the cause instead.
+			 */
+			cfgpos_end(text, len, &el, &ec);
+			past = line > el || (line == el && col >= ec);
+			if (de->msg && strstr(de->msg, "tab") &&
+			    cfgpos_indent_tab(text, len, &line, &col)) {
+				where = " (YAML indents with spaces only)";
+			} else if ((past ||
+			               (de->msg &&
+			                   (strstr(de->msg, "without") ||
+			                       strstr(de->msg, "missing "
+			                                       "comma")))) &&
+			           cfgpos_unclosed(text, len, &line, &col)) {
+				where = " (it opens here)";
+			} else if (past) {
+				line = el;
+				col = ec;
+				where = " (at the end of the file)";
+			}
+			cfg_errs_add(errs, file, line, col,
+			    "YAML syntax error: %s%s", de->msg, where);
 			break; /* the first is the cause; the rest follow */
 		}
 		if (errs && errs->n == before)
@@ -791,6 +817,14 @@ cp_cfg_map_key(const struct cp_cfg *n, size_t i)
 		return NULL;
 	((struct cp_cfg *)n)->used[i] = 1;
 	return n->keys[i];
+}
+
+const struct cp_cfg *
+cfg_node_map_keynode(const struct cp_cfg *n, size_t i)
+{
+	if (n == NULL || n->type != CFG_MAP || i >= n->n || !n->knodes)
+		return NULL;
+	return n->knodes[i];
 }
 
 const struct cp_cfg *

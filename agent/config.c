@@ -748,11 +748,8 @@ top_level_check(const struct cp_cfg *root)
 			if (strcmp(k, extension_keys[j]) == 0)
 				break;
 		if (extension_keys[j] == NULL) {
-			int line, col;
-
-			(void)cp_cfg_map_val(root, i);
-			cfg_node_pos(cp_cfg_map_val(root, i), &line, &col);
-			cp_cfg_error(cp_cfg_map_val(root, i),
+			/* At the key, as for unknown keys further down. */
+			cp_cfg_error(cfg_node_map_keynode(root, i),
 			    "unknown top-level key '%s' (expected agent, web, "
 			    "storage, collectors, devices, alerts or hooks)",
 			    k);

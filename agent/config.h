@@ -37,11 +37,24 @@ struct cfgdoc;
 struct cfgdoc *cfgdoc_parse(
     const char *file, const char *text, size_t len, struct cfg_errs *errs);
 void cfgdoc_free(struct cfgdoc *d); /* takes NULL */
+/*
+ * cfgpos.c: positions (1-based line, column in characters) for YAML syntax
+ * errors that libfyaml reports where its scanner stopped. The first line
+ * whose indentation holds a tab (1, or 0 if none); the opening of a quoted
+ * scalar or flow collection never closed (its character, or 0); the end of
+ * the text.
+ */
+int cfgpos_indent_tab(const char *p, size_t len, int *line, int *col);
+int cfgpos_unclosed(const char *p, size_t len, int *line, int *col);
+void cfgpos_end(const char *p, size_t len, int *line, int *col);
 const struct cp_cfg *cfgdoc_root(const struct cfgdoc *d);
 /* Route cp_cfg_error() of this document's nodes to errs (may be NULL). */
 void cfgdoc_set_errs(struct cfgdoc *d, struct cfg_errs *errs);
 /* Position of a node (1-based). */
 void cfg_node_pos(const struct cp_cfg *n, int *line, int *col);
+/* The key node of mapping n's i-th pair (for errors about the key itself),
+ * or NULL. */
+const struct cp_cfg *cfg_node_map_keynode(const struct cp_cfg *n, size_t i);
 /* Clear / report "unknown key" for mapping keys no accessor asked for. */
 void cfg_node_clear_used(const struct cp_cfg *n);
 void cfg_node_report_unused(const struct cp_cfg *n, const char *where);

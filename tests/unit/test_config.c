@@ -136,13 +136,56 @@ static void
 syntax_error_has_position(void **st)
 {
 	(void)st;
-	/* The unclosed flow mapping is seen at the end of the input. */
+	/* libfyaml sees an unclosed bracket at the end of the input; the
+	 * error points at the bracket. */
 	const char *r = errors_of("agent:\n  interval: [10s\n");
 
-	assert_non_null(strstr(r, "t.yaml:"));
-	assert_non_null(strstr(r, "YAML syntax error"));
+	assert_non_null(strstr(r, "t.yaml:2:13: YAML syntax error"));
+	assert_non_null(strstr(r, "(it opens here)"));
 	assert_string_equal(errors_of("a: b\n c: d\n:"),
 	    errors_of("a: b\n c: d\n:")); /* deterministic */
+}
+
+/* Where libfyaml stops is not where the mistake is: tabs and what is
+ * never closed are reported at their own line and column. */
+static void
+syntax_errors_point_at_the_cause(void **st)
+{
+	static const struct {
+		const char *text, *at;
+	} cases[] = {
+	    {"agent:\n  interval: \"abc\n", "t.yaml:2:13: "},
+	    {"agent:\n  interval: 'x\n\n\n", "t.yaml:2:13: "},
+	    {"agent: {interval: 10s\n", "t.yaml:1:8: "},
+	    {"agent:\n  interval: 10s\n  data_dir: [\n", "t.yaml:3:13: "},
+	    /* Characters, not bytes; the quote after a UTF-8 name. */
+	    {"agent:\n  name: \"\xc3\xa9\n", "t.yaml:2:9: "},
+	    /* Tab indentation: on its line, not the next one. */
+	    {"agent:\n\tinterval: 5s\nweb: {}\n", "t.yaml:2:1: "},
+	    {"agent:\n  interval: 5s\n\thostname: x\nweb: {}\n",
+	        "t.yaml:3:1: "},
+	    /* A block scalar's text is not YAML: its quote and bracket
+	     * are not the ones left open. */
+	    {"hooks:\n  - name: x\n    script: |\n      echo \"[\n"
+	     "    exec: [a, b\n",
+	        "t.yaml:5:11: "},
+	    /* Quotes and brackets inside quotes or comments do not count. */
+	    {"hooks:\n  - name: x # [\n    exec: [sh, -c, 'echo [ok'\n",
+	        "t.yaml:3:11: "},
+	};
+	char want[64];
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *r = errors_of(cases[i].text);
+		snprintf(
+		    want, sizeof(want), "%sYAML syntax error", cases[i].at);
+		if (strstr(r, want) == NULL)
+			fail_msg("case %zu: want %s, got %s", i, want, r);
+	}
+	/* Never past the end of the file. */
+	assert_non_null(strstr(errors_of("agent:\n  interval: 10s\n  - x\n"),
+	    "t.yaml:4:1: YAML syntax error"));
 }
 
 static void
@@ -160,7 +203,7 @@ unknown_top_level_key(void **st)
 {
 	(void)st;
 	assert_string_equal(errors_of("agent: {}\nagnet: {}\n"),
-	    "t.yaml:2:8: unknown top-level key 'agnet' (expected agent, web, "
+	    "t.yaml:2:1: unknown top-level key 'agnet' (expected agent, web, "
 	    "storage, collectors, devices, alerts or hooks)");
 }
 
@@ -268,7 +311,7 @@ every_error_is_reported(void **st)
 	assert_non_null(strstr(r, "t.yaml:2:13"));
 	assert_non_null(strstr(r, "t.yaml:3:13"));
 	assert_non_null(strstr(r, "t.yaml:5:12"));
-	assert_non_null(strstr(r, "t.yaml:6:8"));
+	assert_non_null(strstr(r, "t.yaml:6:1"));
 }
 
 static void
@@ -348,6 +391,7 @@ main(void)
 	    cmocka_unit_test(defaults_are_valid),
 	    cmocka_unit_test(full_design_example_is_valid),
 	    cmocka_unit_test(syntax_error_has_position),
+	    cmocka_unit_test(syntax_errors_point_at_the_cause),
 	    cmocka_unit_test(bad_indentation_is_reported_at_its_line),
 	    cmocka_unit_test(unknown_top_level_key),
 	    cmocka_unit_test(unknown_agent_key),
