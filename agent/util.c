@@ -160,6 +160,8 @@ duration_parse(const char *s, int64_t *ms)
 	    {"h", 3600 * 1000},
 	    {"d", 86400 * 1000},
 	    {"w", 7 * 86400 * 1000LL},
+	    /* As Prometheus: 365 days, what RRA retentions are counted in. */
+	    {"y", 365 * 86400 * 1000LL},
 	    {"", 1000},
 	};
 	const char *p = s;
@@ -168,7 +170,7 @@ duration_parse(const char *s, int64_t *ms)
 	if (s == NULL || !isdigit((unsigned char)*p))
 		return -EINVAL;
 	while (isdigit((unsigned char)*p)) {
-		if (v > INT64_MAX / 10 / 1000 / 86400 / 7)
+		if (v > INT64_MAX / 10 / 1000 / 86400 / 365)
 			return -EINVAL;
 		v = v * 10 + (*p++ - '0');
 	}

@@ -40,8 +40,8 @@ int64_t mono_ms(void);
 int64_t mono_ns(void);
 
 /*
- * Parse a duration such as "500ms", "10s", "5m", "1h", "1d" (an integer
- * and a unit; a bare number is seconds). Returns 0 and *ms, or -EINVAL.
+ * Parse a duration such as "500ms", "10s", "5m", "1h", "1d", "2w", "1y" (an
+ * integer and a unit; a bare number is seconds). Returns 0 and *ms, or -EINVAL.
  */
 int duration_parse(const char *s, int64_t *ms);
 /* Format ms as the shortest exact duration ("10s", "1500ms"). */

@@ -352,6 +352,10 @@ durations(void **st)
 	assert_int_equal(ms, 3600000);
 	assert_int_equal(duration_parse("2d", &ms), 0);
 	assert_int_equal(ms, 172800000);
+	assert_int_equal(duration_parse("2w", &ms), 0);
+	assert_int_equal(ms, 14 * 86400000LL);
+	assert_int_equal(duration_parse("5y", &ms), 0);
+	assert_int_equal(ms, 5 * 365 * 86400000LL);
 	assert_int_equal(duration_parse("7", &ms), 0);
 	assert_int_equal(ms, 7000);
 	assert_int_equal(duration_parse("", &ms), -22);
