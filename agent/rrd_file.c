@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,39 +208,6 @@ rrd_error_text(void)
 	if (e && *e)
 		return e;
 	return errno ? strerror(errno) : "unknown error";
-}
-
-/*
- * After a create failed for a reason we cannot see (the helper's exit
- * status, librrd): is the data directory out of space or inodes? Less
- * than 16 MiB or 16 inodes left counts (a 1 s series' file is 3.3 MB).
- */
-static int
-space_short(const struct store *st)
-{
-	struct statvfs sv;
-
-	if (statvfs(st->data_dir, &sv) < 0)
-		return 0;
-	return (unsigned long long)sv.f_bavail * sv.f_frsize < (16ULL << 20) ||
-	       (sv.f_files > 0 && sv.f_favail < 16);
-}
-
-unsigned long long
-rrdfile_avail(const struct store *st)
-{
-	struct statvfs sv;
-
-	if (statvfs(st->data_dir, &sv) < 0)
-		return 0;
-	return (unsigned long long)sv.f_bavail * sv.f_frsize;
-}
-
-/* Errors that stop every write to the data directory, not one file's. */
-int
-rrdfile_dir_error(int rc)
-{
-	return rc == -ENOSPC || rc == -EDQUOT || rc == -EROFS;
 }
 
 /* librrd makes path: 0, or -EIO (logged). */
@@ -448,7 +414,7 @@ create_local(
 	if (tmpl == NULL || rc < 0) {
 		/* Out of space: no file can be made, by any means. */
 		if (rrdfile_dir_error(rc) ||
-		    (tmpl == NULL && space_short(st))) {
+		    (tmpl == NULL && rrdfile_space_short(st))) {
 			rc = rc < 0 ? rc : -ENOSPC;
 			goto out;
 		}
@@ -457,7 +423,7 @@ create_local(
 			log_warn("rrd: %s: copy of %s", tmp, tmpl);
 		}
 		if ((rc = rrd_make(st, tmp, f->step_s, start_sec)) < 0) {
-			if (space_short(st))
+			if (rrdfile_space_short(st))
 				rc = -ENOSPC;
 			goto out;
 		}
@@ -723,69 +689,6 @@ update_call(struct store *st, struct pfile *f, int argc, const char **argv)
 }
 
 /*
- * Writes to the data directory are paused (it is full or read-only): the
- * writer tries again at retry, one file first. Under write_mu and mu, as
- * next_due() reads it under mu.
- */
-static void
-pause_writes(struct store *st, struct pfile *f, int rc, int fault)
-{
-	char path[4096];
-	int64_t now = mono_ms();
-	uint64_t pending;
-	unsigned long long avail = rrdfile_avail(st);
-
-	st->pause_backoff_ms =
-	    st->pause_backoff_ms ? st->pause_backoff_ms * 2 : RECONNECT_MIN_MS;
-	if (st->pause_backoff_ms > RECONNECT_MAX_MS)
-		st->pause_backoff_ms = RECONNECT_MAX_MS;
-	pthread_mutex_lock(&st->mu);
-	if (!st->paused) {
-		st->paused = 1;
-		st->paused_since_ms = now;
-	}
-	st->pause_retry_ms = now + st->pause_backoff_ms;
-	st->pause_check_ms = now + 1000;
-	st->pause_avail = avail;
-	st->stats.write_blocked = 1;
-	pending = st->stats.pending;
-	pthread_mutex_unlock(&st->mu);
-	store_file(st, f->rel, path, sizeof(path));
-	/* Two formats, so that the rate limit of one hides not the other. */
-	if (fault)
-		log_warnx("rrd: %s: SIGBUS writing through librrd's mapping "
-		          "(%s); writes paused, %llu values kept in memory (at "
-		          "most %zu), next try in %llds",
-		    path,
-		    space_short(st) ? "the filesystem is full"
-		                    : "no space for a copied block, or an I/O "
-		                      "error",
-		    (unsigned long long)pending, st->max_pending,
-		    (long long)(st->pause_backoff_ms / 1000));
-	else
-		log_warnx("rrd: %s: %s; writes paused, %llu values kept in "
-		          "memory (at most %zu), next try in %llds",
-		    path, strerror(-rc), (unsigned long long)pending,
-		    st->max_pending, (long long)(st->pause_backoff_ms / 1000));
-}
-
-static void
-resume_writes(struct store *st)
-{
-	int64_t since;
-
-	pthread_mutex_lock(&st->mu);
-	since = st->paused_since_ms;
-	st->paused = 0;
-	st->pause_retry_ms = 0;
-	st->stats.write_blocked = st->rrdcached && !st->connected;
-	pthread_mutex_unlock(&st->mu);
-	st->pause_backoff_ms = 0;
-	log_info("rrd: %s: writing again after %llds paused", st->data_dir,
-	    (long long)((mono_ms() - since) / 1000));
-}
-
-/*
  * With write_mu held: write vals (oldest first, one per second) to f's
  * file, all in one call when they fit: at most CHUNK_MAX values per call,
  * and for rrdcached at most what fits in one command line of librrd's
@@ -902,7 +805,7 @@ rrdfile_write_batch(
 	} else if (rrdfile_dir_error(rc)) {
 		/* Nothing can be written now; keep the values for later. */
 		store_requeue(st, f, vals + done, n - done);
-		pause_writes(st, f, rc, fault);
+		rrdfile_pause(st, f, rc, fault);
 	} else if (rc < 0) {
 		log_warnx("rrd: %s: update of %zu values failed: %s",
 		    store_file(st, f->rel, path, sizeof(path)), n - done,
@@ -916,7 +819,7 @@ rrdfile_write_batch(
 		    store_file(st, f->rel, path, sizeof(path)), back,
 		    (long long)f->disk_last_sec);
 	if (rc == 0 && st->paused)
-		resume_writes(st);
+		rrdfile_resume(st);
 	pthread_mutex_lock(&st->mu);
 	st->stats.written_total += written;
 	st->stats.stale_total += stale;

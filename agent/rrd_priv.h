@@ -141,9 +141,16 @@ int rrdfile_write_batch(
 /* Whether rc (-errno) stops every write to the data directory (ENOSPC,
  * EDQUOT, EROFS), not just one file's. */
 int rrdfile_dir_error(int rc);
-/* Bytes the data directory's filesystem has free for us (statvfs), 0 if
- * unknown. */
+/* rrd_pause.c. Bytes the data directory's filesystem has free for us
+ * (statvfs), 0 if unknown. */
 unsigned long long rrdfile_avail(const struct store *st);
+/* Under 16 MiB or 16 inodes left (why a create may have failed). */
+int rrdfile_space_short(const struct store *st);
+/* With write_mu held: pause writing after rc (-errno; fault: SIGBUS in
+ * librrd) writing f, with the backoff, and say so; resume after a write
+ * that worked. */
+void rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault);
+void rrdfile_resume(struct store *st);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 

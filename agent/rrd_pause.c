@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The RRD store and its data directory's filesystem: which errors mean no
+ * file can be written now (full, over quota, read-only), how much room is
+ * left, and the pause that keeps values queued until there is room again
+ * (rrd.h). rrd_file.c pauses and resumes; the writer thread (rrd.c) waits
+ * out the pause and looks at the free space meanwhile.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "log.h"
+#include "rrd_priv.h"
+#include "util.h"
+
+/*
+ * After a create failed for a reason we cannot see (the helper's exit
+ * status, librrd): is the data directory out of space or inodes? Less
+ * than 16 MiB or 16 inodes left counts (a 1 s series' file is 3.3 MB).
+ */
+int
+rrdfile_space_short(const struct store *st)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->data_dir, &sv) < 0)
+		return 0;
+	return (unsigned long long)sv.f_bavail * sv.f_frsize < (16ULL << 20) ||
+	       (sv.f_files > 0 && sv.f_favail < 16);
+}
+
+unsigned long long
+rrdfile_avail(const struct store *st)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->data_dir, &sv) < 0)
+		return 0;
+	return (unsigned long long)sv.f_bavail * sv.f_frsize;
+}
+
+/* Errors that stop every write to the data directory, not one file's. */
+int
+rrdfile_dir_error(int rc)
+{
+	return rc == -ENOSPC || rc == -EDQUOT || rc == -EROFS;
+}
+
+/*
+ * Writes to the data directory are paused (it is full or read-only): the
+ * writer tries again at retry, one file first. Under write_mu and mu, as
+ * next_due() reads it under mu.
+ */
+void
+rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault)
+{
+	char path[4096];
+	int64_t now = mono_ms();
+	uint64_t pending;
+	unsigned long long avail = rrdfile_avail(st);
+
+	st->pause_backoff_ms =
+	    st->pause_backoff_ms ? st->pause_backoff_ms * 2 : RECONNECT_MIN_MS;
+	if (st->pause_backoff_ms > RECONNECT_MAX_MS)
+		st->pause_backoff_ms = RECONNECT_MAX_MS;
+	pthread_mutex_lock(&st->mu);
+	if (!st->paused) {
+		st->paused = 1;
+		st->paused_since_ms = now;
+	}
+	st->pause_retry_ms = now + st->pause_backoff_ms;
+	st->pause_check_ms = now + 1000;
+	st->pause_avail = avail;
+	st->stats.write_blocked = 1;
+	pending = st->stats.pending;
+	pthread_mutex_unlock(&st->mu);
+	store_file(st, f->rel, path, sizeof(path));
+	/* Two formats, so that the rate limit of one hides not the other. */
+	if (fault)
+		log_warnx("rrd: %s: SIGBUS writing through librrd's mapping "
+		          "(%s); writes paused, %llu values kept in memory (at "
+		          "most %zu), next try in %llds",
+		    path,
+		    rrdfile_space_short(st)
+		        ? "the filesystem is full"
+		        : "no space for a copied block, or an I/O "
+		          "error",
+		    (unsigned long long)pending, st->max_pending,
+		    (long long)(st->pause_backoff_ms / 1000));
+	else
+		log_warnx("rrd: %s: %s; writes paused, %llu values kept in "
+		          "memory (at most %zu), next try in %llds",
+		    path, strerror(-rc), (unsigned long long)pending,
+		    st->max_pending, (long long)(st->pause_backoff_ms / 1000));
+}
+
+void
+rrdfile_resume(struct store *st)
+{
+	int64_t since;
+
+	pthread_mutex_lock(&st->mu);
+	since = st->paused_since_ms;
+	st->paused = 0;
+	st->pause_retry_ms = 0;
+	st->stats.write_blocked = st->rrdcached && !st->connected;
+	pthread_mutex_unlock(&st->mu);
+	st->pause_backoff_ms = 0;
+	log_info("rrd: %s: writing again after %llds paused", st->data_dir,
+	    (long long)((mono_ms() - since) / 1000));
+}
