@@ -504,6 +504,13 @@ persist(struct alerts *a, int64_t now)
 		log_warnx("alerts: cannot store the alert log: %s",
 		    sqlite3_errmsg(h));
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+		/* A full disk, say: the states are written again at the next
+		 * pass that can (what a restart restores from), the cursor
+		 * too; this pass's log lines are lost (the log has them). */
+		for (size_t b = 0; b < NBUCKETS; b++)
+			for (struct inst *in = a->buckets[b]; in; in = in->next)
+				in->dirty = 1;
+		a->event_cursor_dirty = 1;
 	}
 	db_unlock(a->env.db);
 }
