@@ -413,6 +413,7 @@ persist(struct alerts *a, int64_t now)
 {
 	struct sqlite3 *h;
 	char *lj;
+	int bad = 0;
 
 	if (a->env.db == NULL)
 		return;
@@ -456,6 +457,7 @@ persist(struct alerts *a, int64_t now)
 		l.notified = t->notify;
 		l.reason = t->reason[0] ? t->reason : NULL;
 		t->log_id = alertdb_log_add(h, &l);
+		bad |= t->log_id < 0;
 		free(lj);
 	}
 	for (size_t b = 0; b < NBUCKETS; b++) {
@@ -467,7 +469,7 @@ persist(struct alerts *a, int64_t now)
 			in->dirty = 0;
 			if (in->removed || in->state == ALERT_INACTIVE ||
 			    in->state == ALERT_RESOLVED) {
-				alertdb_state_del(h, in->key);
+				bad |= alertdb_state_del(h, in->key) < 0;
 				continue;
 			}
 			lj = labels_json(in->labels, in->nlabels);
@@ -487,7 +489,7 @@ persist(struct alerts *a, int64_t now)
 			s.threshold = in->threshold;
 			s.flaps = in->flaps;
 			s.flap_ms = in->flap_ms;
-			alertdb_state_put(h, &s);
+			bad |= alertdb_state_put(h, &s) < 0;
 			free(lj);
 		}
 	}
@@ -497,16 +499,18 @@ persist(struct alerts *a, int64_t now)
 		alertdb_prune(h, now, 90 * 86400000LL, 30 * 86400000LL);
 	}
 	if (a->event_cursor_dirty) {
-		alertdb_meta_put(h, "event_cursor", a->event_cursor);
+		bad |= alertdb_meta_put(h, "event_cursor", a->event_cursor) < 0;
 		a->event_cursor_dirty = 0;
 	}
-	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	/* All of the pass or none of it: a write that failed (a full disk
+	 * fails the INSERT that needs a page, or the COMMIT) rolls it back. */
+	if (bad || sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		log_warnx("alerts: cannot store the alert log: %s",
 		    sqlite3_errmsg(h));
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-		/* A full disk, say: the states are written again at the next
-		 * pass that can (what a restart restores from), the cursor
-		 * too; this pass's log lines are lost (the log has them). */
+		/* The states are written again at the next pass that can
+		 * (what a restart restores from), the cursor too; this
+		 * pass's log lines are lost (the agent log has them). */
 		for (size_t b = 0; b < NBUCKETS; b++)
 			for (struct inst *in = a->buckets[b]; in; in = in->next)
 				in->dirty = 1;

@@ -506,6 +506,39 @@ restart_keeps_state_without_flood(void **state)
 	fx_free(fx);
 }
 
+/* A pass whose state rows cannot be written (as on a full disk) is rolled
+ * back and written again by the next one, so a restart restores it. */
+static void
+failed_write_keeps_states_for_the_next_pass(void **state)
+{
+	struct fx *fx = fx_new(rule_yaml);
+	struct sqlite3 *h = db_handle(fx->db);
+
+	(void)state;
+	at(fx, 0.95, T0); /* pending, stored */
+	assert_int_equal(sqlite3_exec(h,
+	                     "CREATE TEMP TRIGGER full BEFORE INSERT ON "
+	                     "alert_state BEGIN SELECT RAISE(FAIL, 'full'); "
+	                     "END",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	at(fx, 0.95, T0 + 60000); /* firing: sent, but not stored */
+	assert_int_equal(fx->nnotes, 1);
+	assert_int_equal(
+	    sqlite3_exec(h, "DROP TRIGGER temp.full", NULL, NULL, NULL),
+	    SQLITE_OK);
+	at(fx, 0.95, T0 + 70000); /* no change, yet stored now */
+	alerts_free(fx->al);
+	cache_free(fx->cache);
+	fx->cache = cache_new(NULL);
+	fx_start(fx);
+	/* Restored as firing: not pending again, so not sent twice. */
+	at(fx, 0.95, T0 + 80000);
+	at(fx, 0.95, T0 + 150000);
+	assert_int_equal(fx->nnotes, 1);
+	fx_free(fx);
+}
+
 static void
 core_switch_ports_group_into_one_notification(void **state)
 {
@@ -735,6 +768,7 @@ main(void)
 	    cmocka_unit_test(silences_hold_back_and_release),
 	    cmocka_unit_test(maintenance_window_weekly),
 	    cmocka_unit_test(restart_keeps_state_without_flood),
+	    cmocka_unit_test(failed_write_keeps_states_for_the_next_pass),
 	    cmocka_unit_test(core_switch_ports_group_into_one_notification),
 	    cmocka_unit_test(builtin_rules_parse_and_can_be_switched_off),
 	    cmocka_unit_test(json_lists_active_log_and_silences),
