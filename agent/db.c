@@ -2,22 +2,21 @@
 /*
  * The event and inventory store: DATA_DIR/chokepoint.db, SQLite in WAL mode.
  * Collectors' events and inventory arrive here through the context; the web
- * API and the firmware module read them back. The schema is versioned with
- * PRAGMA user_version and migrated forward one step at a time at open.
+ * API and the firmware module read them back. Opening, migrating and
+ * reopening the file are in db_conn.c.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "db.h"
+#include "db_priv.h"
 #include "log.h"
 #include "util.h"
 
@@ -25,36 +24,6 @@
 #define LIMIT_MAX 10000
 /* Longest string we store from outside; longer ones are cut. */
 #define TEXT_MAX 8192
-#define BUSY_TIMEOUT_MS 5000
-
-/*
- * Migrations: entry i takes the schema from version i to i + 1. Never edit
- * a shipped one; append a new one and bump DB_SCHEMA_VERSION.
- */
-static const char *const migrations[DB_SCHEMA_VERSION] = {
-    /* 0 -> 1 */
-    "CREATE TABLE events ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " time_ms INTEGER NOT NULL,"
-    " target TEXT NOT NULL,"
-    " kind TEXT NOT NULL,"
-    " component TEXT,"
-    " severity INTEGER NOT NULL,"
-    " before TEXT,"
-    " after TEXT,"
-    " message TEXT);"
-    "CREATE INDEX events_time ON events(time_ms);"
-    "CREATE INDEX events_target_time ON events(target, time_ms);"
-    "CREATE INDEX events_kind_time ON events(kind, time_ms);"
-    /* attrs: a JSON object, so SQL can reach it with json_extract(). */
-    "CREATE TABLE inventory ("
-    " target TEXT NOT NULL,"
-    " kind TEXT NOT NULL,"
-    " key TEXT NOT NULL,"
-    " attrs TEXT NOT NULL,"
-    " updated_ms INTEGER NOT NULL,"
-    " PRIMARY KEY (target, kind, key)) WITHOUT ROWID;",
-};
 
 /* Events queries, one per combination of filters, so each uses an index. */
 static const char *const event_sql[4] = {
@@ -73,401 +42,6 @@ static const char *const event_sql[4] = {
     " LIMIT ?5",
 };
 
-struct db {
-	sqlite3 *h;
-	char *path;
-	char *wal_path; /* path + "-wal", for db_changed() */
-	pthread_mutex_t mu;
-	/* Prepared once, on first use; reset after each. */
-	sqlite3_stmt *ev_insert;
-	sqlite3_stmt *ev_query[4];
-	sqlite3_stmt *inv_delete;
-	sqlite3_stmt *inv_insert;
-	sqlite3_stmt *inv_get;
-	uint64_t events_added; /* by this handle; under mu */
-	char *dir;
-	uint64_t dev, ino; /* the file open now, for db_check() */
-	/* Other modules' tables, made again after db_check() reopens. */
-	struct {
-		int (*fn)(struct sqlite3 *h, void *arg);
-		void *arg;
-	} schemas[8];
-	size_t nschemas;
-	uint64_t generation; /* reopens so far; under mu */
-	int64_t gen_base_id; /* the newest event id when it reopened */
-};
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Run SQL with no results; fills err on failure. */
-static int
-exec(struct db *db, const char *sql, char *err, size_t errlen)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		set_err(err, errlen, "%s: %s", db->path,
-		    msg ? msg : sqlite3_errmsg(db->h));
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int
-pragma_int(
-    struct db *db, const char *sql, int64_t *out, char *err, size_t errlen)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = -EIO;
-
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		set_err(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->h));
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* Bring the schema to DB_SCHEMA_VERSION, one transaction per step. */
-static int
-migrate(struct db *db, char *err, size_t errlen)
-{
-	int64_t v;
-	char sql[64];
-
-	if (pragma_int(db, "PRAGMA user_version", &v, err, errlen) < 0)
-		return -EIO;
-	if (v > DB_SCHEMA_VERSION) {
-		set_err(err, errlen,
-		    "%s: database schema version %lld is newer than this "
-		    "chokepoint understands (%d); refusing to open it (upgrade "
-		    "chokepoint or use another data_dir)",
-		    db->path, (long long)v, DB_SCHEMA_VERSION);
-		return -EPROTO;
-	}
-	if (v < 0) {
-		set_err(err, errlen, "%s: bad schema version %lld", db->path,
-		    (long long)v);
-		return -EPROTO;
-	}
-	for (; v < DB_SCHEMA_VERSION; v++) {
-		if (exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
-			return -EIO;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld",
-		    (long long)v + 1);
-		if (exec(db, migrations[v], err, errlen) < 0 ||
-		    exec(db, sql, err, errlen) < 0 ||
-		    exec(db, "COMMIT", err, errlen) < 0) {
-			exec(db, "ROLLBACK", NULL, 0);
-			return -EIO;
-		}
-		if (v > 0)
-			log_info("db: %s: schema migrated to version %lld",
-			    db->path, (long long)v + 1);
-	}
-	return 0;
-}
-
-/* Whether the last error of h says the file is not a readable database. */
-static int
-unreadable(sqlite3 *h)
-{
-	int c = h ? sqlite3_extended_errcode(h) & 0xff : 0;
-
-	return c == SQLITE_NOTADB || c == SQLITE_CORRUPT;
-}
-
-/*
- * Open db->path into db->h (created if missing): WAL, synchronous NORMAL,
- * the schema migrated. 0, or -1 with a message in err, db->h closed, and
- * *damaged set when the file is there but not a database.
- */
-static int
-connect_db(struct db *db, char *err, size_t errlen, int *damaged)
-{
-	char mode[16] = "";
-	sqlite3_stmt *s = NULL;
-	struct stat sb;
-
-	if (sqlite3_open_v2(db->path, &db->h,
-	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	        NULL) != SQLITE_OK) {
-		set_err(err, errlen, "%s: %s", db->path,
-		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(db->h, 1);
-	/* The first statement to read the file: garbage shows up here. */
-	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &s,
-	        NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		set_err(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->h));
-		*damaged = unreadable(db->h);
-		sqlite3_finalize(s);
-		goto fail;
-	}
-	snprintf(
-	    mode, sizeof(mode), "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (strcmp(mode, "wal") != 0)
-		log_warnx(
-		    "db: %s: journal mode is %s, not wal", db->path, mode);
-	/* In WAL mode NORMAL never corrupts; a power cut may lose the
-	 * last transactions, which for events is acceptable. */
-	if (exec(db, "PRAGMA synchronous = NORMAL", err, errlen) < 0 ||
-	    migrate(db, err, errlen) < 0) {
-		*damaged = unreadable(db->h);
-		goto fail;
-	}
-	/* Which file this is, for db_check(). */
-	if (stat(db->path, &sb) == 0) {
-		db->dev = (uint64_t)sb.st_dev;
-		db->ino = (uint64_t)sb.st_ino;
-	}
-	return 0;
-fail:
-	sqlite3_close_v2(db->h);
-	db->h = NULL;
-	return -1;
-}
-
-/* db_open(); *damaged set when the file is there but not a database. */
-static struct db *
-open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
-{
-	struct db *db;
-	int rc;
-
-	if (!data_dir || !*data_dir) {
-		set_err(err, errlen, "db: no data directory");
-		return NULL;
-	}
-	if ((rc = mkdir_p(data_dir)) < 0) {
-		set_err(err, errlen, "%s: cannot create directory: %s",
-		    data_dir, strerror(-rc));
-		return NULL;
-	}
-	db = xcalloc(1, sizeof(*db));
-	db->dir = xstrdup(data_dir);
-	db->path = xasprintf("%s/chokepoint.db", data_dir);
-	db->wal_path = xasprintf("%s-wal", db->path);
-	pthread_mutex_init(&db->mu, NULL);
-	if (connect_db(db, err, errlen, damaged) < 0) {
-		if (!*damaged)
-			log_warnx("db: %s", err && errlen ? err : db->path);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
-static void
-finalize_all(struct db *db)
-{
-	sqlite3_finalize(db->ev_insert);
-	for (size_t i = 0; i < ARRAY_SIZE(db->ev_query); i++)
-		sqlite3_finalize(db->ev_query[i]);
-	sqlite3_finalize(db->inv_delete);
-	sqlite3_finalize(db->inv_insert);
-	sqlite3_finalize(db->inv_get);
-	db->ev_insert = db->inv_delete = db->inv_insert = db->inv_get = NULL;
-	memset(db->ev_query, 0, sizeof(db->ev_query));
-}
-
-int
-db_add_schema(struct db *db, int (*fn)(struct sqlite3 *h, void *arg), void *arg)
-{
-	int rc;
-
-	pthread_mutex_lock(&db->mu);
-	if (db->nschemas < ARRAY_SIZE(db->schemas)) {
-		db->schemas[db->nschemas].fn = fn;
-		db->schemas[db->nschemas].arg = arg;
-		db->nschemas++;
-	}
-	rc = db->h ? fn(db->h, arg) : -EIO;
-	pthread_mutex_unlock(&db->mu);
-	return rc;
-}
-
-/*
- * After closing a connection whose file was deleted or replaced: SQLite
- * leaves that file's -wal and -shm at the path (it does not delete them
- * for a file that is no longer the one named), and the next connection
- * would apply that WAL to the new file, which corrupts it. Deleted: they
- * go too. Replaced (a restored copy?): they may be ours or the copy's, so
- * they are kept aside as -wal.stale-TIME.
- */
-static void
-set_aside_wal(struct db *db)
-{
-	const char *sfx[] = {"-wal", "-shm"};
-	long long now = (long long)(now_ms() / 1000);
-	int gone = access(db->path, F_OK) < 0 && errno == ENOENT;
-
-	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		char *f = xasprintf("%s%s", db->path, sfx[i]);
-		char *to = xasprintf("%s.stale-%lld", f, now);
-		if (gone)
-			unlink(f);
-		else if (rename(f, to) == 0)
-			log_warnx("db: %s: kept aside as %s (it may belong to "
-			          "the file that was replaced)",
-			    f, to);
-		free(f);
-		free(to);
-	}
-}
-
-int
-db_check(struct db *db)
-{
-	char err[512] = "";
-	struct stat sb;
-	int damaged = 0, rc;
-
-	if (stat(db->path, &sb) == 0 && (uint64_t)sb.st_dev == db->dev &&
-	    (uint64_t)sb.st_ino == db->ino && db->h)
-		return 0;
-	pthread_mutex_lock(&db->mu);
-	finalize_all(db);
-	if (db->h)
-		sqlite3_close_v2(db->h);
-	db->h = NULL;
-	set_aside_wal(db);
-	if ((rc = mkdir_p(db->dir)) < 0 ||
-	    connect_db(db, err, sizeof(err), &damaged) < 0) {
-		pthread_mutex_unlock(&db->mu);
-		log_warnx("db: %s: gone while running, and cannot be made "
-		          "again: %s",
-		    db->path, rc < 0 ? strerror(-rc) : err);
-		return rc < 0 ? rc : -EIO;
-	}
-	for (size_t i = 0; i < db->nschemas; i++)
-		db->schemas[i].fn(db->h, db->schemas[i].arg);
-	db->generation++;
-	db->gen_base_id = 0;
-	{
-		sqlite3_stmt *s = NULL;
-		if (sqlite3_prepare_v2(db->h, "SELECT max(id) FROM events", -1,
-		        &s, NULL) == SQLITE_OK &&
-		    sqlite3_step(s) == SQLITE_ROW)
-			db->gen_base_id = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
-	pthread_mutex_unlock(&db->mu);
-	log_warnx("db: %s was deleted or replaced while running; opened it "
-	          "again (events and inventory from now on go there)",
-	    db->path);
-	return 1;
-}
-
-uint64_t
-db_generation(struct db *db, int64_t *base_id)
-{
-	uint64_t g;
-
-	pthread_mutex_lock(&db->mu);
-	g = db->generation;
-	if (base_id)
-		*base_id = db->gen_base_id;
-	pthread_mutex_unlock(&db->mu);
-	return g;
-}
-
-struct db *
-db_open(const char *data_dir, char *err, size_t errlen)
-{
-	int damaged = 0;
-	struct db *db = open_db(data_dir, err, errlen, &damaged);
-
-	if (!db && damaged)
-		log_warnx("db: %s", err && errlen ? err : data_dir);
-	return db;
-}
-
-struct db *
-db_open_rw(const char *data_dir, char *err, size_t errlen)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm"};
-	long long now = (long long)(now_ms() / 1000);
-	int damaged = 0;
-	struct db *db = open_db(data_dir, err, errlen, &damaged);
-
-	if (db || !damaged)
-		return db;
-	/* Keep the damaged file (and its WAL) for whoever wants to look. */
-	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		char *from = xasprintf("%s/chokepoint.db%s", data_dir, sfx[i]);
-		char *to = xasprintf(
-		    "%s/chokepoint.db.corrupt-%lld%s", data_dir, now, sfx[i]);
-		if (rename(from, to) < 0 && errno != ENOENT) {
-			log_warn("db: %s; cannot move it aside", err);
-			free(from);
-			free(to);
-			return NULL;
-		}
-		free(from);
-		free(to);
-	}
-	log_warnx("db: %s; moved aside to chokepoint.db.corrupt-%lld and "
-	          "started a new one (past events and inventory stay in the "
-	          "old file)",
-	    err, now);
-	return open_db(data_dir, err, errlen, &damaged);
-}
-
-void
-db_close(struct db *db)
-{
-	if (!db)
-		return;
-	finalize_all(db);
-	if (db->h)
-		sqlite3_close_v2(db->h);
-	pthread_mutex_destroy(&db->mu);
-	free(db->dir);
-	free(db->path);
-	free(db->wal_path);
-	free(db);
-}
-
-struct sqlite3 *
-db_handle(struct db *db)
-{
-	return db->h;
-}
-
-void
-db_lock(struct db *db)
-{
-	pthread_mutex_lock(&db->mu);
-}
-
-void
-db_unlock(struct db *db)
-{
-	pthread_mutex_unlock(&db->mu);
-}
-
-/* With mu held: the cached statement for sql, prepared on first use. */
 static sqlite3_stmt *
 stmt(struct db *db, sqlite3_stmt **slot, const char *sql)
 {
@@ -504,22 +78,39 @@ col_text(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-int64_t
-db_event_add(struct db *db, const struct db_event *ev)
+/* Kept while SQLite takes no writes; beyond this the oldest go. */
+#define QUEUE_MAX 10000
+
+struct db_qev {
+	int64_t time_ms;
+	int severity;
+	char *s[6]; /* target, kind, component, before, after, message */
+};
+
+/* Errors that pass: a full disk, a read-only remount, a lock held long. */
+static int
+transient(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED || rc == SQLITE_READONLY ||
+	       rc == SQLITE_CANTOPEN;
+}
+
+/* With mu: one INSERT. SQLITE_DONE (and *id), or SQLite's error code. */
+static int
+insert_event(struct db *db, const struct db_event *ev, int64_t *id)
 {
 	sqlite3_stmt *s;
-	int64_t id = -EIO;
+	int rc;
 
-	if (!db || !ev || !ev->target || !ev->kind ||
-	    ev->severity < CP_SEV_INFO || ev->severity > CP_SEV_CRITICAL)
-		return -EINVAL;
-	pthread_mutex_lock(&db->mu);
 	s = stmt(db, &db->ev_insert,
 	    "INSERT INTO events (time_ms, target, kind, component, severity,"
 	    " before, after, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
-		goto out;
-	sqlite3_bind_int64(s, 1, ev->time_ms ? ev->time_ms : now_ms());
+		return db->h ? sqlite3_extended_errcode(db->h)
+		             : SQLITE_CANTOPEN;
+	sqlite3_bind_int64(s, 1, ev->time_ms);
 	bind_text(s, 2, ev->target);
 	bind_text(s, 3, ev->kind);
 	bind_text(s, 4, ev->component);
@@ -527,14 +118,129 @@ db_event_add(struct db *db, const struct db_event *ev)
 	bind_text(s, 6, ev->before);
 	bind_text(s, 7, ev->after);
 	bind_text(s, 8, ev->message);
-	if (sqlite3_step(s) == SQLITE_DONE) {
-		id = sqlite3_last_insert_rowid(db->h);
+	if ((rc = sqlite3_step(s)) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(db->h);
 		db->events_added++;
-	} else
-		log_warnx("db: %s: event insert failed: %s", db->path,
-		    sqlite3_errmsg(db->h));
+	} else {
+		rc = sqlite3_extended_errcode(db->h);
+	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* With mu: keep a copy of ev (time already fixed) at the end. */
+static void
+queue_event(struct db *db, const struct db_event *ev)
+{
+	struct db_qev *q;
+
+	if (db->qn == QUEUE_MAX) {
+		for (size_t k = 0; k < 6; k++)
+			free(db->q[0].s[k]);
+		memmove(db->q, db->q + 1, (db->qn - 1) * sizeof(*db->q));
+		db->qn--;
+		log_warnx("db: %s: more than %d events waiting; the oldest is "
+		          "dropped",
+		    db->path, QUEUE_MAX);
+	}
+	if (db->qn == db->qcap) {
+		db->qcap = db->qcap ? db->qcap * 2 : 16;
+		db->q = xrealloc(db->q, db->qcap * sizeof(*db->q));
+	}
+	q = &db->q[db->qn++];
+	q->time_ms = ev->time_ms;
+	q->severity = (int)ev->severity;
+	q->s[0] = dup_or_null(ev->target);
+	q->s[1] = dup_or_null(ev->kind);
+	q->s[2] = dup_or_null(ev->component);
+	q->s[3] = dup_or_null(ev->before);
+	q->s[4] = dup_or_null(ev->after);
+	q->s[5] = dup_or_null(ev->message);
+}
+
+void
+db_queue_flush(struct db *db)
+{
+	size_t done = 0;
+	int64_t id;
+
+	while (done < db->qn) {
+		struct db_qev *q = &db->q[done];
+		struct db_event ev = {0, q->time_ms, q->s[0], q->s[1], q->s[2],
+		    (enum cp_severity)q->severity, q->s[3], q->s[4], q->s[5]};
+
+		if (insert_event(db, &ev, &id) != SQLITE_DONE)
+			break;
+		for (size_t k = 0; k < 6; k++)
+			free(q->s[k]);
+		done++;
+	}
+	if (done == 0)
+		return;
+	memmove(db->q, db->q + done, (db->qn - done) * sizeof(*db->q));
+	db->qn -= done;
+	if (db->qn == 0)
+		log_info(
+		    "db: %s: takes writes again; the events kept in memory "
+		    "are written",
+		    db->path);
+}
+
+void
+db_queue_free(struct db *db)
+{
+	if (db->qn)
+		log_warnx("db: %s: %zu events lost at exit (the database took "
+		          "no writes)",
+		    db->path, db->qn);
+	for (size_t i = 0; i < db->qn; i++)
+		for (size_t k = 0; k < 6; k++)
+			free(db->q[i].s[k]);
+	free(db->q);
+	db->q = NULL;
+	db->qn = db->qcap = 0;
+}
+
+int64_t
+db_event_add(struct db *db, const struct db_event *ev)
+{
+	struct db_event e;
+	int64_t id = 0;
+	int rc;
+
+	if (!db || !ev || !ev->target || !ev->kind ||
+	    ev->severity < CP_SEV_INFO || ev->severity > CP_SEV_CRITICAL)
+		return -EINVAL;
+	e = *ev;
+	if (e.time_ms == 0)
+		e.time_ms = now_ms(); /* when it happened, not when written */
+	pthread_mutex_lock(&db->mu);
+	if (db->qn)
+		db_queue_flush(db);
+	if (db->qn == 0) {
+		rc = insert_event(db, &e, &id);
+		if (rc == SQLITE_DONE)
+			goto out;
+		if (!transient(rc)) {
+			log_warnx("db: %s: event insert failed: %s", db->path,
+			    sqlite3_errstr(rc));
+			id = -EIO;
+			goto out;
+		}
+		log_warnx("db: %s: %s; events are kept in memory until it "
+		          "takes writes again",
+		    db->path, sqlite3_errstr(rc));
+	}
+	/* Behind the others, so they are written in order. */
+	queue_event(db, &e);
+	id = 0;
 out:
 	pthread_mutex_unlock(&db->mu);
 	return id;
@@ -678,7 +384,7 @@ db_inventory_put(struct db *db, const char *target, const char *kind,
 	    " updated_ms) VALUES (?, ?, ?, ?, ?)");
 	if (!del || !ins)
 		goto out;
-	if (exec(db, "BEGIN IMMEDIATE", NULL, 0) < 0) {
+	if (db_exec(db, "BEGIN IMMEDIATE", NULL, 0) < 0) {
 		log_warnx("db: %s: begin failed: %s", db->path,
 		    sqlite3_errmsg(db->h));
 		goto out;
@@ -702,7 +408,7 @@ db_inventory_put(struct db *db, const char *target, const char *kind,
 		if (st != SQLITE_DONE)
 			goto rollback;
 	}
-	if (exec(db, "COMMIT", NULL, 0) == 0) {
+	if (db_exec(db, "COMMIT", NULL, 0) == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -711,7 +417,7 @@ rollback:
 	    kind, sqlite3_errmsg(db->h));
 	sqlite3_reset(del);
 	sqlite3_reset(ins);
-	exec(db, "ROLLBACK", NULL, 0);
+	db_exec(db, "ROLLBACK", NULL, 0);
 out:
 	if (del) {
 		sqlite3_reset(del);

@@ -44,7 +44,13 @@ struct db_event {
 	const char *message;
 };
 
-/* Insert; returns the new id (> 0) or a negative errno. */
+/*
+ * Insert; returns the new id (> 0), or 0 when SQLite cannot take it now
+ * (disk full, read-only, locked): then it is kept in memory, in order with
+ * any others (at most 10,000, the oldest dropped), and written before the
+ * next event or at the next db_check(). A negative errno for bad input or
+ * other failures.
+ */
 int64_t db_event_add(struct db *db, const struct db_event *ev);
 /* Events this handle has added so far (to skip queries when none came). */
 uint64_t db_events_added(struct db *db);

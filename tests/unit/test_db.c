@@ -269,6 +269,59 @@ deleted_while_running_is_opened_again(void **state)
 	db_close(db);
 }
 
+static int
+order_cb(const struct db_event *e, void *arg)
+{
+	char *out = arg;
+
+	/* Newest first: prepend, so out reads oldest first. */
+	memmove(out + 1, out, strlen(out) + 1);
+	out[0] = e->message[0];
+	return 0;
+}
+
+/* A full disk: events wait in memory, in order, and none is lost. */
+static void
+full_database_keeps_events_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct db *db = open_ok(fx);
+	struct sqlite3 *h = db_handle(db);
+	struct db_event ev = {.kind = "hotswap", .target = "srv1"};
+	struct db_event_filter f = {0};
+	char big[6000], order[16] = "";
+
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ev.message = "a";
+	ev.time_ms = 1000;
+	assert_true(db_event_add(db, &ev) > 0);
+	/* No page can be added: SQLITE_FULL, as on a full filesystem. */
+	assert_int_equal(
+	    sqlite3_exec(h, "PRAGMA max_page_count = 1", NULL, NULL, NULL),
+	    SQLITE_OK);
+	ev.message = big; /* needs new pages */
+	ev.time_ms = 2000;
+	assert_int_equal(db_event_add(db, &ev), 0);
+	ev.message = "c"; /* would fit, but waits behind b */
+	ev.time_ms = 3000;
+	assert_int_equal(db_event_add(db, &ev), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 1);
+	/* Room again: the next check writes them, oldest first. */
+	assert_int_equal(sqlite3_exec(h, "PRAGMA max_page_count = 1000000",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(db_check(db), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(db_events_query(db, &f, order_cb, order), 0);
+	assert_string_equal(order, "abc");
+	assert_int_equal(
+	    raw_int(fx, "SELECT count(*) FROM events WHERE id = 3 AND "
+	                "time_ms = 3000"),
+	    1);
+	db_close(db);
+}
+
 /* An old database at version 0 (empty) is migrated. */
 static void
 version_zero_migrated(void **state)
@@ -794,6 +847,8 @@ main(void)
 	        not_a_database_moved_aside_by_the_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        deleted_while_running_is_opened_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        full_database_keeps_events_in_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        strings_with_quotes_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
