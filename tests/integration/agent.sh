@@ -312,9 +312,8 @@ check "the new database has the current schema" \
 # writer open them (flush_interval 1s).
 sleep 3
 rm -rf "$T/data3"
-i=0
-while [ ! -f "$T/data3/chokepoint.db" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-if grep -q "chokepoint.db was deleted or replaced while running; opened it again" "$T/k9c.log"; then
+# The log line comes after the file is made again: wait for it.
+if wait_for_s 15 grep -q "chokepoint.db was deleted or replaced while running; opened it again" "$T/k9c.log"; then
 	ok "data directory removed: the database is opened again, and the log says so"
 else
 	not_ok "data directory removed: the database is opened again, and the log says so"

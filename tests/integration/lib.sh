@@ -63,16 +63,20 @@ wait_http() {
 	done
 	return 1
 }
-# wait_for COMMAND...: retry for up to 10 s.
-wait_for() {
+# wait_for_s SECONDS COMMAND...: retry for up to SECONDS.
+wait_for_s() {
+	_t=$(($1 * 10))
+	shift
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt $_t ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
 }
+# wait_for COMMAND...: retry for up to 10 s.
+wait_for() { wait_for_s 10 "$@"; }
 # metric_value NAME LABELFILTER FILE: the value of the first matching line.
 metric_value() {
 	grep -E "^chokepoint_$1\{[^}]*$2" "$3" | head -1 | awk '{print $NF}'

@@ -79,15 +79,7 @@ kept_from_to() {
 }
 # wait_tick COMMAND...: up to 25 s, as self-metrics and alert passes come
 # every 10 s.
-wait_tick() {
-	i=0
-	while [ $i -lt 250 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_tick() { wait_for_s 25 "$@"; }
 metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
 blocked_is() {
 	metrics && [ "$(metric_value rrd_write_blocked target=\"full\" "$T/m.txt")" = "$1" ]
