@@ -102,21 +102,15 @@ cfgpos_unclosed(const char *p, size_t len, int *line, int *col)
 			block = -1;
 		}
 		bol = 0;
-		if (q == '"') {
-			if (ch == '\\' && i + 1 < len && p[i + 1] != '\n') {
+		if (q) {
+			/* "\x" escapes in double quotes, '' in single ones. */
+			if (i + 1 < len &&
+			    ((q == '"' && ch == '\\' && p[i + 1] != '\n') ||
+			        (q == '\'' && ch == '\'' &&
+			            p[i + 1] == '\''))) {
 				i++;
 				c++;
-			} else if (ch == '"') {
-				q = 0;
-				start = 0;
-			}
-			continue;
-		}
-		if (q == '\'') {
-			if (ch == '\'' && i + 1 < len && p[i + 1] == '\'') {
-				i++;
-				c++;
-			} else if (ch == '\'') {
+			} else if (ch == q) {
 				q = 0;
 				start = 0;
 			}

@@ -674,6 +674,10 @@ store_get_stats(struct store *st, struct store_stats *out)
 {
 	pthread_mutex_lock(&st->mu);
 	*out = st->stats;
+	/* Paused, or rrdcached refused us and the writer waits to retry
+	 * (before the first attempt nothing has failed yet). */
+	out->write_blocked = st->paused || (st->rrdcached && !st->connected &&
+	                                       st->retry_mono_ms);
 	pthread_mutex_unlock(&st->mu);
 }
 

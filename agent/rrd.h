@@ -89,6 +89,9 @@ struct store_stats {
 	double last_flush_seconds;
 };
 
+/* librrd's error of this thread, or errno's when librrd left it empty (a
+ * failed write); for the helper and the writer alike (rrd_template.c). */
+const char *store_rrd_error(void);
 /* `chokepoint __rrd-create FILE STEP START ARG...`: rrd_create_r, 0 or 1. */
 int store_create_main(int argc, char **argv);
 

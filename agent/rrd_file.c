@@ -199,17 +199,6 @@ lcall_create(void *arg)
 	return rrd_create_r(c->path, c->step, c->start, c->argc, c->argv);
 }
 
-/* librrd's error, or errno's when librrd left it empty (a failed write). */
-static const char *
-rrd_error_text(void)
-{
-	const char *e = rrd_get_error();
-
-	if (e && *e)
-		return e;
-	return errno ? strerror(errno) : "unknown error";
-}
-
 /* librrd makes path: 0, or -EIO (logged). */
 static int
 rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
@@ -234,7 +223,7 @@ rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
 			busguard_release(path);
 		log_warnx("rrd: %s: create failed: %s", path,
 		    rc == BUSGUARD_FAULT ? "SIGBUS writing its mapping"
-		                         : rrd_error_text());
+		                         : store_rrd_error());
 		unlink(path);
 		rc = -EIO;
 	}
@@ -611,7 +600,6 @@ rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms)
 	pthread_mutex_lock(&st->mu);
 	st->connected = connected;
 	st->retry_mono_ms = retry_mono_ms;
-	st->stats.write_blocked = st->paused || !connected;
 	pthread_mutex_unlock(&st->mu);
 }
 

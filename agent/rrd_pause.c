@@ -73,7 +73,6 @@ rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault)
 	st->pause_retry_ms = now + st->pause_backoff_ms;
 	st->pause_check_ms = now + 1000;
 	st->pause_avail = avail;
-	st->stats.write_blocked = 1;
 	pending = st->stats.pending;
 	pthread_mutex_unlock(&st->mu);
 	store_file(st, f->rel, path, sizeof(path));
@@ -105,7 +104,6 @@ rrdfile_resume(struct store *st)
 	since = st->paused_since_ms;
 	st->paused = 0;
 	st->pause_retry_ms = 0;
-	st->stats.write_blocked = st->rrdcached && !st->connected;
 	pthread_mutex_unlock(&st->mu);
 	st->pause_backoff_ms = 0;
 	log_info("rrd: %s: writing again after %llds paused", st->data_dir,

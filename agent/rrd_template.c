@@ -16,6 +16,17 @@
 #include "rrd.h"
 #include <rrd.h>
 
+const char *
+store_rrd_error(void)
+{
+	const char *e = rrd_get_error();
+
+	/* A failed write leaves librrd's message empty. */
+	if (e && *e)
+		return e;
+	return errno ? strerror(errno) : "librrd gave no reason";
+}
+
 int
 store_create_main(int argc, char **argv)
 {
@@ -43,12 +54,8 @@ store_create_main(int argc, char **argv)
 	errno = 0;
 	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start, argc - 3,
 	        (const char **)argv + 3) != 0) {
-		const char *e = rrd_get_error();
-		/* A failed write leaves librrd's message empty. */
 		fprintf(stderr, "chokepoint __rrd-create: %s: %s\n", argv[0],
-		    e && *e ? e
-		    : errno ? strerror(errno)
-		            : "librrd gave no reason");
+		    store_rrd_error());
 		return 1;
 	}
 	return 0;
