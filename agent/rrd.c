@@ -89,12 +89,20 @@ store_file(const struct store *st, const char *rel, char *buf, size_t size)
 
 /* ------------------------------------------------------------ queues */
 
+static struct qlist *
+q_list(struct store *st, enum fqueue q)
+{
+	return q == Q_READY    ? &st->ready
+	       : q == Q_PARKED ? &st->parked
+	                       : &st->waiting;
+}
+
 static void
 q_remove(struct store *st, struct pfile *f)
 {
-	struct qlist *l = f->q == Q_READY ? &st->ready : &st->waiting;
+	struct qlist *l = q_list(st, f->q);
 
-	if (f->q != Q_WAITING && f->q != Q_READY) {
+	if (f->q != Q_WAITING && f->q != Q_READY && f->q != Q_PARKED) {
 		f->q = Q_NONE;
 		return;
 	}
@@ -110,10 +118,26 @@ q_remove(struct store *st, struct pfile *f)
 	f->q = Q_NONE;
 }
 
+/* Move all of from to the end of to (the files' q is left as it was). */
+static void
+q_take(struct qlist *to, struct qlist *from)
+{
+	if (!from->head)
+		return;
+	if (to->tail) {
+		to->tail->qnext = from->head;
+		from->head->qprev = to->tail;
+	} else {
+		to->head = from->head;
+	}
+	to->tail = from->tail;
+	from->head = from->tail = NULL;
+}
+
 static void
 q_append(struct store *st, struct pfile *f, enum fqueue q)
 {
-	struct qlist *l = q == Q_READY ? &st->ready : &st->waiting;
+	struct qlist *l = q_list(st, q);
 
 	f->q = q;
 	f->qnext = NULL;
@@ -193,10 +217,18 @@ table_get(struct store *st, const char *rel, int64_t step_ms)
 static int
 drop_oldest(struct store *st)
 {
-	struct pfile *f = st->waiting.head ? st->waiting.head : st->ready.head;
+	struct pfile *heads[] = {
+	    st->waiting.head, st->ready.head, st->parked.head};
+	struct pfile *f = NULL;
 	int64_t now;
 
-	if (!f || f->n == 0)
+	/* Each list's head holds its oldest values: the oldest of those. */
+	for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
+		if (heads[i] && heads[i]->n > 0 &&
+		    (!f || heads[i]->v[heads[i]->off].time_ms <
+		               f->v[f->off].time_ms))
+			f = heads[i];
+	if (!f)
 		return 0;
 	/* O(1): the gap at the front is reclaimed when the array is full. */
 	f->off++;
@@ -360,7 +392,9 @@ store_requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 	f->off = 0;
 	f->n += n;
 	st->stats.pending += n;
-	if (f->q == Q_NONE) {
+	if (f->q == Q_NONE && f->no_room) {
+		q_append(st, f, Q_PARKED);
+	} else if (f->q == Q_NONE) {
 		f->first_mono_ms = mono_ms();
 		q_append(st, f, Q_WAITING);
 	}
@@ -451,18 +485,13 @@ store_flush_all(struct store *st)
 	 * files already taken (written with them) or wait for the writer.
 	 */
 	pthread_mutex_lock(&st->mu);
-	todo.head = st->ready.head;
-	if (todo.head) {
-		st->ready.tail->qnext = st->waiting.head;
-		if (st->waiting.head)
-			st->waiting.head->qprev = st->ready.tail;
-	} else {
-		todo.head = st->waiting.head;
-	}
+	todo.head = todo.tail = NULL;
+	/* Files that exist first: those waiting for room to be made last. */
+	q_take(&todo, &st->ready);
+	q_take(&todo, &st->waiting);
+	q_take(&todo, &st->parked);
 	for (f = todo.head; f; f = f->qnext)
 		f->q = Q_FLUSHING;
-	st->ready.head = st->ready.tail = NULL;
-	st->waiting.head = st->waiting.tail = NULL;
 	pthread_mutex_unlock(&st->mu);
 	while ((f = todo.head) != NULL) {
 		pthread_mutex_lock(&st->mu);
@@ -472,6 +501,8 @@ store_flush_all(struct store *st)
 		r = write_file(st, f);
 		if (r < 0 && rc == 0)
 			rc = r;
+		if (r == -EAGAIN) /* parked until a file can be made */
+			continue;
 		if (r == -ENOTCONN || rrdfile_dir_error(r)) {
 			/* Keep the rest queued for when the daemon or the
 			 * space is back. */
@@ -481,7 +512,8 @@ store_flush_all(struct store *st)
 				f->q = Q_NONE;
 				if (f->n > 0) {
 					f->first_mono_ms = mono_ms();
-					q_append(st, f, Q_WAITING);
+					q_append(st, f,
+					    f->no_room ? Q_PARKED : Q_WAITING);
 				}
 			}
 			pthread_cond_signal(&st->cond);
@@ -500,39 +532,45 @@ static struct pfile *
 next_due(struct store *st, int64_t now, int64_t *wake)
 {
 	struct pfile *w = st->waiting.head;
+	int64_t cwake = -1;
 
 	*wake = -1;
 	if (st->rrdcached && !st->connected && now < st->retry_mono_ms) {
 		*wake = st->retry_mono_ms;
 		return NULL;
 	}
-	if (st->paused && now < st->pause_retry_ms) {
-		/*
-		 * A try that fails may cost a SIGBUS (and what librrd had
-		 * allocated), so between the backoff's tries only look at
-		 * the free space, and try at once when someone made room.
-		 */
-		if (now >= st->pause_check_ms) {
-			st->pause_check_ms = now + 1000;
-			if (rrdfile_avail(st) > st->pause_avail + (1ULL << 20))
-				st->pause_retry_ms = now;
-		}
-		if (now < st->pause_retry_ms) {
-			*wake = st->pause_check_ms < st->pause_retry_ms
-			            ? st->pause_check_ms
-			            : st->pause_retry_ms;
-			return NULL;
-		}
-	}
+	if (rrdfile_pause_waits(st, &st->wpause, now, wake))
+		return NULL;
+	/* A file that waits for room: one tries again when the pause lets
+	 * it (a create that works brings the others back, store_unpark). */
+	if (st->parked.head &&
+	    !rrdfile_pause_waits(st, &st->cpause, now, &cwake))
+		return st->parked.head;
 	if (st->ready.head)
 		return st->ready.head;
-	if (!w)
-		return NULL;
-	if (now - w->first_mono_ms >= st->flush_ms ||
-	    st->stats.pending >= st->max_pending / 2)
+	if (w && (now - w->first_mono_ms >= st->flush_ms ||
+	             st->stats.pending >= st->max_pending / 2))
 		return w;
-	*wake = w->first_mono_ms + st->flush_ms;
+	*wake = w ? w->first_mono_ms + st->flush_ms : -1;
+	if (cwake >= 0 && (*wake < 0 || cwake < *wake))
+		*wake = cwake;
 	return NULL;
+}
+
+void
+store_unpark(struct store *st)
+{
+	struct pfile *f;
+	int64_t now = mono_ms();
+
+	pthread_mutex_lock(&st->mu);
+	while ((f = st->parked.head) != NULL) {
+		q_remove(st, f);
+		f->first_mono_ms = now - st->flush_ms; /* due now */
+		q_append(st, f, Q_WAITING);
+	}
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->mu);
 }
 
 static void *
@@ -676,8 +714,9 @@ store_get_stats(struct store *st, struct store_stats *out)
 	*out = st->stats;
 	/* Paused, or rrdcached refused us and the writer waits to retry
 	 * (before the first attempt nothing has failed yet). */
-	out->write_blocked = st->paused || (st->rrdcached && !st->connected &&
-	                                       st->retry_mono_ms);
+	out->write_blocked =
+	    st->wpause.on || st->cpause.on ||
+	    (st->rrdcached && !st->connected && st->retry_mono_ms);
 	pthread_mutex_unlock(&st->mu);
 }
 
@@ -698,13 +737,14 @@ store_free(struct store *st)
 	/* One last try, whatever the backoff. */
 	if (st->rrdcached)
 		rrdfile_set_conn(st, 0, 0);
-	st->pause_retry_ms = 0;
+	st->wpause.retry_ms = st->cpause.retry_ms = 0;
 	store_flush_all(st);
 	if (st->stats.pending > 0)
 		log_warnx("rrd: %llu values lost at exit (%s)",
 		    (unsigned long long)st->stats.pending,
-		    st->paused ? "the data directory takes no writes"
-		               : "rrdcached unreachable");
+		    st->wpause.on   ? "the data directory takes no writes"
+		    : st->cpause.on ? "no room for new files"
+		                    : "rrdcached unreachable");
 	if (st->rrdcached && st->connected)
 		rrdc_disconnect();
 	rrdfile_templates_clear(st, 0);

@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * The RRD store's file side: creates a series' file on demand (temporary
- * name + rename, so a crash never leaves a half-written .rrd), checks an
- * existing one at first use and moves an unreadable one aside, and writes a
+ * The RRD store's file side: makes sure a series' file exists at first use
+ * (checks an existing one and moves an unreadable one aside; rrd_create.c
+ * makes a missing one, and no room for it parks its values), and writes a
  * file's queued values in as few librrd or rrdcached calls as fit.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "busguard.h"
@@ -37,401 +32,7 @@ rrdfile_cached_name(
 	return buf;
 }
 
-/* -------------------------------------------------- creating, checking */
-
-/* The create arguments for a series of step_s seconds (caller frees). */
-static char **
-create_args(const struct store *st, int64_t step_s, int *argc)
-{
-	int64_t steps[16], rows[16];
-	size_t n = 0, i, j;
-	char **argv;
-	int k = 0;
-
-	for (i = 0; i < st->nrras && n < ARRAY_SIZE(steps); i++) {
-		const struct store_rra *r = &st->rras[i];
-		int64_t rs = r->step_ms ? (r->step_ms + 999) / 1000 : step_s;
-		/*
-		 * An RRA coarser than the series' step consolidates the nearest
-		 * whole number of steps; one finer than it cannot hold more
-		 * than full resolution, so it merges into the full-resolution
-		 * RRA.
-		 */
-		int64_t s = (rs + step_s / 2) / step_s;
-		int64_t rw;
-		if (s < 1)
-			s = 1;
-		rw = (r->keep_ms / 1000 + s * step_s - 1) / (s * step_s);
-		if (rw < 1)
-			rw = 1;
-		for (j = 0; j < n; j++)
-			if (steps[j] == s)
-				break;
-		if (j < n) {
-			if (rw > rows[j])
-				rows[j] = rw;
-			continue;
-		}
-		steps[n] = s;
-		rows[n] = rw;
-		n++;
-	}
-	argv = xcalloc(1 + 2 * n + 1, sizeof(*argv));
-	/*
-	 * Heartbeat 2 x step: one late or missed sample does not make the
-	 * interval unknown, two do. At least step + 2 s for 1 s series.
-	 */
-	argv[k++] = xasprintf("DS:value:GAUGE:%lld:U:U",
-	    (long long)(step_s * 2 > step_s + 2 ? step_s * 2 : step_s + 2));
-	for (i = 0; i < n; i++) {
-		argv[k++] = xasprintf("RRA:AVERAGE:%g:%lld:%lld", st->xff,
-		    (long long)steps[i], (long long)rows[i]);
-		argv[k++] = xasprintf("RRA:MAX:%g:%lld:%lld", st->xff,
-		    (long long)steps[i], (long long)rows[i]);
-	}
-	*argc = k;
-	return argv;
-}
-
-static void
-free_args(char **argv, int argc)
-{
-	for (int i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
-}
-
-/* ------------------------------------------------------------ templates */
-
-/*
- * librrd builds a whole new file in memory and writes it out: 3.3 MB and
- * ~8 ms of CPU for a 1 s series with 2 days at full resolution, for every
- * file. The files of one collection run share their step and start, so
- * librrd makes one template per (step, start) in DATA_DIR/rrd and new
- * files are copies of it: copy_file_range(2) copies page cache to page
- * cache in the kernel, about a fifth of the CPU and no buffer in our
- * memory. With st->helper the template itself is made by a short-lived
- * process (rrd_template.c), so the image is never in ours.
- * Copies share the template's starting rows (librrd picks them at random
- * to spread writes); nothing else differs from a file librrd made.
- */
-#define TMPL_PREFIX ".template-"
-
-/* Through the helper process: 0, or -1 (it could not run or failed). */
-static int
-create_by_helper(struct store *st, const char *path, int64_t step_s,
-    int64_t start_sec, int argc, char **args)
-{
-	char **argv = xcalloc((size_t)argc + 6, sizeof(*argv));
-	char sstep[24], sstart[24];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
-	pid_t pid;
-	int status, r, k = 0;
-
-	snprintf(sstep, sizeof(sstep), "%lld", (long long)step_s);
-	snprintf(sstart, sizeof(sstart), "%lld", (long long)start_sec);
-	argv[k++] = st->helper;
-	argv[k++] = "__rrd-create";
-	argv[k++] = (char *)path;
-	argv[k++] = sstep;
-	argv[k++] = sstart;
-	for (int i = 0; i < argc; i++)
-		argv[k++] = args[i];
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(
-	    &at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(&pid, st->helper, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	free(argv);
-	if (r != 0) {
-		log_warnx("rrd: cannot run %s to create %s: %s", st->helper,
-		    path, strerror(r));
-		return -1;
-	}
-	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
-	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warnx("rrd: %s __rrd-create %s failed (%s %d)", st->helper,
-		    path, r >= 0 && WIFSIGNALED(status) ? "signal" : "exit",
-		    r < 0                 ? -1
-		    : WIFSIGNALED(status) ? WTERMSIG(status)
-		                          : WEXITSTATUS(status));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * One librrd call that writes a local file through its mapping, for
- * busguard_call(): a full filesystem then fails the call instead of
- * killing the agent with SIGBUS.
- */
-struct lcall {
-	const char *path;
-	int argc;
-	const char **argv;
-	unsigned long step;
-	time_t start;
-};
-
-static int
-lcall_update(void *arg)
-{
-	struct lcall *c = arg;
-
-	return rrd_update_r(c->path, NULL, c->argc, c->argv);
-}
-
-static int
-lcall_create(void *arg)
-{
-	struct lcall *c = arg;
-
-	return rrd_create_r(c->path, c->step, c->start, c->argc, c->argv);
-}
-
-/* librrd makes path: 0, or -EIO (logged). */
-static int
-rrd_make(struct store *st, const char *path, int64_t step_s, int64_t start_sec)
-{
-	int argc = 0, rc = 0;
-	char **argv = create_args(st, step_s, &argc);
-
-	unlink(path); /* left over from a crash */
-	if (st->helper &&
-	    create_by_helper(st, path, step_s, start_sec, argc, argv) == 0)
-		goto out;
-	unlink(path);
-	rrd_clear_error();
-	{
-		struct lcall c = {path, argc, (const char **)argv,
-		    (unsigned long)step_s, (time_t)start_sec};
-		errno = 0;
-		rc = busguard_call(lcall_create, &c);
-	}
-	if (rc != 0) {
-		if (rc == BUSGUARD_FAULT)
-			busguard_release(path);
-		log_warnx("rrd: %s: create failed: %s", path,
-		    rc == BUSGUARD_FAULT ? "SIGBUS writing its mapping"
-		                         : store_rrd_error());
-		unlink(path);
-		rc = -EIO;
-	}
-out:
-	free_args(argv, argc);
-	return rc;
-}
-
-/* The template for (step, start), made if needed; NULL if it cannot be. */
-static const char *
-template_for(struct store *st, int64_t step_s, int64_t start_sec)
-{
-	struct rrd_tmpl *t = NULL;
-	char *path;
-
-	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
-		if (st->tmpl[i].path && st->tmpl[i].step_s == step_s &&
-		    st->tmpl[i].start_sec == start_sec)
-			return st->tmpl[i].path;
-	path = xasprintf("%s/" TMPL_PREFIX "%lld-%lld", st->data_dir,
-	    (long long)step_s, (long long)start_sec);
-	if (rrd_make(st, path, step_s, start_sec) < 0) {
-		free(path);
-		return NULL;
-	}
-	/*
-	 * Starts only move forward: the template of the same step is done
-	 * with. Else a free slot, else the oldest start.
-	 */
-	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++) {
-		struct rrd_tmpl *c = &st->tmpl[i];
-		if (c->path && c->step_s == step_s) {
-			t = c;
-			break;
-		}
-		if (!t ||
-		    (t->path && (!c->path || c->start_sec < t->start_sec)))
-			t = c;
-	}
-	if (t->path) {
-		unlink(t->path);
-		free(t->path);
-	}
-	t->step_s = step_s;
-	t->start_sec = start_sec;
-	t->path = path;
-	return path;
-}
-
-/* Forget the template at path (it is gone); path is freed. */
-static void
-template_forget(struct store *st, const char *path)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
-		if (st->tmpl[i].path && st->tmpl[i].path == path) {
-			free(st->tmpl[i].path);
-			st->tmpl[i].path = NULL;
-		}
-}
-
-void
-rrdfile_templates_clear(struct store *st, int leftovers)
-{
-	DIR *d;
-	struct dirent *e;
-
-	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++) {
-		if (st->tmpl[i].path) {
-			unlink(st->tmpl[i].path);
-			free(st->tmpl[i].path);
-			st->tmpl[i].path = NULL;
-		}
-	}
-	if (!leftovers || (d = opendir(st->data_dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, TMPL_PREFIX, strlen(TMPL_PREFIX)) == 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-}
-
-static ssize_t
-write_all(int fd, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		done += (size_t)w;
-	}
-	return (ssize_t)done;
-}
-
-/* Copy src to a new file dst (O_EXCL; an old dst is removed first): 0 or
- * -errno. */
-static int
-copy_file(const char *src, const char *dst)
-{
-	int in, out, rc = 0;
-	ssize_t n;
-
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (out < 0 && errno == EEXIST && unlink(dst) == 0) /* crash leftover */
-		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (out < 0) {
-		rc = -errno;
-		close(in);
-		return rc;
-	}
-	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
-		;
-	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-	                 errno == EOPNOTSUPP)) {
-		/* A filesystem without it: plain reads and writes. */
-		char buf[16384];
-		ssize_t w = 0;
-
-		if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0 ||
-		    lseek(out, 0, SEEK_SET) < 0)
-			n = -1;
-		else
-			while ((n = read(in, buf, sizeof(buf))) > 0 &&
-			       (w = write_all(out, buf, (size_t)n)) >= 0)
-				;
-		if (w < 0)
-			n = -1;
-	}
-	if (n < 0)
-		rc = -errno;
-	if (close(out) < 0 && rc == 0)
-		rc = -errno;
-	close(in);
-	if (rc < 0)
-		unlink(dst);
-	return rc;
-}
-
-/*
- * Create path via a temporary name in the same directory + rename(2): a
- * copy of the template for its step and start, or made by librrd directly
- * when there is no template.
- */
-static int
-create_local(
-    struct store *st, struct pfile *f, const char *path, int64_t start_sec)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = xasprintf("%.*s", (int)(slash - path), path);
-	char *tmp = xasprintf("%s/.%s.tmp", dir, slash + 1);
-	const char *tmpl;
-	int rc = 0;
-
-	if ((rc = mkdir_p(dir)) < 0) {
-		errno = -rc;
-		if (!rrdfile_dir_error(rc))
-			log_warn("rrd: %s: cannot create directory", dir);
-		goto out;
-	}
-	/* A tmp left over from a crash during an earlier create is replaced
-	 * (copy_file, rrd_make). */
-	tmpl = template_for(st, f->step_s, start_sec);
-	if (tmpl && (rc = copy_file(tmpl, tmp)) == -ENOENT &&
-	    access(tmpl, F_OK) < 0 && errno == ENOENT) {
-		/* Deleted with the directory while we run: make it again
-		 * rather than every file by itself. */
-		template_forget(st, tmpl);
-		tmpl = template_for(st, f->step_s, start_sec);
-		if (tmpl)
-			rc = copy_file(tmpl, tmp);
-	}
-	if (tmpl == NULL || rc < 0) {
-		/* Out of space: no file can be made, by any means. */
-		if (rrdfile_dir_error(rc) ||
-		    (tmpl == NULL && rrdfile_space_short(st))) {
-			rc = rc < 0 ? rc : -ENOSPC;
-			goto out;
-		}
-		if (tmpl) {
-			errno = -rc;
-			log_warn("rrd: %s: copy of %s", tmp, tmpl);
-		}
-		if ((rc = rrd_make(st, tmp, f->step_s, start_sec)) < 0) {
-			if (rrdfile_space_short(st))
-				rc = -ENOSPC;
-			goto out;
-		}
-	}
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		if (!rrdfile_dir_error(rc))
-			log_warn("rrd: %s: rename from %s", path, tmp);
-		unlink(tmp);
-		goto out;
-	}
-	pthread_mutex_lock(&st->mu);
-	st->stats.files_created++;
-	pthread_mutex_unlock(&st->mu);
-out:
-	free(dir);
-	free(tmp);
-	return rc;
-}
+/* ------------------------------------------------------------ checking */
 
 /*
  * Read the last update of an existing file; fails on anything librrd
@@ -515,11 +116,11 @@ ensure_remote(struct store *st, struct pfile *f, int64_t start)
 	}
 	if (!rrdc_is_any_connected())
 		return -ENOTCONN;
-	argv = create_args(st, f->step_s, &argc);
+	argv = rrdfile_create_args(st, f->step_s, &argc);
 	rrd_clear_error();
 	rc = rrdc_create(path, (unsigned long)f->step_s, (time_t)start, 1, argc,
 	    (const char **)argv);
-	free_args(argv, argc);
+	rrdfile_free_args(argv, argc);
 	if (rc != 0) {
 		log_warnx("rrd: %s: rrdcached create failed: %s", path,
 		    rrd_get_error());
@@ -533,7 +134,19 @@ ensure_remote(struct store *st, struct pfile *f, int64_t start)
 	return 0;
 }
 
-/* With write_mu held: make sure f's file exists and is usable. */
+static void
+set_no_room(struct store *st, struct pfile *f, int no_room)
+{
+	pthread_mutex_lock(&st->mu);
+	f->no_room = no_room;
+	pthread_mutex_unlock(&st->mu);
+}
+
+/*
+ * With write_mu held: make sure f's file exists and is usable. -EAGAIN:
+ * there is no room to create it (st->cpause, f->no_room); its values are
+ * to be parked.
+ */
 static int
 ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 {
@@ -581,12 +194,32 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		log_warnx("rrd: %s: deleted while the agent runs; making a new "
 		          "one (what it held is gone)",
 		    path);
+		f->was_ready = 0; /* said once */
 	}
-	if ((rc = create_local(st, f, path, start)) < 0)
+	/* No room for new files: wait for the pause's next try. */
+	if (pause_holds(&st->cpause, mono_ms())) {
+		set_no_room(st, f, 1);
+		return -EAGAIN;
+	}
+	rc = rrdfile_create_local(st, f, path, start);
+	if (rc == -ENOSPC || rc == -EDQUOT) {
+		/* Files that exist may still take updates (ext4, tmpfs):
+		 * only new ones wait. */
+		set_no_room(st, f, 1);
+		rrdfile_pause(st, &st->cpause, f, rc, 0);
+		return -EAGAIN;
+	}
+	if (rc < 0)
 		return rc;
 	f->disk_last_sec = start;
 	f->state = F_READY;
 	f->was_ready = 1;
+	if (f->no_room)
+		set_no_room(st, f, 0);
+	if (st->cpause.on) {
+		rrdfile_resume(st, &st->cpause);
+		store_unpark(st);
+	}
 	return 0;
 }
 
@@ -650,6 +283,25 @@ fmt_value(char *buf, size_t size, const struct pval *v)
 }
 
 /*
+ * rrd_update_r writes a local file through its mapping: run it by
+ * busguard_call(), so a full filesystem fails the call instead of killing
+ * the agent with SIGBUS.
+ */
+struct lcall {
+	const char *path;
+	int argc;
+	const char **argv;
+};
+
+static int
+lcall_update(void *arg)
+{
+	struct lcall *c = arg;
+
+	return rrd_update_r(c->path, NULL, c->argc, c->argv);
+}
+
+/*
  * One librrd call: rrd_update_r, or rrdc_update. 0, -1, or BUSGUARD_FAULT
  * when the write through librrd's mapping faulted (SIGBUS: the filesystem
  * had no block for a page it had to copy, or an I/O error).
@@ -658,7 +310,7 @@ static int
 update_call(struct store *st, struct pfile *f, int argc, const char **argv)
 {
 	char path[4096];
-	struct lcall c = {path, argc, argv, 0, 0};
+	struct lcall c = {path, argc, argv};
 	int rc;
 
 	rrd_clear_error();
@@ -682,9 +334,10 @@ update_call(struct store *st, struct pfile *f, int argc, const char **argv)
  * and for rrdcached at most what fits in one command line of librrd's
  * client (RRD_CMD_MAX, 4 KB, with the file name). Takes ownership of vals.
  * Returns 0, or -ENOTCONN when rrdcached is unreachable, or a data
- * directory error (rrdfile_dir_error(); writes paused) (in both cases the
- * unwritten values are queued again), or -EIO (they are dropped and
- * counted).
+ * directory error (rrdfile_dir_error(); writes paused), or -EAGAIN when
+ * there is no room to create the file (in those three cases the unwritten
+ * values are queued again; with -EAGAIN parked), or -EIO (they are dropped
+ * and counted).
  */
 int
 rrdfile_write_batch(
@@ -702,10 +355,15 @@ rrdfile_write_batch(
 		return -ENOTCONN;
 	}
 	/* Paused (full): also for store_flush_file() from a page view. */
-	if (st->paused && mono_ms() < st->pause_retry_ms) {
+	if (pause_holds(&st->wpause, mono_ms())) {
 		store_requeue(st, f, vals, n);
 		free(vals);
 		return -ENOSPC;
+	}
+	if (f->no_room && pause_holds(&st->cpause, mono_ms())) {
+		store_requeue(st, f, vals, n); /* parked again */
+		free(vals);
+		return -EAGAIN;
 	}
 	cap = n < CHUNK_MAX ? n : CHUNK_MAX;
 	bufs = xmalloc(cap * sizeof(*bufs));
@@ -790,10 +448,13 @@ rrdfile_write_batch(
 		log_warnx("rrd: %s: lost rrdcached connection: %s",
 		    st->rrdcached, rrd_get_error());
 		store_requeue(st, f, vals + done, n - done);
+	} else if (rc == -EAGAIN) {
+		/* No room to create the file: parked until there is. */
+		store_requeue(st, f, vals + done, n - done);
 	} else if (rrdfile_dir_error(rc)) {
 		/* Nothing can be written now; keep the values for later. */
 		store_requeue(st, f, vals + done, n - done);
-		rrdfile_pause(st, f, rc, fault);
+		rrdfile_pause(st, &st->wpause, f, rc, fault);
 	} else if (rc < 0) {
 		log_warnx("rrd: %s: update of %zu values failed: %s",
 		    store_file(st, f->rel, path, sizeof(path)), n - done,
@@ -806,8 +467,8 @@ rrdfile_write_batch(
 		    "(%lld s): dropped; was the clock set back?",
 		    store_file(st, f->rel, path, sizeof(path)), back,
 		    (long long)f->disk_last_sec);
-	if (rc == 0 && st->paused)
-		rrdfile_resume(st);
+	if (rc == 0 && st->wpause.on)
+		rrdfile_resume(st, &st->wpause);
 	pthread_mutex_lock(&st->mu);
 	st->stats.written_total += written;
 	st->stats.stale_total += stale;

@@ -49,35 +49,41 @@ rrdfile_dir_error(int rc)
 }
 
 /*
- * Writes to the data directory are paused (it is full or read-only): the
- * writer tries again at retry, one file first. Under write_mu and mu, as
- * next_due() reads it under mu.
+ * Pause p after rc writing or creating f: the writer tries again at
+ * retry_ms, one file first. Under write_mu and mu, as the writer reads it
+ * under mu.
  */
 void
-rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault)
+rrdfile_pause(
+    struct store *st, struct pause *p, struct pfile *f, int rc, int fault)
 {
 	char path[4096];
 	int64_t now = mono_ms();
 	uint64_t pending;
 	unsigned long long avail = rrdfile_avail(st);
 
-	st->pause_backoff_ms =
-	    st->pause_backoff_ms ? st->pause_backoff_ms * 2 : RECONNECT_MIN_MS;
-	if (st->pause_backoff_ms > RECONNECT_MAX_MS)
-		st->pause_backoff_ms = RECONNECT_MAX_MS;
+	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : RECONNECT_MIN_MS;
+	if (p->backoff_ms > RECONNECT_MAX_MS)
+		p->backoff_ms = RECONNECT_MAX_MS;
 	pthread_mutex_lock(&st->mu);
-	if (!st->paused) {
-		st->paused = 1;
-		st->paused_since_ms = now;
+	if (!p->on) {
+		p->on = 1;
+		p->since_ms = now;
 	}
-	st->pause_retry_ms = now + st->pause_backoff_ms;
-	st->pause_check_ms = now + 1000;
-	st->pause_avail = avail;
+	p->retry_ms = now + p->backoff_ms;
+	p->check_ms = now + 1000;
+	p->avail = avail;
 	pending = st->stats.pending;
 	pthread_mutex_unlock(&st->mu);
 	store_file(st, f->rel, path, sizeof(path));
-	/* Two formats, so that the rate limit of one hides not the other. */
-	if (fault)
+	/* Three formats, so that the rate limit of one hides not another. */
+	if (p == &st->cpause)
+		log_warnx("rrd: %s: cannot create it: %s; new files wait "
+		          "(files that exist are still written), %llu values "
+		          "kept in memory (at most %zu), next try in %llds",
+		    path, strerror(-rc), (unsigned long long)pending,
+		    st->max_pending, (long long)(p->backoff_ms / 1000));
+	else if (fault)
 		log_warnx("rrd: %s: SIGBUS writing through librrd's mapping "
 		          "(%s); writes paused, %llu values kept in memory (at "
 		          "most %zu), next try in %llds",
@@ -87,25 +93,49 @@ rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault)
 		        : "no space for a copied block, or an I/O "
 		          "error",
 		    (unsigned long long)pending, st->max_pending,
-		    (long long)(st->pause_backoff_ms / 1000));
+		    (long long)(p->backoff_ms / 1000));
 	else
 		log_warnx("rrd: %s: %s; writes paused, %llu values kept in "
 		          "memory (at most %zu), next try in %llds",
 		    path, strerror(-rc), (unsigned long long)pending,
-		    st->max_pending, (long long)(st->pause_backoff_ms / 1000));
+		    st->max_pending, (long long)(p->backoff_ms / 1000));
 }
 
 void
-rrdfile_resume(struct store *st)
+rrdfile_resume(struct store *st, struct pause *p)
 {
 	int64_t since;
 
 	pthread_mutex_lock(&st->mu);
-	since = st->paused_since_ms;
-	st->paused = 0;
-	st->pause_retry_ms = 0;
+	since = p->since_ms;
+	p->on = 0;
+	p->retry_ms = 0;
 	pthread_mutex_unlock(&st->mu);
-	st->pause_backoff_ms = 0;
-	log_info("rrd: %s: writing again after %llds paused", st->data_dir,
+	p->backoff_ms = 0;
+	log_info("rrd: %s: %s again after %llds paused", st->data_dir,
+	    p == &st->cpause ? "creating files" : "writing",
 	    (long long)((mono_ms() - since) / 1000));
+}
+
+int
+rrdfile_pause_waits(
+    struct store *st, struct pause *p, int64_t now, int64_t *wake)
+{
+	if (!pause_holds(p, now))
+		return 0;
+	/*
+	 * A try that fails may cost a SIGBUS (and what librrd had
+	 * allocated), or a helper process, so between the backoff's tries
+	 * only look at the free space, and try at once when someone made
+	 * room.
+	 */
+	if (now >= p->check_ms) {
+		p->check_ms = now + 1000;
+		if (rrdfile_avail(st) > p->avail + (1ULL << 20))
+			p->retry_ms = now;
+	}
+	if (now >= p->retry_ms)
+		return 0;
+	*wake = p->check_ms < p->retry_ms ? p->check_ms : p->retry_ms;
+	return 1;
 }

@@ -31,7 +31,9 @@ enum fstate {
 	F_READY,   /* exists, readable, last_disk_sec known */
 };
 
-enum fqueue { Q_NONE, Q_WAITING, Q_READY, Q_FLUSHING };
+/* Q_PARKED: a file that cannot be created for lack of room (st->cpause);
+ * the writer tries one at the pause's retry, the rest after a success. */
+enum fqueue { Q_NONE, Q_WAITING, Q_READY, Q_FLUSHING, Q_PARKED };
 
 struct pval {
 	int64_t time_ms;
@@ -41,7 +43,7 @@ struct pval {
 /* One series file. Never freed before store_free(), so pointers stay valid. */
 struct pfile {
 	struct pfile *hnext;         /* hash chain */
-	struct pfile *qprev, *qnext; /* in st->waiting or st->ready */
+	struct pfile *qprev, *qnext; /* in st->waiting, ready or parked */
 	enum fqueue q;
 	char *rel;
 	uint64_t hash;
@@ -57,10 +59,27 @@ struct pfile {
 	enum fstate state;
 	int64_t disk_last_sec;
 	int was_ready; /* it existed once: a missing file was deleted */
+	/* Its creation failed for lack of room: queued values are parked
+	 * (mu; set with write_mu held too). */
+	int no_room;
 };
 
 struct qlist {
 	struct pfile *head, *tail;
+};
+
+/*
+ * Writing, or creating files, stopped by the data directory's filesystem
+ * (full, over quota, read-only): nothing is tried before retry_ms (the
+ * backoff), except when the free space looked at every second (check_ms)
+ * grew by 1 MiB since avail. on, since_ms, retry_ms, check_ms and avail
+ * are written under write_mu and mu and read under either; backoff_ms is
+ * write_mu's.
+ */
+struct pause {
+	int on;
+	int64_t since_ms, retry_ms, backoff_ms, check_ms;
+	unsigned long long avail;
 };
 
 struct store {
@@ -81,6 +100,7 @@ struct store {
 	size_t tabsize, nfiles;
 	struct qlist waiting; /* ordered by first_mono_ms */
 	struct qlist ready;   /* BATCH_MAX reached: write now */
+	struct qlist parked;  /* no room to create them (cpause) */
 	struct store_stats stats;
 	int64_t overflow_logged_ms;
 	uint64_t overflow_unlogged;
@@ -92,17 +112,13 @@ struct store {
 	int64_t retry_mono_ms; /* rrdcached: no attempt before this */
 	int64_t backoff_ms;
 	/*
-	 * The data directory is full or read-only (rrdfile_dir_error):
-	 * values stay queued and nothing is written before pause_retry_ms
-	 * (written under write_mu and mu, read under either).
+	 * wpause: no write to the data directory works (an update failed
+	 * with rrdfile_dir_error() or SIGBUS): every value stays queued.
+	 * cpause: only new files cannot be made (on ext4 or tmpfs a full
+	 * filesystem still takes updates of files that exist): their values
+	 * wait in parked, the other files are written as usual.
 	 */
-	int paused;
-	int64_t paused_since_ms, pause_retry_ms;
-	int64_t pause_backoff_ms; /* write_mu */
-	/* While paused the writer looks at the free space every second
-	 * (mu) and tries at once when it grew by 1 MiB. */
-	int64_t pause_check_ms;
-	unsigned long long pause_avail;
+	struct pause wpause, cpause;
 
 	pthread_t thread;
 	int started;
@@ -122,9 +138,12 @@ store_sec_of(int64_t time_ms)
 	return time_ms >= 0 ? time_ms / 1000 : -((-time_ms + 999) / 1000);
 }
 
-/* rrd.c: put vals back in front of f's queue (rrdcached unreachable). */
+/* rrd.c: put vals back in front of f's queue (rrdcached unreachable, the
+ * data directory full; parked if f->no_room). */
 void store_requeue(
     struct store *st, struct pfile *f, struct pval *vals, size_t n);
+/* rrd.c: files can be created again: the parked ones are due now. */
+void store_unpark(struct store *st);
 
 /* rrd_file.c, all with write_mu held. */
 /* The name rrdcached gets for rel: our path, or rel.rrd for a remote one. */
@@ -135,7 +154,8 @@ int rrdfile_connect(struct store *st);
 /* Record the connection state (also under mu, for the writer). */
 void rrdfile_set_conn(struct store *st, int connected, int64_t retry_mono_ms);
 /* Write vals to f's file; takes ownership of vals. 0, -ENOTCONN, -EIO,
- * or a data directory error (values queued again, writes paused). */
+ * a data directory error (values queued again, writes paused), or -EAGAIN
+ * (no room to create it: values parked, creating paused). */
 int rrdfile_write_batch(
     struct store *st, struct pfile *f, struct pval *vals, size_t n);
 /* Whether rc (-errno) stops every write to the data directory (ENOSPC,
@@ -146,11 +166,31 @@ int rrdfile_dir_error(int rc);
 unsigned long long rrdfile_avail(const struct store *st);
 /* Under 16 MiB or 16 inodes left (why a create may have failed). */
 int rrdfile_space_short(const struct store *st);
-/* With write_mu held: pause writing after rc (-errno; fault: SIGBUS in
- * librrd) writing f, with the backoff, and say so; resume after a write
- * that worked. */
-void rrdfile_pause(struct store *st, struct pfile *f, int rc, int fault);
-void rrdfile_resume(struct store *st);
+/* With write_mu held: pause writing (p = &st->wpause) or creating files
+ * (&st->cpause) after rc (-errno; fault: SIGBUS in librrd) writing or
+ * creating f, with the backoff, and say so; resume after one that
+ * worked. */
+void rrdfile_pause(
+    struct store *st, struct pause *p, struct pfile *f, int rc, int fault);
+void rrdfile_resume(struct store *st, struct pause *p);
+/* With mu held, in the writer's loop: whether p keeps it from trying now;
+ * if so, *wake is when to look again (looks at the free space). */
+int rrdfile_pause_waits(
+    struct store *st, struct pause *p, int64_t now, int64_t *wake);
+/* With mu held: whether p lets nothing through now (not the writer's
+ * loop: does not look at the free space). */
+static inline int
+pause_holds(const struct pause *p, int64_t now)
+{
+	return p->on && now < p->retry_ms;
+}
+/* rrd_create.c. The create arguments for a series of step_s seconds. */
+char **rrdfile_create_args(const struct store *st, int64_t step_s, int *argc);
+void rrdfile_free_args(char **argv, int argc);
+/* With write_mu held: make f's file at path, its first row at start_sec:
+ * 0 or -errno (logged unless the filesystem is full or read-only). */
+int rrdfile_create_local(
+    struct store *st, struct pfile *f, const char *path, int64_t start_sec);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "rrd.h"
@@ -54,8 +55,32 @@ store_create_main(int argc, char **argv)
 	errno = 0;
 	if (rrd_create_r(argv[0], (unsigned long)step, (time_t)start, argc - 3,
 	        (const char **)argv + 3) != 0) {
-		fprintf(stderr, "chokepoint __rrd-create: %s: %s\n", argv[0],
-		    store_rrd_error());
+		const char *e = rrd_get_error();
+		char *dir = strdup(argv[0]), *slash = strrchr(dir, '/');
+		struct statvfs sv;
+
+		if (e && *e) {
+			fprintf(stderr, "chokepoint __rrd-create: %s: %s\n",
+			    argv[0], e);
+		} else {
+			/* A failed write: librrd's cleanup leaves errno from
+			 * an unlink of what it already removed. */
+			if (slash)
+				*slash = '\0';
+			if (statvfs(slash ? (*dir ? dir : "/") : ".", &sv) == 0)
+				fprintf(stderr,
+				    "chokepoint __rrd-create: %s: writing it "
+				    "failed (%llu kB free on its filesystem)\n",
+				    argv[0],
+				    (unsigned long long)sv.f_bavail *
+				        sv.f_frsize / 1024);
+			else
+				fprintf(stderr,
+				    "chokepoint __rrd-create: %s: writing it "
+				    "failed\n",
+				    argv[0]);
+		}
+		free(dir);
 		return 1;
 	}
 	return 0;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The RRD writer when the data directory's filesystem fills up: values stay
 # queued (nothing dropped), writing pauses and resumes by itself once there
-# is room, and the agent survives librrd's SIGBUS (a write through its
+# is room, files that exist go on being written while only new ones wait
+# (a full ext4 or tmpfs takes updates), and the agent survives librrd's SIGBUS (a write through its
 # mapping that the filesystem cannot back; XFS and btrfs raise it when full,
 # here a sparse RRD file on a full tmpfs). DATA_DIR/rrd is a small tmpfs
 # mounted in a private mount namespace, so nothing stays mounted whatever
@@ -77,6 +78,18 @@ kept_from_to() {
 		rrdtool fetch "$M" AVERAGE -r 1 -s $(($1 - 3)) -e "$2" | sed 's/^/# /'
 	fi
 }
+# settle: wait until no new files come (the agent's own series start
+# later); their number in $n.
+settle() {
+	n=0 same=0 tries=0
+	while [ $same -lt 3 ] && [ $tries -lt 30 ]; do
+		tries=$((tries + 1))
+		sleep 1
+		m=$(find "$R" -name '*.rrd' | wc -l)
+		if [ "$m" = "$n" ] && [ "$m" -gt 0 ]; then same=$((same + 1)); else same=0; fi
+		n=$m
+	done
+}
 # wait_tick COMMAND...: up to 25 s, as self-metrics and alert passes come
 # every 10 s.
 wait_tick() { wait_for_s 25 "$@"; }
@@ -93,10 +106,10 @@ mount -t tmpfs -o size=16m tmpfs "$R" || {
 fill
 start_agent "$T/a1.log"
 if wait_http "http://127.0.0.1:$PORT/healthz" 100 &&
-	wait_for grep -q "No space left on device; writes paused" "$T/a1.log"; then
-	ok "no space for new files: writes paused, and the log says so"
+	wait_for grep -q "cannot create it: No space left on device; new files wait" "$T/a1.log"; then
+	ok "no space for new files: they wait, and the log says so"
 else
-	not_ok "no space for new files: writes paused"
+	not_ok "no space for new files: they wait, and the log says so"
 fi
 check "write_blocked is 1 in /metrics" wait_tick blocked_is 1
 firing() {
@@ -107,16 +120,16 @@ check "the rrd-writes-blocked alert fires" wait_tick firing
 stop_agent
 check "SIGTERM while paused: exits 0" test "$RC" = 0
 check "the values it could not write are reported at exit" \
-	grep -q "values lost at exit (the data directory takes no writes)" "$T/a1.log"
+	grep -q "values lost at exit (no room for new files)" "$T/a1.log"
 
 start_agent "$T/a2.log"
 wait_http "http://127.0.0.1:$PORT/healthz" 100
 t0=$(date +%s)
-wait_for grep -q "writes paused" "$T/a2.log"
+wait_for grep -q "new files wait" "$T/a2.log"
 sleep 5
 rm -f "$R/fill"
 t1=$(date +%s)
-if wait_for grep -q "writing again after" "$T/a2.log"; then
+if wait_for grep -q "creating files again after" "$T/a2.log"; then
 	ok "room again: writing resumes without a restart"
 else
 	not_ok "room again: writing resumes without a restart"
@@ -141,15 +154,7 @@ mkdir -p "$R"
 mount -t tmpfs -o size=16m tmpfs "$R"
 start_agent "$T/b.log"
 wait_http "http://127.0.0.1:$PORT/healthz" 100
-# Wait until no new files come (the agent's own series start later).
-n=0 same=0 tries=0
-while [ $same -lt 3 ] && [ $tries -lt 30 ]; do
-	tries=$((tries + 1))
-	sleep 1
-	m=$(find "$R" -name '*.rrd' | wc -l)
-	if [ "$m" = "$n" ] && [ "$m" -gt 0 ]; then same=$((same + 1)); else same=0; fi
-	n=$m
-done
+settle
 diag "$n files; punching holes past their first 4 kB, then filling the tmpfs"
 for f in $(find "$R" -name '*.rrd'); do
 	fallocate --punch-hole --offset 4096 \
@@ -191,5 +196,54 @@ check "SIGTERM: exits 0" test "$RC" = 0
 kept_from_to $((t0 + 1)) "$t1"
 check "rrdtool reads every file" sh -c \
 	"for f in \$(find '$R' -name '*.rrd'); do rrdtool info \"\$f\" >/dev/null || exit 1; done"
+umount "$R"
+
+# 3. A full tmpfs (as ext4) still takes updates of files that exist: a new
+# series (a process group added by SIGHUP) waits for room, every other file
+# goes on being written on time, and nothing is lost either way.
+rm -rf "$R"
+mkdir -p "$R"
+mount -t tmpfs -o size=16m tmpfs "$R"
+start_agent "$T/c.log"
+wait_http "http://127.0.0.1:$PORT/healthz" 100
+settle
+fill
+sed 's/^  memory: {}$/  memory: {processes: {shells: [sh]}}/' "$T/agent.yaml" > "$T/new.yaml"
+mv "$T/new.yaml" "$T/agent.yaml"
+kill -HUP "$AP"
+t0=$(date +%s)
+NEW="$R/full/process_instances/shells.rrd"
+if wait_for grep -q "process_instances/shells.rrd: cannot create it: No space left on device; new files wait" "$T/c.log"; then
+	ok "a new series on a full filesystem waits for room"
+else
+	not_ok "a new series on a full filesystem waits for room"
+fi
+check "write_blocked is 1 while it waits" wait_tick blocked_is 1
+sleep 6
+# flush_interval is 2 s: a file that is written is at most a few s behind.
+fresh() { [ $(($(date +%s) - $(rrdtool last "$M"))) -le 5 ]; }
+check "files that exist are still written meanwhile" fresh
+check "and writing them never paused" sh -c "! grep -q 'writes paused' '$T/c.log'"
+rm -f "$R/fill"
+t1=$(date +%s)
+check "room again: the new file is made" wait_for test -f "$NEW"
+check "the log says so" grep -q "creating files again after" "$T/c.log"
+check "write_blocked back to 0" wait_tick blocked_is 0
+metrics
+check "nothing dropped" \
+	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+stop_agent
+check "SIGTERM: exits 0" test "$RC" = 0
+if no_gap "$NEW" $((t0 + 2)) "$t1"; then
+	ok "the new series kept every second it waited"
+else
+	not_ok "the new series kept every second it waited"
+	rrdtool fetch "$NEW" AVERAGE -r 1 -s $((t0 - 1)) -e "$t1" | sed 's/^/# /'
+fi
+if no_gap "$M" "$t0" "$t1"; then
+	ok "the files that exist have every second too"
+else
+	not_ok "the files that exist have every second too"
+fi
 umount "$R"
 finish
