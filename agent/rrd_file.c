@@ -347,7 +347,7 @@ rrdfile_write_batch(
 	const char **argv = NULL;
 	size_t done = 0, written = 0, stale = 0, back = 0, budget = 0, cap;
 	int64_t t0 = mono_ns();
-	int failures = 0, fault = 0, rc = 0;
+	int failures = 0, fault = 0, rc = 0, err;
 
 	if (st->rrdcached && rrdfile_connect(st) < 0) {
 		store_requeue(st, f, vals, n);
@@ -409,6 +409,7 @@ rrdfile_write_batch(
 			written += k;
 			continue;
 		}
+		err = errno;
 		if (rc == BUSGUARD_FAULT) {
 			/*
 			 * Cut short by SIGBUS inside librrd's write_to_rras:
@@ -430,6 +431,11 @@ rrdfile_write_batch(
 			rc = -ENOTCONN;
 			break;
 		}
+		/* librrd could not open it for writing: a read-only or full
+		 * data directory pauses writing, as a failed create does. */
+		if (!st->rrdcached &&
+		    (rc = rrdfile_write_errno(st, f->rel, err)) < 0)
+			break;
 		/*
 		 * Something changed under us (another writer, a damaged
 		 * file): check the file again, which also re-reads its last

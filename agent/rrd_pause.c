@@ -31,13 +31,17 @@ rrdfile_space_short(const struct store *st)
 	       (sv.f_files > 0 && sv.f_favail < 16);
 }
 
-unsigned long long
-rrdfile_avail(const struct store *st)
+/* Bytes the data directory's filesystem has free for us (0 if unknown),
+ * and whether it is mounted read-only. */
+static unsigned long long
+fs_avail(const struct store *st, int *ro)
 {
 	struct statvfs sv;
 
+	*ro = 0;
 	if (statvfs(st->data_dir, &sv) < 0)
 		return 0;
+	*ro = (sv.f_flag & ST_RDONLY) != 0;
 	return (unsigned long long)sv.f_bavail * sv.f_frsize;
 }
 
@@ -46,6 +50,21 @@ int
 rrdfile_dir_error(int rc)
 {
 	return rc == -ENOSPC || rc == -EDQUOT || rc == -EROFS;
+}
+
+int
+rrdfile_write_errno(const struct store *st, const char *rel, int err)
+{
+	char path[4096];
+	struct statvfs sv;
+
+	if (rrdfile_dir_error(-err))
+		return -err;
+	/* librrd's cleanup may have changed errno: ask the filesystem. */
+	if (statvfs(store_file(st, rel, path, sizeof(path)), &sv) == 0 &&
+	    (sv.f_flag & ST_RDONLY))
+		return -EROFS;
+	return 0;
 }
 
 /*
@@ -60,7 +79,8 @@ rrdfile_pause(
 	char path[4096];
 	int64_t now = mono_ms();
 	uint64_t pending;
-	unsigned long long avail = rrdfile_avail(st);
+	int ro;
+	unsigned long long avail = fs_avail(st, &ro);
 
 	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : RECONNECT_MIN_MS;
 	if (p->backoff_ms > RECONNECT_MAX_MS)
@@ -73,6 +93,7 @@ rrdfile_pause(
 	p->retry_ms = now + p->backoff_ms;
 	p->check_ms = now + 1000;
 	p->avail = avail;
+	p->ro = ro;
 	pending = st->stats.pending;
 	pthread_mutex_unlock(&st->mu);
 	store_file(st, f->rel, path, sizeof(path));
@@ -126,12 +147,15 @@ rrdfile_pause_waits(
 	/*
 	 * A try that fails may cost a SIGBUS (and what librrd had
 	 * allocated), or a helper process, so between the backoff's tries
-	 * only look at the free space, and try at once when someone made
-	 * room.
+	 * only look at the filesystem, and try at once when someone made
+	 * room or mounted it read-write again.
 	 */
 	if (now >= p->check_ms) {
+		int ro;
+		unsigned long long avail = fs_avail(st, &ro);
+
 		p->check_ms = now + 1000;
-		if (rrdfile_avail(st) > p->avail + (1ULL << 20))
+		if (avail > p->avail + (1ULL << 20) || (p->ro && !ro))
 			p->retry_ms = now;
 	}
 	if (now >= p->retry_ms)

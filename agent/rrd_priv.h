@@ -71,13 +71,13 @@ struct qlist {
 /*
  * Writing, or creating files, stopped by the data directory's filesystem
  * (full, over quota, read-only): nothing is tried before retry_ms (the
- * backoff), except when the free space looked at every second (check_ms)
- * grew by 1 MiB since avail. on, since_ms, retry_ms, check_ms and avail
- * are written under write_mu and mu and read under either; backoff_ms is
- * write_mu's.
+ * backoff), except when the filesystem, looked at every second
+ * (check_ms), has 1 MiB more free than avail or is no longer read-only
+ * (ro). on, since_ms, retry_ms, check_ms, avail and ro are written under
+ * write_mu and mu and read under either; backoff_ms is write_mu's.
  */
 struct pause {
-	int on;
+	int on, ro;
 	int64_t since_ms, retry_ms, backoff_ms, check_ms;
 	unsigned long long avail;
 };
@@ -161,9 +161,9 @@ int rrdfile_write_batch(
 /* Whether rc (-errno) stops every write to the data directory (ENOSPC,
  * EDQUOT, EROFS), not just one file's. */
 int rrdfile_dir_error(int rc);
-/* rrd_pause.c. Bytes the data directory's filesystem has free for us
- * (statvfs), 0 if unknown. */
-unsigned long long rrdfile_avail(const struct store *st);
+/* rrd_pause.c. After librrd failed to update rel's file (err: errno
+ * then): a data directory error that pauses writing, or 0. */
+int rrdfile_write_errno(const struct store *st, const char *rel, int err);
 /* Under 16 MiB or 16 inodes left (why a create may have failed). */
 int rrdfile_space_short(const struct store *st);
 /* With write_mu held: pause writing (p = &st->wpause) or creating files

@@ -2,7 +2,8 @@
 # The RRD writer when the data directory's filesystem fills up: values stay
 # queued (nothing dropped), writing pauses and resumes by itself once there
 # is room, files that exist go on being written while only new ones wait
-# (a full ext4 or tmpfs takes updates), and the agent survives librrd's SIGBUS (a write through its
+# (a full ext4 or tmpfs takes updates), a read-only remount pauses writing
+# too, and the agent survives librrd's SIGBUS (a write through its
 # mapping that the filesystem cannot back; XFS and btrfs raise it when full,
 # here a sparse RRD file on a full tmpfs). DATA_DIR/rrd is a small tmpfs
 # mounted in a private mount namespace, so nothing stays mounted whatever
@@ -245,5 +246,34 @@ if no_gap "$M" "$t0" "$t1"; then
 else
 	not_ok "the files that exist have every second too"
 fi
+umount "$R"
+
+# 4. The data directory remounted read-only: librrd cannot open a file for
+# writing. Writing pauses (nothing dropped) and resumes within a second of
+# the filesystem being read-write again.
+rm -rf "$R"
+mkdir -p "$R"
+mount -t tmpfs -o size=16m tmpfs "$R"
+start_agent "$T/d.log"
+wait_http "http://127.0.0.1:$PORT/healthz" 100
+settle
+mount -o remount,ro "$R"
+t0=$(date +%s)
+if wait_for grep -q "Read-only file system; writes paused" "$T/d.log"; then
+	ok "read-only: writes paused, and the log says so"
+else
+	not_ok "read-only: writes paused, and the log says so"
+fi
+check "write_blocked is 1 while read-only" wait_tick blocked_is 1
+mount -o remount,rw "$R"
+t1=$(date +%s)
+check "read-write again: writing resumes within seconds" \
+	wait_for_s 5 grep -q "writing again after" "$T/d.log"
+metrics
+check "nothing dropped while read-only" \
+	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+stop_agent
+check "SIGTERM: exits 0" test "$RC" = 0
+kept_from_to "$t0" "$t1"
 umount "$R"
 finish
