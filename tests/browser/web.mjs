@@ -117,6 +117,18 @@ try {
       const rows = await page.$$eval('#bottlenecks tbody tr', (r) => r.map((x) => x.textContent));
       if (!rows.some((t) => t.includes('sw1'))) throw new Error('bottlenecks lack sw1: ' + rows.join(' | '));
     }
+    // Alerts (the fixture's port-errors rule goes pending): the card shows
+    // every column without scrolling sideways, "for" in short form.
+    if (await page.$('#alerts')) {
+      await page.waitForSelector('#alerts tbody tr, #alerts p');
+      const fit = await page.$eval('#alerts', (c) => {
+        const s = c.querySelector('.scroll');
+        return s ? [s.scrollWidth, s.clientWidth] : [0, 0];
+      });
+      if (fit[0] > fit[1] + 1) throw new Error(`alerts table ${fit[0]}px wide in a ${fit[1]}px card`);
+      const since = await page.$$eval('#alerts tbody tr td:last-child', (t) => t.map((x) => x.textContent));
+      if (since.some((x) => !/^(\d+[smhd])( \d+[mh])?$|^–$/.test(x))) throw new Error('alert ages: ' + since.join(', '));
+    }
   });
   await visit('device', `page=device&name=${DEVICE}&port=1`, async () => {
     await page.waitForSelector('#interfaces tbody tr[data-ifindex]');
@@ -191,6 +203,13 @@ try {
 
   await visit('host', `page=host&name=${HOST}`, async () => {
     await page.waitForSelector('#group-cpu .graph');
+    await page.waitForSelector('#host-events');
+    await graphsLoaded(3);
+  });
+  // Event and firmware tables link targets as devices: a host goes to its page.
+  await visit('host-via-device', `page=device&name=${HOST}`, async () => {
+    await page.waitForSelector('main#main[data-page="host"] #group-cpu .graph');
+    if (!page.url().includes('page=host')) throw new Error('URL stays ' + page.url());
     await graphsLoaded(3);
   });
   await visit('metrics', `page=metrics&name=${DEVICE}`, async () => {

@@ -92,6 +92,21 @@ function fmtTime(ms) {
   return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
+// How long ago, short ("45s", "12m", "3h 5m", "2d 4h"), for "since" columns;
+// the exact time goes in the cell's title.
+function fmtAgo(ms) {
+  if (!ms) return '–';
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  if (s < 60) return s + 's';
+  if (s < 3600) return Math.floor(s / 60) + 'm';
+  if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+  return Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h';
+}
+
+function sinceCell(ms) {
+  return el('td', { class: 'num hide-narrow', title: fmtTime(ms) }, fmtAgo(ms));
+}
+
 function bar(ratio) {
   const p = Math.max(0, Math.min(1, ratio || 0));
   return el('div', { class: 'bar' + (p >= 0.85 ? ' hot' : p >= 0.7 ? ' warm' : ''), title: fmtNum(ratio, '%') },
@@ -100,9 +115,12 @@ function bar(ratio) {
 
 function pill(state) { return el('span', { class: 'pill ' + state }, state); }
 
-// For display: wraps, and leaves out what the row already says.
+// For display: wraps, and leaves out what the row already says (and a port's
+// ifindex when its name is there).
 function labelText(labels, skip) {
-  return Object.entries(labels || {}).filter(([k]) => !(skip || []).includes(k)).map(([k, v]) => k + '=' + v).join(' ');
+  const l = labels || {};
+  return Object.entries(l).filter(([k]) => !(skip || []).includes(k) && !(k === 'ifindex' && l.ifname))
+    .map(([k, v]) => k + '=' + v).join(' ');
 }
 
 function labelStr(labels) {
@@ -189,7 +207,7 @@ async function pageOverview(main) {
     api('/api/v1/bottlenecks?limit=10').then((b) => {
       const list = b.bottlenecks || [];
       if (!list.length) { card.append(el('p', { class: 'muted' }, 'No bottleneck right now.')); return; }
-      card.append(table([{ label: '#', num: true }, { label: 'resource' }, { label: 'now / p95' }, { label: 'since', narrow: true }],
+      card.append(table([{ label: '#', num: true }, { label: 'resource' }, { label: 'now / p95' }, { label: 'for', num: true, narrow: true }],
         list.map((x) => el('tr', null,
           el('td', { class: 'num' }, x.rank),
           el('td', null, el('a', { href: link(x.kind === 'port' ? { page: 'device', name: x.target, filter: x.instance }
@@ -198,7 +216,7 @@ async function pageOverview(main) {
             el('div', { class: 'muted' }, typeof x.summary === 'string' ? x.summary : (x.class || ''))),
           el('td', null, bar(x.utilization && x.utilization.now), fmtNum(x.utilization && x.utilization.now, '%'),
             el('div', { class: 'muted' }, 'p95 ' + fmtNum(x.utilization && x.utilization.p95, '%') + ' · ' + (x.trend || ''))),
-          el('td', { class: 'hide-narrow' }, x.since_ms ? fmtTime(x.since_ms) : '–')))));
+          sinceCell(x.since_ms)))));
     }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
   }
   if (ov.alerts_api) {
@@ -207,13 +225,16 @@ async function pageOverview(main) {
     api('/api/v1/alerts?limit=0').then((a) => {
       const list = (a.alerts || []).filter((x) => x.status !== 'ok' && x.status !== 'resolved');
       if (!list.length) { card.append(el('p', { class: 'muted' }, 'No alert firing.')); return; }
-      card.append(table([{ label: 'target' }, { label: 'rule' }, { label: 'state' }, { label: 'value', num: true }, { label: 'since', narrow: true }],
+      // One cell says what and where, so the card stays readable at a third
+      // of the page: target and rule, the labels under them.
+      card.append(table([{ label: 'alert' }, { label: 'value', num: true }, { label: 'state' }, { label: 'for', num: true, narrow: true }],
         list.slice(0, 20).map((x) => el('tr', null,
-          el('td', null, el('a', { href: link({ page: 'device', name: x.target }) }, x.target)),
-          el('td', { class: 'sev-' + x.severity }, x.rule, ' ', el('span', { class: 'muted' }, labelText(x.labels, ['metric', 'target', 'role']))),
-          el('td', null, x.status),
+          el('td', null, el('a', { href: link({ page: pageOf(x.target), name: x.target }) }, x.target), ' ',
+            el('span', { class: 'sev-' + x.severity }, x.rule),
+            el('div', { class: 'muted' }, labelText(x.labels, ['metric', 'target', 'role']))),
           el('td', { class: 'num' }, fmtNum(x.value), el('div', { class: 'muted' }, 'limit ' + fmtNum(x.threshold))),
-          el('td', { class: 'hide-narrow' }, fmtTime(x.since_ms))))));
+          el('td', null, pill(x.status === 'firing' ? 'firing' : x.status)),
+          sinceCell(x.since_ms)))));
     }).catch((e) => card.append(el('p', { class: 'error' }, e.message)));
   }
   grid.append(el('div', { class: 'card', id: 'top-ports' }, el('h2', null, 'Most utilised ports'),
@@ -287,6 +308,12 @@ async function pageDevice(main) {
   const name = q.get('name');
   const [d, ev] = await Promise.all([api('/api/v1/devices/' + encodeURIComponent(name)),
     api('/api/v1/events?limit=20&target=' + encodeURIComponent(name))]);
+  if (d.target && d.target.kind === 'host') {
+    // Event and firmware tables link every target here: a host has its page.
+    history.replaceState(null, '', link({ page: 'host', name }));
+    main.dataset.page = 'host';
+    return pageHost(main, d, ev);
+  }
   main.append(el('h1', null, d.name, ' ', pill(d.target.state || 'up'), ' ',
     el('a', { class: 'muted', href: link({ page: 'metrics', name }) }, 'all metrics')));
   const sys = d.sys;
@@ -350,9 +377,14 @@ const HOST_GROUPS = [
   ['Disk I/O', /^(disk_util_ratio|disk_read_bytes_per_second|disk_write_bytes_per_second|disk_read_await_ms|disk_write_await_ms|psi_io_)/],
 ];
 
-async function pageHost(main) {
+async function pageHost(main, dev, events) {
   const name = state().get('name');
-  const m = await api('/api/v1/metrics?target=' + encodeURIComponent(name));
+  const enc = encodeURIComponent(name);
+  // Its firmware, inventory and events as a device page has them (a host
+  // without any is no error: the device answer is optional).
+  const [m, d, ev] = await Promise.all([api('/api/v1/metrics?target=' + enc),
+    dev || api('/api/v1/devices/' + enc).catch(() => null),
+    events || api('/api/v1/events?limit=20&target=' + enc)]);
   main.append(el('h1', null, name, ' ', el('a', { class: 'muted', href: link({ page: 'metrics', name }) }, 'all metrics (' + m.series.length + ')')));
   let shown = 0;
   for (const [title, re] of HOST_GROUPS) {
@@ -363,6 +395,11 @@ async function pageHost(main) {
       series.map((s) => graph(name, s.metric, labelStr(s.labels), { w: 420, h: 120 }))));
   }
   if (!shown) main.append(el('p', { class: 'muted' }, 'No CPU, memory or disk series yet: see all metrics.'));
+  main.append(el('div', { class: 'grid below' },
+    d && d.firmware.length ? el('div', { class: 'card', id: 'firmware' }, el('h2', null, 'Firmware'),
+      el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + fwVersion(f))))) : null,
+    d && d.inventory.length ? el('div', { class: 'card', id: 'inventory' }, el('h2', null, 'Inventory'), inventoryTree(d.inventory)) : null,
+    el('div', { class: 'card', id: 'host-events' }, el('h2', null, 'Events'), eventsTable(ev.events))));
 }
 
 async function pageMetrics(main) {
