@@ -134,6 +134,18 @@ ensure_remote(struct store *st, struct pfile *f, int64_t start)
 	return 0;
 }
 
+/* Whether p holds now; under mu, as the writer's loop moves its retry. */
+static int
+paused_now(struct store *st, const struct pause *p)
+{
+	int r;
+
+	pthread_mutex_lock(&st->mu);
+	r = pause_holds(p, mono_ms());
+	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
 static void
 set_no_room(struct store *st, struct pfile *f, int no_room)
 {
@@ -197,7 +209,7 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		f->was_ready = 0; /* said once */
 	}
 	/* No room for new files: wait for the pause's next try. */
-	if (pause_holds(&st->cpause, mono_ms())) {
+	if (paused_now(st, &st->cpause)) {
 		set_no_room(st, f, 1);
 		return -EAGAIN;
 	}
@@ -355,12 +367,12 @@ rrdfile_write_batch(
 		return -ENOTCONN;
 	}
 	/* Paused (full): also for store_flush_file() from a page view. */
-	if (pause_holds(&st->wpause, mono_ms())) {
+	if (paused_now(st, &st->wpause)) {
 		store_requeue(st, f, vals, n);
 		free(vals);
 		return -ENOSPC;
 	}
-	if (f->no_room && pause_holds(&st->cpause, mono_ms())) {
+	if (f->no_room && paused_now(st, &st->cpause)) {
 		store_requeue(st, f, vals, n); /* parked again */
 		free(vals);
 		return -EAGAIN;

@@ -73,8 +73,9 @@ struct qlist {
  * (full, over quota, read-only): nothing is tried before retry_ms (the
  * backoff), except when the filesystem, looked at every second
  * (check_ms), has 1 MiB more free than avail or is no longer read-only
- * (ro). on, since_ms, retry_ms, check_ms, avail and ro are written under
- * write_mu and mu and read under either; backoff_ms is write_mu's.
+ * (ro). All but backoff_ms (write_mu's) are mu's; rrdfile_pause() and
+ * rrdfile_resume() take it and run with write_mu held, so on may also be
+ * read under write_mu alone.
  */
 struct pause {
 	int on, ro;
@@ -177,8 +178,8 @@ void rrdfile_resume(struct store *st, struct pause *p);
  * if so, *wake is when to look again (looks at the free space). */
 int rrdfile_pause_waits(
     struct store *st, struct pause *p, int64_t now, int64_t *wake);
-/* With mu held: whether p lets nothing through now (not the writer's
- * loop: does not look at the free space). */
+/* With mu held: whether p lets nothing through now (unlike
+ * rrdfile_pause_waits(), does not look at the filesystem). */
 static inline int
 pause_holds(const struct pause *p, int64_t now)
 {
