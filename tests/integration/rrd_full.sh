@@ -91,6 +91,16 @@ settle() {
 		n=$m
 	done
 }
+# recovered WHEN: after room came back, write_blocked returns to 0, nothing
+# was dropped WHEN, and SIGTERM ends the agent cleanly.
+recovered() {
+	check "write_blocked back to 0" wait_tick blocked_is 0
+	metrics
+	check "nothing dropped $1" \
+		test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+	stop_agent
+	check "SIGTERM: exits 0" test "$RC" = 0
+}
 # wait_tick COMMAND...: up to 25 s, as self-metrics and alert passes come
 # every 10 s.
 wait_tick() { wait_for_s 25 "$@"; }
@@ -130,18 +140,9 @@ wait_for grep -q "new files wait" "$T/a2.log"
 sleep 5
 rm -f "$R/fill"
 t1=$(date +%s)
-if wait_for grep -q "creating files again after" "$T/a2.log"; then
-	ok "room again: writing resumes without a restart"
-else
-	not_ok "room again: writing resumes without a restart"
-fi
+check "room again: writing resumes without a restart" wait_for grep -q "creating files again after" "$T/a2.log"
 check "the file is created once there is room" wait_for test -f "$M"
-check "write_blocked back to 0" wait_tick blocked_is 0
-metrics
-check "nothing dropped while paused" \
-	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
-stop_agent
-check "SIGTERM: exits 0" test "$RC" = 0
+recovered "while paused"
 # The first value comes with the first collection after the server is up;
 # all of those queued while the filesystem was full are in the file.
 kept_from_to $((t0 + 2)) "$t1"
@@ -163,11 +164,7 @@ for f in $(find "$R" -name '*.rrd'); do
 done
 fill
 t0=$(date +%s)
-if wait_for grep -q "SIGBUS writing through librrd's mapping" "$T/b.log"; then
-	ok "SIGBUS from librrd's mapping is caught and logged"
-else
-	not_ok "SIGBUS from librrd's mapping is caught and logged"
-fi
+check "SIGBUS from librrd's mapping is caught and logged" wait_for grep -q "SIGBUS writing through librrd's mapping" "$T/b.log"
 check "and still serves /metrics with write_blocked 1" wait_tick blocked_is 1
 sleep 4
 check "the agent survives it" kill -0 "$AP"
@@ -214,11 +211,7 @@ mv "$T/new.yaml" "$T/agent.yaml"
 kill -HUP "$AP"
 t0=$(date +%s)
 NEW="$R/full/process_instances/shells.rrd"
-if wait_for grep -q "process_instances/shells.rrd: cannot create it: No space left on device; new files wait" "$T/c.log"; then
-	ok "a new series on a full filesystem waits for room"
-else
-	not_ok "a new series on a full filesystem waits for room"
-fi
+check "a new series on a full filesystem waits for room" wait_for grep -q "process_instances/shells.rrd: cannot create it: No space left on device; new files wait" "$T/c.log"
 check "write_blocked is 1 while it waits" wait_tick blocked_is 1
 sleep 6
 # flush_interval is 2 s: a file that is written is at most a few s behind.
@@ -229,12 +222,7 @@ rm -f "$R/fill"
 t1=$(date +%s)
 check "room again: the new file is made" wait_for test -f "$NEW"
 check "the log says so" grep -q "creating files again after" "$T/c.log"
-check "write_blocked back to 0" wait_tick blocked_is 0
-metrics
-check "nothing dropped" \
-	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
-stop_agent
-check "SIGTERM: exits 0" test "$RC" = 0
+recovered "while it waited"
 if no_gap "$NEW" $((t0 + 2)) "$t1"; then
 	ok "the new series kept every second it waited"
 else
@@ -259,21 +247,13 @@ wait_http "http://127.0.0.1:$PORT/healthz" 100
 settle
 mount -o remount,ro "$R"
 t0=$(date +%s)
-if wait_for grep -q "Read-only file system; writes paused" "$T/d.log"; then
-	ok "read-only: writes paused, and the log says so"
-else
-	not_ok "read-only: writes paused, and the log says so"
-fi
+check "read-only: writes paused, and the log says so" wait_for grep -q "Read-only file system; writes paused" "$T/d.log"
 check "write_blocked is 1 while read-only" wait_tick blocked_is 1
 mount -o remount,rw "$R"
 t1=$(date +%s)
 check "read-write again: writing resumes within seconds" \
 	wait_for_s 5 grep -q "writing again after" "$T/d.log"
-metrics
-check "nothing dropped while read-only" \
-	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
-stop_agent
-check "SIGTERM: exits 0" test "$RC" = 0
+recovered "while read-only"
 kept_from_to "$t0" "$t1"
 umount "$R"
 finish
