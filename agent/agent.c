@@ -631,6 +631,17 @@ self_metrics(struct agent *a)
 		    "(clock set back)",
 		    ss.stale_total);
 	}
+	if (a->db) {
+		size_t kept = db_events_kept(a->db);
+
+		emit_gauge(a, "db_events_pending",
+		    "Events kept in memory until the database takes them",
+		    (double)kept);
+		emit_gauge(a, "db_write_blocked",
+		    "1 while the event database cannot be opened or written "
+		    "(disk full?): events and alert states wait in memory",
+		    !db_online(a->db) || kept > 0);
+	}
 }
 
 static void
@@ -911,6 +922,14 @@ data_dir_usable(const char *dir, char *err, size_t errlen)
 	}
 	snprintf(probe, sizeof(probe), "%s/.write-test.%d", dir, (int)getpid());
 	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+		/* Full, not misconfigured: monitor anyway (the stores keep
+		 * what they cannot write until there is room). */
+		log_warnx("data directory %s is full (%s): running, and "
+		          "writing once there is room",
+		    dir, strerror(errno));
+		return 0;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "data directory %s is not writable: %s",
 		    dir, strerror(errno));

@@ -432,6 +432,11 @@ persist(struct alerts *a, int64_t now)
 	}
 	db_lock(a->env.db);
 	h = db_handle(a->env.db);
+	if (!h) {
+		/* Not open (disk full): the states stay dirty for later. */
+		db_unlock(a->env.db);
+		return;
+	}
 	sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
 	for (size_t i = 0; i < a->ntrans; i++) {
 		struct trans *t = &a->trans[i];
@@ -631,6 +636,11 @@ alerts_eval(struct alerts *a, int64_t now)
 			a->db_gen = g;
 			a->event_cursor = base;
 			a->event_cursor_dirty = 1;
+			/* The new file has none of our states yet. */
+			for (size_t b = 0; a->ninst && b < NBUCKETS; b++)
+				for (struct inst *in = a->buckets[b]; in;
+				     in = in->next)
+					in->dirty = 1;
 		}
 	}
 	alerts_windows_refresh(a, now);
@@ -723,11 +733,16 @@ alerts_new(const struct config *cfg, const struct alerts_env *env, char *err,
 			}
 		}
 		db_unlock(env->db);
-		if (r < 0) {
+		if (r < 0 && db_online(env->db)) {
 			snprintf(err, errlen, "cannot create the alert tables");
 			alerts_free(a);
 			return NULL;
 		}
+		if (r < 0)
+			log_warnx(
+			    "alerts: the database is not open: states "
+			    "from before this start are not restored, and "
+			    "are saved once it opens");
 	}
 	return a;
 }

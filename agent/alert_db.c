@@ -63,6 +63,9 @@ alertdb_schema(struct sqlite3 *h, void *arg)
 static int
 prep(struct sqlite3 *h, const char *sql, sqlite3_stmt **st)
 {
+	*st = NULL;
+	if (!h) /* the database is not open now (db_handle()) */
+		return -EIO;
 	if (sqlite3_prepare_v2(h, sql, -1, st, NULL) != SQLITE_OK) {
 		log_warnx("alerts: sql: %s", sqlite3_errmsg(h));
 		return -EIO;

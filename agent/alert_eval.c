@@ -619,7 +619,8 @@ eval_events(struct alerts *a, int64_t now)
 	struct sbuf kb;
 	uint64_t added;
 
-	if (a->env.db == NULL)
+	/* Not open: the cursor waits (db_check() moves it when it opens). */
+	if (a->env.db == NULL || !db_online(a->env.db))
 		return;
 	if (a->event_cursor < 0) {
 		/* First start: history is not news. */

@@ -60,4 +60,8 @@ const char alert_builtin_yaml[] =
     /* The agent itself: history is not being written (data directory
      * full or read-only, rrdcached unreachable; values wait in memory). */
     "  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0,\n"
-    "     for: 1m, severity: critical}\n";
+    "     for: 1m, severity: critical}\n"
+    /* Events (and alert states) wait in memory: the database cannot
+     * be opened or written (disk full). */
+    "  - {name: db-writes-blocked, metric: db_write_blocked, above: 0,\n"
+    "     for: 1m}\n";

@@ -45,6 +45,8 @@ static const char *const event_sql[4] = {
 static sqlite3_stmt *
 stmt(struct db *db, sqlite3_stmt **slot, const char *sql)
 {
+	if (!db->h) /* not open now (db_check() tries again) */
+		return NULL;
 	if (!*slot && sqlite3_prepare_v3(db->h, sql, -1,
 	                  SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
 		log_warnx("db: %s: prepare failed: %s", db->path,
@@ -193,6 +195,17 @@ db_queue_flush(struct db *db)
 		    db->path);
 }
 
+size_t
+db_events_kept(struct db *db)
+{
+	size_t n;
+
+	pthread_mutex_lock(&db->mu);
+	n = db->qn;
+	pthread_mutex_unlock(&db->mu);
+	return n;
+}
+
 void
 db_queue_free(struct db *db)
 {
@@ -299,7 +312,7 @@ db_events_query(struct db *db, const struct db_event_filter *f,
 	pthread_mutex_lock(&db->mu);
 	s = stmt(db, &db->ev_query[which], event_sql[which]);
 	if (!s) {
-		rc = -EIO;
+		rc = db->h ? -EIO : -EAGAIN;
 		goto out;
 	}
 	if (f->kind)

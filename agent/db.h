@@ -25,8 +25,9 @@ struct db *db_open(const char *data_dir, char *err, size_t errlen);
  * db_open() for the running agent: a file SQLite cannot read as a database
  * (garbage, a damaged header or schema) is renamed, with its -wal and -shm,
  * to chokepoint.db.corrupt-TIME and a new database is made, so monitoring
- * goes on and nothing is deleted. A newer schema or an unwritable
- * directory still fails, as in db_open().
+ * goes on and nothing is deleted. A full disk or an I/O error returns a
+ * handle that is not open yet (db_online()). A newer schema or an
+ * unwritable directory still fails, as in db_open().
  */
 struct db *db_open_rw(const char *data_dir, char *err, size_t errlen);
 void db_close(struct db *db); /* takes NULL */
@@ -120,8 +121,19 @@ int db_inventory_get(struct db *db, const char *target, const char *kind,
     void *arg);
 
 /* The underlying connection for modules with their own tables (alerts,
- * firmware log); they must call db_lock()/db_unlock() around its use. */
+ * firmware log); they must call db_lock()/db_unlock() around its use. NULL
+ * while the file cannot be opened (db_online()). */
 struct sqlite3 *db_handle(struct db *db);
+/*
+ * Whether the database is open. db_open_rw() starts without it when the
+ * disk is full (or on an I/O error, or a lock another process holds), and
+ * so does db_check() when a deleted file cannot be made again: events wait
+ * in memory, queries fail with -EAGAIN, inventory and the other modules'
+ * writes are skipped, and db_check() tries again every time it runs.
+ */
+int db_online(struct db *db);
+/* Events kept in memory now, waiting for the database to take them. */
+size_t db_events_kept(struct db *db);
 void db_lock(struct db *db);
 void db_unlock(struct db *db);
 

@@ -76,6 +76,10 @@ db_exec(struct db *db, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
 
+	if (!db->h) {
+		set_err(err, errlen, "%s: not open", db->path);
+		return -EIO;
+	}
 	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		set_err(err, errlen, "%s: %s", db->path,
 		    msg ? msg : sqlite3_errmsg(db->h));
@@ -153,17 +157,31 @@ unreadable(sqlite3 *h)
 }
 
 /*
- * Open db->path into db->h (created if missing): WAL, synchronous NORMAL,
- * the schema migrated. 0, or -1 with a message in err, db->h closed, and
- * *damaged set when the file is there but not a database.
+ * Errors that say the file cannot be opened now but may be later: a full
+ * disk, an I/O error, another process holding a lock.
  */
 static int
-connect_db(struct db *db, char *err, size_t errlen, int *damaged)
+passing(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_FULL || code == SQLITE_IOERR ||
+	       code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+/*
+ * Open db->path into db->h (created if missing): WAL, synchronous NORMAL,
+ * the schema migrated. 0, or -1 with a message in err, db->h closed,
+ * *damaged set when the file is there but not a database, and *passes when
+ * the reason may pass (passing()).
+ */
+static int
+connect_db(struct db *db, char *err, size_t errlen, int *damaged, int *passes)
 {
 	char mode[16] = "";
 	sqlite3_stmt *s = NULL;
 	struct stat sb;
 
+	*passes = 0;
 	if (sqlite3_open_v2(db->path, &db->h,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	        NULL) != SQLITE_OK) {
@@ -202,17 +220,23 @@ connect_db(struct db *db, char *err, size_t errlen, int *damaged)
 	}
 	return 0;
 fail:
+	*passes = db->h && passing(sqlite3_extended_errcode(db->h));
 	sqlite3_close_v2(db->h);
 	db->h = NULL;
 	return -1;
 }
 
-/* db_open(); *damaged set when the file is there but not a database. */
+/*
+ * db_open(); *damaged set when the file is there but not a database. With
+ * offline_ok, a reason that may pass (a full disk) leaves the handle
+ * without a connection (db->h NULL) for db_check() to open later.
+ */
 static struct db *
-open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
+open_db(const char *data_dir, char *err, size_t errlen, int *damaged,
+    int offline_ok)
 {
 	struct db *db;
-	int rc;
+	int rc, passes;
 
 	if (!data_dir || !*data_dir) {
 		set_err(err, errlen, "db: no data directory");
@@ -228,7 +252,16 @@ open_db(const char *data_dir, char *err, size_t errlen, int *damaged)
 	db->path = xasprintf("%s/chokepoint.db", data_dir);
 	db->wal_path = xasprintf("%s-wal", db->path);
 	pthread_mutex_init(&db->mu, NULL);
-	if (connect_db(db, err, errlen, damaged) < 0) {
+	if (connect_db(db, err, errlen, damaged, &passes) < 0) {
+		if (offline_ok && passes) {
+			db->offline_since_ms = db->offline_logged_ms =
+			    mono_ms();
+			log_warnx("db: %s; running without it: events are kept "
+			          "in memory (up to 10,000) and it is tried "
+			          "again every 10 s",
+			    err && errlen ? err : db->path);
+			return db;
+		}
 		if (!*damaged)
 			log_warnx("db: %s", err && errlen ? err : db->path);
 		db_close(db);
@@ -295,36 +328,26 @@ set_aside_wal(struct db *db)
 	}
 }
 
-int
-db_check(struct db *db)
+/* With mu: connect after the file went away (had_file) or could not be
+ * opened (offline): 0, or -errno and the reason in err. */
+static int
+reconnect(struct db *db, int had_file, char *err, size_t errlen)
 {
-	char err[512] = "";
-	struct stat sb;
-	int damaged = 0, rc;
+	int damaged = 0, passes, rc;
 
-	if (stat(db->path, &sb) == 0 && (uint64_t)sb.st_dev == db->dev &&
-	    (uint64_t)sb.st_ino == db->ino && db->h) {
-		/* Events kept while it took no writes: try again. */
-		pthread_mutex_lock(&db->mu);
-		if (db->qn)
-			db_queue_flush(db);
-		pthread_mutex_unlock(&db->mu);
-		return 0;
-	}
-	pthread_mutex_lock(&db->mu);
 	finalize_all(db);
 	if (db->h)
 		sqlite3_close_v2(db->h);
 	db->h = NULL;
-	set_aside_wal(db);
-	if ((rc = mkdir_p(db->dir)) < 0 ||
-	    connect_db(db, err, sizeof(err), &damaged) < 0) {
-		pthread_mutex_unlock(&db->mu);
-		log_warnx("db: %s: gone while running, and cannot be made "
-		          "again: %s",
-		    db->path, rc < 0 ? strerror(-rc) : err);
-		return rc < 0 ? rc : -EIO;
+	/* Only a file we had open leaves a WAL that is not its own. */
+	if (had_file)
+		set_aside_wal(db);
+	if ((rc = mkdir_p(db->dir)) < 0) {
+		set_err(err, errlen, "%s", strerror(-rc));
+		return rc;
 	}
+	if (connect_db(db, err, errlen, &damaged, &passes) < 0)
+		return -EIO;
 	for (size_t i = 0; i < db->nschemas; i++)
 		db->schemas[i].fn(db->h, db->schemas[i].arg);
 	db->generation++;
@@ -337,12 +360,63 @@ db_check(struct db *db)
 			db->gen_base_id = sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
 	}
+	return 0;
+}
+
+int
+db_check(struct db *db)
+{
+	char err[512] = "";
+	struct stat sb;
+	int64_t now = mono_ms(), since;
+	size_t kept;
+	int rc, had_file;
+
+	pthread_mutex_lock(&db->mu);
+	if (db->h && stat(db->path, &sb) == 0 &&
+	    (uint64_t)sb.st_dev == db->dev && (uint64_t)sb.st_ino == db->ino) {
+		/* Events kept while it took no writes: try again. */
+		if (db->qn)
+			db_queue_flush(db);
+		pthread_mutex_unlock(&db->mu);
+		return 0;
+	}
+	had_file = db->h != NULL;
+	kept = db->qn;
+	if ((rc = reconnect(db, had_file, err, sizeof(err))) < 0) {
+		/* Said when it starts, then every 10 minutes. */
+		int say = had_file || now - db->offline_logged_ms >= 600000;
+		if (had_file)
+			db->offline_since_ms = now;
+		if (say)
+			db->offline_logged_ms = now;
+		kept = db->qn;
+		pthread_mutex_unlock(&db->mu);
+		if (say)
+			log_warnx("db: %s: %s: %s; events kept in memory (%zu "
+			          "now), tried again every 10 s",
+			    db->path,
+			    had_file ? "gone while running, and cannot be made "
+			               "again"
+			             : "still cannot be opened",
+			    err, kept);
+		return rc;
+	}
+	since = db->offline_since_ms;
+	db->offline_since_ms = 0;
 	if (db->qn)
 		db_queue_flush(db);
 	pthread_mutex_unlock(&db->mu);
-	log_warnx("db: %s was deleted or replaced while running; opened it "
-	          "again (events and inventory from now on go there)",
-	    db->path);
+	if (had_file)
+		log_warnx(
+		    "db: %s was deleted or replaced while running; "
+		    "opened it again (events and inventory from now on go "
+		    "there)",
+		    db->path);
+	else
+		log_info("db: %s: open after %llds; %zu events kept meanwhile "
+		         "written",
+		    db->path, (long long)((now - since) / 1000), kept);
 	return 1;
 }
 
@@ -363,7 +437,7 @@ struct db *
 db_open(const char *data_dir, char *err, size_t errlen)
 {
 	int damaged = 0;
-	struct db *db = open_db(data_dir, err, errlen, &damaged);
+	struct db *db = open_db(data_dir, err, errlen, &damaged, 0);
 
 	if (!db && damaged)
 		log_warnx("db: %s", err && errlen ? err : data_dir);
@@ -376,7 +450,7 @@ db_open_rw(const char *data_dir, char *err, size_t errlen)
 	static const char *const sfx[] = {"", "-wal", "-shm"};
 	long long now = (long long)(now_ms() / 1000);
 	int damaged = 0;
-	struct db *db = open_db(data_dir, err, errlen, &damaged);
+	struct db *db = open_db(data_dir, err, errlen, &damaged, 1);
 
 	if (db || !damaged)
 		return db;
@@ -398,7 +472,7 @@ db_open_rw(const char *data_dir, char *err, size_t errlen)
 	          "started a new one (past events and inventory stay in the "
 	          "old file)",
 	    err, now);
-	return open_db(data_dir, err, errlen, &damaged);
+	return open_db(data_dir, err, errlen, &damaged, 1);
 }
 
 void
@@ -423,6 +497,17 @@ struct sqlite3 *
 db_handle(struct db *db)
 {
 	return db->h;
+}
+
+int
+db_online(struct db *db)
+{
+	int on;
+
+	pthread_mutex_lock(&db->mu);
+	on = db->h != NULL;
+	pthread_mutex_unlock(&db->mu);
+	return on;
 }
 
 void

@@ -34,6 +34,8 @@ struct db {
 	} schemas[8];
 	size_t nschemas;
 	uint64_t generation; /* reopens so far; under mu */
+	/* h is NULL: since when (0: never), last said (mono ms); under mu */
+	int64_t offline_since_ms, offline_logged_ms;
 	int64_t gen_base_id; /* the newest event id when it reopened */
 	/* Events SQLite did not take (full disk): kept, oldest first. */
 	struct db_qev *q;

@@ -105,6 +105,10 @@ fwlog_schema(struct db *db)
 	int rc;
 
 	db_lock(db);
+	if (!db_handle(db)) { /* not open now: nothing logged until it is */
+		db_unlock(db);
+		return -EAGAIN;
+	}
 	rc = sqlite3_exec(db_handle(db), schema, NULL, NULL, &err);
 	db_unlock(db);
 	if (rc != SQLITE_OK) {
@@ -334,6 +338,10 @@ fwlog_observe(struct db *db, const struct fw_config *fc, const char *target,
 		return -EIO;
 	db_lock(db);
 	h = db_handle(db);
+	if (!h) {
+		db_unlock(db);
+		return -EAGAIN;
+	}
 	sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		for (size_t f = 0; f < ARRAY_SIZE(fields) && r >= 0; f++) {

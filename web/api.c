@@ -861,6 +861,7 @@ h_events(struct http_req *r)
 	struct db_event_filter f = {0};
 	int64_t now = now_ms() / 1000, v;
 	json_t *arr;
+	int rc;
 
 	if (kind && *kind && param_metric(kind) < 0)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "kind",
@@ -892,8 +893,12 @@ h_events(struct http_req *r)
 	f.target = target && *target ? target : NULL;
 	arr = json_array();
 	if (r->deps->db &&
-	    db_events_query(r->deps->db, &f, event_cb, arr) < 0) {
+	    (rc = db_events_query(r->deps->db, &f, event_cb, arr)) < 0) {
 		json_decref(arr);
+		if (rc == -EAGAIN)
+			return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+			    "the event database cannot be opened now (disk "
+			    "full?); events are kept and written once it can");
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
 		    "event store unavailable");
 	}

@@ -3,7 +3,8 @@
 # queued (nothing dropped), writing pauses and resumes by itself once there
 # is room, files that exist go on being written while only new ones wait
 # (a full ext4 or tmpfs takes updates), a read-only remount pauses writing
-# too, and the agent survives librrd's SIGBUS (a write through its
+# too, a restart with chokepoint.db on the full disk still monitors, and the
+# agent survives librrd's SIGBUS (a write through its
 # mapping that the filesystem cannot back; XFS and btrfs raise it when full,
 # here a sparse RRD file on a full tmpfs). DATA_DIR/rrd is a small tmpfs
 # mounted in a private mount namespace, so nothing stays mounted whatever
@@ -48,9 +49,9 @@ alerts:
 EOF
 M="$R/full/memory_total_bytes/value.rrd"
 
-# start_agent LOG: runs it in the background; its pid in $AP.
+# start_agent LOG [CONFIG]: runs it in the background; its pid in $AP.
 start_agent() {
-	"$CP" run -c "$T/agent.yaml" > "$1" 2>&1 &
+	"$CP" run -c "${2:-$T/agent.yaml}" > "$1" 2>&1 &
 	AP=$!
 	track "$AP"
 }
@@ -105,8 +106,10 @@ recovered() {
 # every 10 s.
 wait_tick() { wait_for_s 25 "$@"; }
 metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
-blocked_is() {
-	metrics && [ "$(metric_value rrd_write_blocked target=\"full\" "$T/m.txt")" = "$1" ]
+blocked_is() { self_is rrd_write_blocked "$1"; }
+# self_is METRIC VALUE: the agent's own METRIC in /metrics is VALUE.
+self_is() {
+	metrics && [ "$(metric_value "$1" target=\"full\" "$T/m.txt")" = "$2" ]
 }
 
 # 1. A full filesystem before the first file: creation fails with ENOSPC.
@@ -256,4 +259,42 @@ check "read-write again: writing resumes within seconds" \
 recovered "while read-only"
 kept_from_to "$t0" "$t1"
 umount "$R"
+
+# 5. A restart with the whole data directory full, chokepoint.db included:
+# SQLite cannot even open it. Monitoring starts anyway, events wait in
+# memory, and the database opens within 10 s of there being room.
+D5="$T/data5"
+mkdir -p "$D5"
+mount -t tmpfs -o size=16m tmpfs "$D5"
+sed "s|data_dir: $D\$|data_dir: $D5|" "$T/agent.yaml" > "$T/five.yaml"
+start_agent "$T/e1.log" "$T/five.yaml"
+wait_http "http://127.0.0.1:$PORT/healthz" 100
+wait_for test -s "$D5/chokepoint.db"
+sleep 2
+stop_agent
+dd if=/dev/zero of="$D5/fill" bs=64k 2>/dev/null
+start_agent "$T/e2.log" "$T/five.yaml"
+check "full data directory at start: the agent runs" \
+	wait_http "http://127.0.0.1:$PORT/healthz" 100
+check "and says it runs without the database" \
+	grep -q "chokepoint.db: .*; running without it" "$T/e2.log"
+code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$1"; }
+check "/api/v1/events answers 503 meanwhile" test "$(code /api/v1/events)" = 503
+check "db_write_blocked is 1" wait_tick self_is db_write_blocked 1
+check "the dashboard's overview still answers" test "$(code /api/v1/overview)" = 200
+rm -f "$D5/fill"
+check "room again: the database opens" \
+	wait_for_s 15 grep -q "chokepoint.db: open after" "$T/e2.log"
+check "/api/v1/events answers 200" test "$(code /api/v1/events)" = 200
+check "db_write_blocked back to 0" wait_tick self_is db_write_blocked 0
+tables() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n = c.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE ?", ("alert%",)).fetchone()[0]
+sys.exit(0 if n > 0 else 1)' "$D5/chokepoint.db"
+}
+check "the alert tables are in it" tables
+stop_agent
+check "SIGTERM: exits 0" test "$RC" = 0
+umount "$D5"
 finish

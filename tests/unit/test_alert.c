@@ -589,6 +589,15 @@ builtin_rules_parse_and_can_be_switched_off(void **state)
 	alerts_eval(fx->al, T0 + 61000);
 	assert_int_equal(fx->nnotes, 2);
 	assert_string_equal(fx->notes[1].rule, "rrd-writes-blocked");
+	/* The event database: a warning after a minute. */
+	put(fx, "host1", "db_write_blocked", NULL, NULL, 1, T0 + 61000);
+	alerts_eval(fx->al, T0 + 61000);
+	assert_int_equal(fx->nnotes, 2);
+	put(fx, "host1", "db_write_blocked", NULL, NULL, 1, T0 + 122000);
+	alerts_eval(fx->al, T0 + 122000);
+	assert_int_equal(fx->nnotes, 3);
+	assert_string_equal(fx->notes[2].rule, "db-writes-blocked");
+	assert_int_equal(fx->notes[2].severity, CP_SEV_WARNING);
 	fx_free(fx);
 }
 
