@@ -61,6 +61,12 @@ async function api(path) {
   return body;
 }
 
+// Events come from the agent's database, which may not be open (a full
+// disk): the page still renders, with the reason where the events go.
+function events(path) {
+  return api(path).catch((e) => ({ events: [], error: e.message }));
+}
+
 function timeRange() {
   const q = state();
   if (q.get('from') && q.get('to')) return { from: q.get('from'), to: q.get('to') };
@@ -194,7 +200,7 @@ function table(headers, rows, opts) {
 // ------------------------------------------------------------- pages
 
 async function pageOverview(main) {
-  const [ov, tg, ev] = await Promise.all([api('/api/v1/overview'), api('/api/v1/targets'), api('/api/v1/events?limit=10')]);
+  const [ov, tg, ev] = await Promise.all([api('/api/v1/overview'), api('/api/v1/targets'), events('/api/v1/events?limit=10')]);
   main.append(el('h1', null, 'Where is it choking?'));
   const grid = el('div', { class: 'grid' });
   main.append(grid);
@@ -259,10 +265,11 @@ async function pageOverview(main) {
         el('td', null, pill(t.state), t.reason ? el('div', { class: 'muted' }, t.reason) : null),
         el('td', { class: 'num' }, t.series),
         el('td', { class: 'hide-narrow' }, fmtTime(t.last_poll_ms)))))));
-  grid.append(el('div', { class: 'card', id: 'recent-events' }, el('h2', null, 'Recent events'), eventsTable(ev.events)));
+  grid.append(el('div', { class: 'card', id: 'recent-events' }, el('h2', null, 'Recent events'), eventsTable(ev.events, ev.error)));
 }
 
-function eventsTable(events) {
+function eventsTable(events, error) {
+  if (error) return el('p', { class: 'error' }, error);
   if (!events.length) return el('p', { class: 'muted' }, 'No events.');
   return table([{ label: 'time' }, { label: 'target' }, { label: 'kind' }, { label: 'what' }],
     events.map((e) => el('tr', null,
@@ -307,7 +314,7 @@ async function pageDevice(main) {
   const q = state();
   const name = q.get('name');
   const [d, ev] = await Promise.all([api('/api/v1/devices/' + encodeURIComponent(name)),
-    api('/api/v1/events?limit=20&target=' + encodeURIComponent(name))]);
+    events('/api/v1/events?limit=20&target=' + encodeURIComponent(name))]);
   if (d.target && d.target.kind === 'host') {
     // Event and firmware tables link every target here: a host has its page.
     history.replaceState(null, '', link({ page: 'host', name }));
@@ -366,7 +373,7 @@ async function pageDevice(main) {
       { sortable: true, onSort: (k) => go({ sort: k }, true) })));
   main.append(el('div', { class: 'grid' },
     el('div', { class: 'card', id: 'inventory' }, el('h2', null, 'Inventory'), d.inventory.length ? inventoryTree(d.inventory) : el('p', { class: 'muted' }, 'none reported')),
-    el('div', { class: 'card', id: 'device-events' }, el('h2', null, 'Events'), eventsTable(ev.events))));
+    el('div', { class: 'card', id: 'device-events' }, el('h2', null, 'Events'), eventsTable(ev.events, ev.error))));
 }
 
 // Host page: the classic choke points first, then every series.
@@ -377,14 +384,14 @@ const HOST_GROUPS = [
   ['Disk I/O', /^(disk_util_ratio|disk_read_bytes_per_second|disk_write_bytes_per_second|disk_read_await_ms|disk_write_await_ms|psi_io_)/],
 ];
 
-async function pageHost(main, dev, events) {
+async function pageHost(main, dev, evs) {
   const name = state().get('name');
   const enc = encodeURIComponent(name);
   // Its firmware, inventory and events as a device page has them (a host
   // without any is no error: the device answer is optional).
   const [m, d, ev] = await Promise.all([api('/api/v1/metrics?target=' + enc),
     dev || api('/api/v1/devices/' + enc).catch(() => null),
-    events || api('/api/v1/events?limit=20&target=' + enc)]);
+    evs || events('/api/v1/events?limit=20&target=' + enc)]);
   main.append(el('h1', null, name, ' ', el('a', { class: 'muted', href: link({ page: 'metrics', name }) }, 'all metrics (' + m.series.length + ')')));
   let shown = 0;
   for (const [title, re] of HOST_GROUPS) {
@@ -399,7 +406,7 @@ async function pageHost(main, dev, events) {
     d && d.firmware.length ? el('div', { class: 'card', id: 'firmware' }, el('h2', null, 'Firmware'),
       el('ul', null, d.firmware.map((f) => el('li', null, (f.component || f.key) + ': ' + fwVersion(f))))) : null,
     d && d.inventory.length ? el('div', { class: 'card', id: 'inventory' }, el('h2', null, 'Inventory'), inventoryTree(d.inventory)) : null,
-    el('div', { class: 'card', id: 'host-events' }, el('h2', null, 'Events'), eventsTable(ev.events))));
+    el('div', { class: 'card', id: 'host-events' }, el('h2', null, 'Events'), eventsTable(ev.events, ev.error))));
 }
 
 async function pageMetrics(main) {
@@ -466,13 +473,13 @@ async function pageEvents(main) {
   const tr = timeRange();
   p.set('since', tr.from);
   if (tr.to !== 'now') p.set('until', tr.to);
-  const ev = await api('/api/v1/events?' + p);
+  const ev = await events('/api/v1/events?' + p);
   main.append(el('h1', null, 'Events'));
   const kind = el('input', { type: 'search', placeholder: 'kind (link, hotswap, ecc, firmware)', value: q.get('kind') || '', id: 'ev-kind' });
   const target = el('input', { type: 'search', placeholder: 'target', value: q.get('target') || '', id: 'ev-target' });
   const form = el('form', { class: 'custom' }, kind, target, el('button', { type: 'submit' }, 'filter'));
   form.addEventListener('submit', (e) => { e.preventDefault(); go({ kind: kind.value, target: target.value }); });
-  main.append(form, el('div', { id: 'events' }, eventsTable(ev.events)));
+  main.append(form, el('div', { id: 'events' }, eventsTable(ev.events, ev.error)));
 }
 
 const PAGES = { overview: pageOverview, device: pageDevice, host: pageHost, metrics: pageMetrics, firmware: pageFirmware, events: pageEvents };
