@@ -408,6 +408,48 @@ alerts_step(struct alerts *a, struct inst *in, const struct alert_cfg *c,
 
 /* ------------------------------------------------------------ the pass */
 
+/* The log row of transition t at now; *lj (labels JSON) for the caller to
+ * free. from and to are the caller's 40-byte buffers. */
+static void
+trans_line(const struct trans *t, int64_t now, struct alertdb_log *l,
+    char *from, char *to, char **lj)
+{
+	const struct inst *in = t->in;
+
+	snprintf(from, 40, "%s", alert_state_name(t->from));
+	snprintf(to, 40, "%s", alert_state_name(t->to));
+	if (t->repeat)
+		snprintf(to, 40, "firing (repeat)");
+	*lj = labels_json(in->labels, in->nlabels);
+	memset(l, 0, sizeof(*l));
+	l->time_ms = now;
+	l->alert_id = in->id;
+	l->rule = in->rule;
+	l->target = in->target;
+	l->labels_json = *lj;
+	l->from = from;
+	l->to = to;
+	l->severity = alert_severity_name(t->sev);
+	l->value = t->value;
+	l->threshold = t->threshold;
+	l->notified = t->notify;
+	l->reason = t->reason[0] ? t->reason : NULL;
+}
+
+/* This pass's log rows wait for the database (not open, or rolled back). */
+static void
+keep_lines(struct alerts *a, int64_t now)
+{
+	for (size_t i = 0; i < a->ntrans; i++) {
+		struct alertdb_log l;
+		char from[40], to[40], *lj;
+
+		trans_line(&a->trans[i], now, &l, from, to, &lj);
+		alertdb_logq_push(&a->logq, &l);
+		free(lj);
+	}
+}
+
 static void
 persist(struct alerts *a, int64_t now)
 {
@@ -419,7 +461,7 @@ persist(struct alerts *a, int64_t now)
 		return;
 	/* Nothing to write on most passes: no transaction then (BEGIN and
 	 * COMMIT each compile a statement and take the file locks). */
-	if (a->ntrans == 0 && !a->event_cursor_dirty &&
+	if (a->ntrans == 0 && !a->event_cursor_dirty && a->logq.n == 0 &&
 	    now - a->pruned_ms < 3600000) {
 		int dirty = 0;
 
@@ -433,34 +475,22 @@ persist(struct alerts *a, int64_t now)
 	db_lock(a->env.db);
 	h = db_handle(a->env.db);
 	if (!h) {
-		/* Not open (disk full): the states stay dirty for later. */
+		/* Not open (disk full): the states stay dirty and the log
+		 * rows wait, for later. */
+		keep_lines(a, now);
 		db_unlock(a->env.db);
 		return;
 	}
 	sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+	/* Rows that waited go first: the log stays in order. */
+	if (a->logq.n)
+		bad |= alertdb_logq_write(h, &a->logq) < 0;
 	for (size_t i = 0; i < a->ntrans; i++) {
 		struct trans *t = &a->trans[i];
-		struct inst *in = t->in;
-		struct alertdb_log l = {0};
+		struct alertdb_log l;
 		char from[40], to[40];
 
-		snprintf(from, sizeof(from), "%s", alert_state_name(t->from));
-		snprintf(to, sizeof(to), "%s", alert_state_name(t->to));
-		if (t->repeat)
-			snprintf(to, sizeof(to), "firing (repeat)");
-		lj = labels_json(in->labels, in->nlabels);
-		l.time_ms = now;
-		l.alert_id = in->id;
-		l.rule = in->rule;
-		l.target = in->target;
-		l.labels_json = lj;
-		l.from = from;
-		l.to = to;
-		l.severity = alert_severity_name(t->sev);
-		l.value = t->value;
-		l.threshold = t->threshold;
-		l.notified = t->notify;
-		l.reason = t->reason[0] ? t->reason : NULL;
+		trans_line(t, now, &l, from, to, &lj);
 		t->log_id = alertdb_log_add(h, &l);
 		bad |= t->log_id < 0;
 		free(lj);
@@ -513,13 +543,20 @@ persist(struct alerts *a, int64_t now)
 		log_warnx("alerts: cannot store the alert log: %s",
 		    sqlite3_errmsg(h));
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-		/* The states are written again at the next pass that can
-		 * (what a restart restores from), the cursor too; this
-		 * pass's log lines are lost (the agent log has them). */
+		/* The states, the cursor and this pass's log rows are written
+		 * at the next pass that can (what a restart restores from). */
 		for (size_t b = 0; b < NBUCKETS; b++)
 			for (struct inst *in = a->buckets[b]; in; in = in->next)
 				in->dirty = 1;
 		a->event_cursor_dirty = 1;
+		for (size_t i = 0; i < a->ntrans; i++)
+			a->trans[i].log_id = 0;
+		keep_lines(a, now);
+	} else if (a->logq.n) {
+		log_info("alerts: %zu log rows that waited for the database "
+		         "written (%llu older ones dropped)",
+		    a->logq.n, (unsigned long long)a->logq.dropped);
+		alertdb_logq_clear(&a->logq);
 	}
 	db_unlock(a->env.db);
 }
@@ -826,6 +863,10 @@ alerts_free(struct alerts *a)
 	alerts_rules_free(a);
 	alerts_windows_free(a);
 	config_free(a->builtin);
+	if (a->logq.n)
+		log_warnx("alerts: %zu log rows never reached the database",
+		    a->logq.n);
+	alertdb_logq_clear(&a->logq);
 	free(a->trans);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);

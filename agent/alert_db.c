@@ -12,6 +12,7 @@
 
 #include "alert_db.h"
 #include "log.h"
+#include "util.h"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS alert_log ("
@@ -93,6 +94,75 @@ step_done(struct sqlite3 *h, sqlite3_stmt *st)
 		return -EIO;
 	}
 	return 0;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+log_free(struct alertdb_log *l)
+{
+	free((char *)l->alert_id);
+	free((char *)l->rule);
+	free((char *)l->target);
+	free((char *)l->labels_json);
+	free((char *)l->from);
+	free((char *)l->to);
+	free((char *)l->severity);
+	free((char *)l->reason);
+}
+
+void
+alertdb_logq_push(struct alertdb_logq *q, const struct alertdb_log *l)
+{
+	struct alertdb_log *c;
+
+	if (q->n == ALERTDB_LOGQ_MAX) {
+		log_free(&q->v[0]);
+		memmove(q->v, q->v + 1, (q->n - 1) * sizeof(*q->v));
+		q->n--;
+		if (q->dropped++ == 0)
+			log_warnx("alerts: %d log rows wait for the database; "
+			          "dropping the oldest",
+			    ALERTDB_LOGQ_MAX);
+	}
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 16;
+		q->v = xrealloc(q->v, q->cap * sizeof(*q->v));
+	}
+	c = &q->v[q->n++];
+	*c = *l;
+	c->alert_id = dup_or_null(l->alert_id);
+	c->rule = dup_or_null(l->rule);
+	c->target = dup_or_null(l->target);
+	c->labels_json = dup_or_null(l->labels_json);
+	c->from = dup_or_null(l->from);
+	c->to = dup_or_null(l->to);
+	c->severity = dup_or_null(l->severity);
+	c->reason = dup_or_null(l->reason);
+}
+
+int
+alertdb_logq_write(struct sqlite3 *h, const struct alertdb_logq *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (alertdb_log_add(h, &q->v[i]) < 0)
+			return -EIO;
+	return 0;
+}
+
+void
+alertdb_logq_clear(struct alertdb_logq *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		log_free(&q->v[i]);
+	free(q->v);
+	q->v = NULL;
+	q->n = q->cap = 0;
+	q->dropped = 0;
 }
 
 int64_t

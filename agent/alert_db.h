@@ -32,6 +32,23 @@ struct alertdb_log {
 };
 int64_t alertdb_log_add(struct sqlite3 *h, const struct alertdb_log *l);
 
+/*
+ * Log rows the database did not take (it was not open, or the pass that
+ * wrote them rolled back), in order, with copies of their strings: at most
+ * ALERTDB_LOGQ_MAX, the oldest dropped (counted) beyond that.
+ */
+#define ALERTDB_LOGQ_MAX 10000
+struct alertdb_logq {
+	struct alertdb_log *v;
+	size_t n, cap;
+	uint64_t dropped; /* since the last write that worked */
+};
+void alertdb_logq_push(struct alertdb_logq *q, const struct alertdb_log *l);
+/* Insert them all (inside the caller's transaction): 0 or -EIO. */
+int alertdb_logq_write(struct sqlite3 *h, const struct alertdb_logq *q);
+/* Forget them (written, or at exit). */
+void alertdb_logq_clear(struct alertdb_logq *q);
+
 /* Persisted instance state. */
 struct alertdb_state {
 	const char *key;

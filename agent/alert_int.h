@@ -99,8 +99,9 @@ struct alerts {
 	int64_t event_cursor; /* last event id seen; -1: not yet */
 	uint64_t db_gen;      /* db_generation() the cursor belongs to */
 	int event_cursor_dirty;
-	uint64_t events_seen;   /* db_events_added() at the last query */
-	int64_t events_read_ms; /* when the events were last queried */
+	struct alertdb_logq logq; /* log rows waiting for the database */
+	uint64_t events_seen;     /* db_events_added() at the last query */
+	int64_t events_read_ms;   /* when the events were last queried */
 	/* The database files at the last pass, and whether they changed
 	 * since the events / the silences were last read. */
 	struct db_stamp db_stamp;

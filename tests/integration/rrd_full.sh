@@ -287,13 +287,16 @@ check "room again: the database opens" \
 	wait_for_s 15 grep -q "chokepoint.db: open after" "$T/e2.log"
 check "/api/v1/events answers 200" test "$(code /api/v1/events)" = 200
 check "db_write_blocked back to 0" wait_tick self_is db_write_blocked 0
-tables() {
+# sql_has QUERY: the query's count(*) on the database is above 0.
+sql_has() {
 	python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-n = c.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE ?", ("alert%",)).fetchone()[0]
-sys.exit(0 if n > 0 else 1)' "$D5/chokepoint.db"
+sys.exit(0 if c.execute(sys.argv[2]).fetchone()[0] > 0 else 1)' "$D5/chokepoint.db" "$1"
 }
-check "the alert tables are in it" tables
+check "the alert tables are in it" \
+	sql_has "SELECT count(*) FROM sqlite_master WHERE name LIKE 'alert%'"
+check "the alert log has what happened while it was not open" wait_for sql_has \
+	"SELECT count(*) FROM alert_log WHERE rule = 'db-writes-blocked' AND to_state = 'pending'"
 stop_agent
 check "SIGTERM: exits 0" test "$RC" = 0
 umount "$D5"

@@ -507,7 +507,8 @@ restart_keeps_state_without_flood(void **state)
 }
 
 /* A pass whose state rows cannot be written (as on a full disk) is rolled
- * back and written again by the next one, so a restart restores it. */
+ * back and written again by the next one, so a restart restores it; its
+ * log row waits and is written then, in order. */
 static void
 failed_write_keeps_states_for_the_next_pass(void **state)
 {
@@ -524,10 +525,15 @@ failed_write_keeps_states_for_the_next_pass(void **state)
 	    SQLITE_OK);
 	at(fx, 0.95, T0 + 60000); /* firing: sent, but not stored */
 	assert_int_equal(fx->nnotes, 1);
+	assert_int_equal(log_rows(fx, "to_state = 'firing'"), 0);
 	assert_int_equal(
 	    sqlite3_exec(h, "DROP TRIGGER temp.full", NULL, NULL, NULL),
 	    SQLITE_OK);
 	at(fx, 0.95, T0 + 70000); /* no change, yet stored now */
+	assert_int_equal(log_rows(fx, "to_state = 'firing' AND time_ms = "
+	                              "(SELECT max(time_ms) FROM alert_log)"),
+	    1);
+	assert_int_equal(log_rows(fx, "to_state = 'firing'"), 1);
 	alerts_free(fx->al);
 	cache_free(fx->cache);
 	fx->cache = cache_new(NULL);
