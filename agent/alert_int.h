@@ -143,5 +143,9 @@ int alerts_silenced(struct alerts *a, const struct inst *in, const char *role,
     const char *sev, int64_t now, char *why, size_t size);
 void alerts_eval_rule(struct alerts *a, const struct rule *r, int64_t now);
 void alerts_eval_unseen(struct alerts *a, int64_t now);
+/* alert_store.c: write the pass to the database (or keep it for later). */
+void alerts_persist(struct alerts *a, int64_t now);
+/* Labels as a compact JSON object with sorted keys (caller frees). */
+char *alerts_labels_json(const struct cp_label *l, size_t n);
 
 #endif
