@@ -89,6 +89,33 @@ struct db_qev {
 	char *s[6]; /* target, kind, component, before, after, message */
 };
 
+/* Kept inventory sets: beyond this many (target, kind) pairs the oldest
+ * goes. */
+#define QINV_MAX 1000
+
+struct db_qinv {
+	char *target, *kind;
+	char **keys, **attrs;
+	size_t n;
+	int64_t time_ms;
+};
+
+static void
+qinv_free(struct db_qinv *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->keys[i]);
+		free(q->attrs[i]);
+	}
+	free(q->keys);
+	free(q->attrs);
+	free(q->target);
+	free(q->kind);
+}
+
+static int inv_write(struct db *db, const char *target, const char *kind,
+    size_t n, char *const *keys, char *const *attrs, int64_t now);
+
 /* Errors that pass: a full disk, a read-only remount, a lock held long. */
 static int
 transient(int rc)
@@ -184,15 +211,27 @@ db_queue_flush(struct db *db)
 			free(q->s[k]);
 		done++;
 	}
-	if (done == 0)
-		return;
-	memmove(db->q, db->q + done, (db->qn - done) * sizeof(*db->q));
-	db->qn -= done;
-	if (db->qn == 0)
-		log_info(
-		    "db: %s: takes writes again; the events kept in memory "
-		    "are written",
-		    db->path);
+	if (done > 0) {
+		memmove(db->q, db->q + done, (db->qn - done) * sizeof(*db->q));
+		db->qn -= done;
+		if (db->qn == 0)
+			log_info("db: %s: takes writes again; the events kept "
+			         "in memory are written",
+			    db->path);
+	}
+	/* Inventories after the events: the newest set of each. */
+	for (done = 0; db->qn == 0 && done < db->qin; done++) {
+		struct db_qinv *q = &db->qi[done];
+		if (inv_write(db, q->target, q->kind, q->n, q->keys, q->attrs,
+		        q->time_ms) != SQLITE_DONE)
+			break;
+		qinv_free(q);
+	}
+	if (done > 0) {
+		memmove(
+		    db->qi, db->qi + done, (db->qin - done) * sizeof(*db->qi));
+		db->qin -= done;
+	}
 }
 
 size_t
@@ -219,6 +258,15 @@ db_queue_free(struct db *db)
 	free(db->q);
 	db->q = NULL;
 	db->qn = db->qcap = 0;
+	if (db->qin)
+		log_warnx("db: %s: %zu inventories lost at exit (the database "
+		          "took no writes)",
+		    db->path, db->qin);
+	for (size_t i = 0; i < db->qin; i++)
+		qinv_free(&db->qi[i]);
+	free(db->qi);
+	db->qi = NULL;
+	db->qin = db->qicap = 0;
 }
 
 int64_t
@@ -374,21 +422,18 @@ attrs_json(const struct cp_inventory_item *it)
 	return s;
 }
 
-int
-db_inventory_put(struct db *db, const char *target, const char *kind,
-    const struct cp_inventory_item *items, size_t nitems)
+/*
+ * With mu: replace the inventory of (target, kind) with n keys and their
+ * attrs (JSON) in one transaction. SQLITE_DONE, or SQLite's error code
+ * (logged unless transient()).
+ */
+static int
+inv_write(struct db *db, const char *target, const char *kind, size_t n,
+    char *const *keys, char *const *attrs, int64_t now)
 {
 	sqlite3_stmt *del, *ins;
-	int64_t now = now_ms();
-	size_t i;
-	int rc = -EIO;
+	int rc = SQLITE_DONE;
 
-	if (!db || !target || !kind || (nitems && !items))
-		return -EINVAL;
-	for (i = 0; i < nitems; i++)
-		if (!items[i].key || (items[i].nattrs && !items[i].attrs))
-			return -EINVAL;
-	pthread_mutex_lock(&db->mu);
 	del = stmt(db, &db->inv_delete,
 	    "DELETE FROM inventory WHERE target = ? AND kind = ?");
 	/* A key given twice in one set: the last one wins. */
@@ -396,50 +441,126 @@ db_inventory_put(struct db *db, const char *target, const char *kind,
 	    "INSERT OR REPLACE INTO inventory (target, kind, key, attrs,"
 	    " updated_ms) VALUES (?, ?, ?, ?, ?)");
 	if (!del || !ins)
-		goto out;
+		return db->h ? sqlite3_extended_errcode(db->h)
+		             : SQLITE_CANTOPEN;
 	if (db_exec(db, "BEGIN IMMEDIATE", NULL, 0) < 0) {
-		log_warnx("db: %s: begin failed: %s", db->path,
-		    sqlite3_errmsg(db->h));
-		goto out;
+		rc = sqlite3_extended_errcode(db->h);
+		if (!transient(rc))
+			log_warnx("db: %s: begin failed: %s", db->path,
+			    sqlite3_errmsg(db->h));
+		return rc;
 	}
 	bind_text(del, 1, target);
 	bind_text(del, 2, kind);
 	if (sqlite3_step(del) != SQLITE_DONE)
 		goto rollback;
 	sqlite3_reset(del);
-	for (i = 0; i < nitems; i++) {
-		char *js = attrs_json(&items[i]);
+	for (size_t i = 0; i < n; i++) {
 		int st;
 		bind_text(ins, 1, target);
 		bind_text(ins, 2, kind);
-		bind_text(ins, 3, items[i].key);
-		sqlite3_bind_text(ins, 4, js, -1, SQLITE_TRANSIENT);
+		bind_text(ins, 3, keys[i]);
+		sqlite3_bind_text(ins, 4, attrs[i], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(ins, 5, now);
 		st = sqlite3_step(ins);
 		sqlite3_reset(ins);
-		free(js);
 		if (st != SQLITE_DONE)
 			goto rollback;
 	}
-	if (db_exec(db, "COMMIT", NULL, 0) == 0) {
-		rc = 0;
+	if (db_exec(db, "COMMIT", NULL, 0) == 0)
 		goto out;
-	}
 rollback:
-	log_warnx("db: %s: inventory %s/%s not stored: %s", db->path, target,
-	    kind, sqlite3_errmsg(db->h));
+	rc = sqlite3_extended_errcode(db->h);
+	if (!transient(rc))
+		log_warnx("db: %s: inventory %s/%s not stored: %s", db->path,
+		    target, kind, sqlite3_errmsg(db->h));
 	sqlite3_reset(del);
 	sqlite3_reset(ins);
 	db_exec(db, "ROLLBACK", NULL, 0);
+	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		rc = SQLITE_ERROR;
 out:
-	if (del) {
-		sqlite3_reset(del);
-		sqlite3_clear_bindings(del);
-	}
-	if (ins)
-		sqlite3_clear_bindings(ins);
-	pthread_mutex_unlock(&db->mu);
+	sqlite3_reset(del);
+	sqlite3_clear_bindings(del);
+	sqlite3_clear_bindings(ins);
 	return rc;
+}
+
+/* With mu: keep a set for later (taking keys and attrs), replacing an
+ * older one of the same target and kind. */
+static void
+queue_inventory(struct db *db, const char *target, const char *kind, size_t n,
+    char **keys, char **attrs, int64_t now)
+{
+	struct db_qinv *q;
+	size_t i;
+
+	for (i = 0; i < db->qin; i++)
+		if (strcmp(db->qi[i].target, target) == 0 &&
+		    strcmp(db->qi[i].kind, kind) == 0)
+			break;
+	if (i < db->qin) {
+		qinv_free(&db->qi[i]);
+		memmove(db->qi + i, db->qi + i + 1,
+		    (db->qin - i - 1) * sizeof(*db->qi));
+		db->qin--;
+	} else if (db->qin == QINV_MAX) {
+		qinv_free(&db->qi[0]);
+		memmove(db->qi, db->qi + 1, (db->qin - 1) * sizeof(*db->qi));
+		db->qin--;
+		log_warnx("db: %s: more than %d inventories waiting; the "
+		          "oldest is dropped",
+		    db->path, QINV_MAX);
+	}
+	if (db->qin == db->qicap) {
+		db->qicap = db->qicap ? db->qicap * 2 : 8;
+		db->qi = xrealloc(db->qi, db->qicap * sizeof(*db->qi));
+	}
+	q = &db->qi[db->qin++];
+	q->target = xstrdup(target);
+	q->kind = xstrdup(kind);
+	q->keys = keys;
+	q->attrs = attrs;
+	q->n = n;
+	q->time_ms = now;
+}
+
+int
+db_inventory_put(struct db *db, const char *target, const char *kind,
+    const struct cp_inventory_item *items, size_t nitems)
+{
+	char **keys, **attrs;
+	int64_t now = now_ms();
+	size_t i;
+	int rc;
+
+	if (!db || !target || !kind || (nitems && !items))
+		return -EINVAL;
+	for (i = 0; i < nitems; i++)
+		if (!items[i].key || (items[i].nattrs && !items[i].attrs))
+			return -EINVAL;
+	keys = xcalloc(nitems + 1, sizeof(*keys));
+	attrs = xcalloc(nitems + 1, sizeof(*attrs));
+	for (i = 0; i < nitems; i++) {
+		keys[i] = xstrdup(items[i].key);
+		attrs[i] = attrs_json(&items[i]);
+	}
+	pthread_mutex_lock(&db->mu);
+	rc = inv_write(db, target, kind, nitems, keys, attrs, now);
+	if (rc != SQLITE_DONE && transient(rc)) {
+		/* Not open, or full: written at the next db_check(). */
+		queue_inventory(db, target, kind, nitems, keys, attrs, now);
+		pthread_mutex_unlock(&db->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&db->mu);
+	for (i = 0; i < nitems; i++) {
+		free(keys[i]);
+		free(attrs[i]);
+	}
+	free(keys);
+	free(attrs);
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int

@@ -376,7 +376,7 @@ db_check(struct db *db)
 	if (db->h && stat(db->path, &sb) == 0 &&
 	    (uint64_t)sb.st_dev == db->dev && (uint64_t)sb.st_ino == db->ino) {
 		/* Events kept while it took no writes: try again. */
-		if (db->qn)
+		if (db->qn || db->qin)
 			db_queue_flush(db);
 		pthread_mutex_unlock(&db->mu);
 		return 0;
@@ -404,7 +404,7 @@ db_check(struct db *db)
 	}
 	since = db->offline_since_ms;
 	db->offline_since_ms = 0;
-	if (db->qn)
+	if (db->qn || db->qin)
 		db_queue_flush(db);
 	pthread_mutex_unlock(&db->mu);
 	if (had_file)
@@ -480,7 +480,7 @@ db_close(struct db *db)
 {
 	if (!db)
 		return;
-	if (db->h && db->qn)
+	if (db->h && (db->qn || db->qin))
 		db_queue_flush(db);
 	db_queue_free(db);
 	finalize_all(db);

@@ -40,6 +40,9 @@ struct db {
 	/* Events SQLite did not take (full disk): kept, oldest first. */
 	struct db_qev *q;
 	size_t qn, qcap;
+	/* Inventory sets SQLite did not take: the newest per target/kind. */
+	struct db_qinv *qi;
+	size_t qin, qicap;
 };
 
 /* db.c, with mu held: write the kept events, oldest first, until one

@@ -322,6 +322,43 @@ full_database_keeps_events_in_order(void **state)
 	db_close(db);
 }
 
+/* A full disk: an inventory set waits in memory (the newest of each
+ * target and kind) and is written at the next check that can. */
+static void
+full_database_keeps_the_newest_inventory(void **state)
+{
+	struct fx *fx = *state;
+	struct db *db = open_ok(fx);
+	struct sqlite3 *h = db_handle(db);
+	char big[6000], big2[6000];
+	struct cp_label a = {"serial", big}, b = {"serial", big2};
+	struct cp_inventory_item one = {"psu1", &a, 1}, two = {"psu1", &b, 1};
+
+	(void)state;
+	/* Values that need new pages, as on a full filesystem. */
+	memset(big, 's', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(big2, 't', sizeof(big2) - 1);
+	big2[sizeof(big2) - 1] = '\0';
+	memcpy(big2, "S2", 2);
+	assert_int_equal(
+	    sqlite3_exec(h, "PRAGMA max_page_count = 1", NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* Kept, not refused (0), and a later set replaces the kept one. */
+	assert_int_equal(db_inventory_put(db, "srv1", "entity", &one, 1), 0);
+	assert_int_equal(db_inventory_put(db, "srv1", "entity", &two, 1), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM inventory"), 0);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA max_page_count = 1000000",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(db_check(db), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM inventory WHERE "
+	                             "key = 'psu1' AND attrs LIKE '%S2%'"),
+	    1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM inventory"), 1);
+	db_close(db);
+}
+
 /* An old database at version 0 (empty) is migrated. */
 static void
 version_zero_migrated(void **state)
@@ -843,6 +880,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        events_limit_default_and_cap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(events_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        full_database_keeps_the_newest_inventory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        not_a_database_moved_aside_by_the_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
