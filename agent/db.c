@@ -499,18 +499,17 @@ queue_inventory(struct db *db, const char *target, const char *kind, size_t n,
 		if (strcmp(db->qi[i].target, target) == 0 &&
 		    strcmp(db->qi[i].kind, kind) == 0)
 			break;
+	if (i == db->qin && db->qin == QINV_MAX) {
+		i = 0; /* no older set of its own: the oldest of all goes */
+		log_warnx("db: %s: more than %d inventories waiting; the "
+		          "oldest is dropped",
+		    db->path, QINV_MAX);
+	}
 	if (i < db->qin) {
 		qinv_free(&db->qi[i]);
 		memmove(db->qi + i, db->qi + i + 1,
 		    (db->qin - i - 1) * sizeof(*db->qi));
 		db->qin--;
-	} else if (db->qin == QINV_MAX) {
-		qinv_free(&db->qi[0]);
-		memmove(db->qi, db->qi + 1, (db->qin - 1) * sizeof(*db->qi));
-		db->qin--;
-		log_warnx("db: %s: more than %d inventories waiting; the "
-		          "oldest is dropped",
-		    db->path, QINV_MAX);
 	}
 	if (db->qin == db->qicap) {
 		db->qicap = db->qicap ? db->qicap * 2 : 8;

@@ -24,10 +24,6 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
-/* Longest string we store from outside; longer ones are cut. */
-#define TEXT_MAX 8192
-#define BUSY_TIMEOUT_MS 5000
-
 /*
  * Migrations: entry i takes the schema from version i to i + 1. Never edit
  * a shipped one; append a new one and bump DB_SCHEMA_VERSION.
@@ -390,7 +386,6 @@ db_check(struct db *db)
 			db->offline_since_ms = now;
 		if (say)
 			db->offline_logged_ms = now;
-		kept = db->qn;
 		pthread_mutex_unlock(&db->mu);
 		if (say)
 			log_warnx("db: %s: %s: %s; events kept in memory (%zu "

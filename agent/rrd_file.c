@@ -134,16 +134,24 @@ ensure_remote(struct store *st, struct pfile *f, int64_t start)
 	return 0;
 }
 
-/* Whether p holds now; under mu, as the writer's loop moves its retry. */
+/*
+ * What keeps f from being written now: -ENOSPC (writing paused), -EAGAIN
+ * (f waits for room to be created) or 0. Under mu, as the writer's loop
+ * moves the retry times.
+ */
 static int
-paused_now(struct store *st, const struct pause *p)
+pause_rc(struct store *st, const struct pfile *f)
 {
-	int r;
+	int64_t now = mono_ms();
+	int rc = 0;
 
 	pthread_mutex_lock(&st->mu);
-	r = pause_holds(p, mono_ms());
+	if (pause_holds(&st->wpause, now))
+		rc = -ENOSPC;
+	else if (f->no_room && pause_holds(&st->cpause, now))
+		rc = -EAGAIN;
 	pthread_mutex_unlock(&st->mu);
-	return r;
+	return rc;
 }
 
 static void
@@ -209,10 +217,12 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		f->was_ready = 0; /* said once */
 	}
 	/* No room for new files: wait for the pause's next try. */
-	if (paused_now(st, &st->cpause)) {
-		set_no_room(st, f, 1);
+	pthread_mutex_lock(&st->mu);
+	if ((rc = pause_holds(&st->cpause, mono_ms())) != 0)
+		f->no_room = 1;
+	pthread_mutex_unlock(&st->mu);
+	if (rc)
 		return -EAGAIN;
-	}
 	rc = rrdfile_create_local(st, f, path, start);
 	if (rc == -ENOSPC || rc == -EDQUOT) {
 		/* Files that exist may still take updates (ext4, tmpfs):
@@ -366,16 +376,12 @@ rrdfile_write_batch(
 		free(vals);
 		return -ENOTCONN;
 	}
-	/* Paused (full): also for store_flush_file() from a page view. */
-	if (paused_now(st, &st->wpause)) {
+	/* Paused (full): also for store_flush_file() from a page view. A
+	 * file that waits for room is parked again. */
+	if ((rc = pause_rc(st, f)) < 0) {
 		store_requeue(st, f, vals, n);
 		free(vals);
-		return -ENOSPC;
-	}
-	if (f->no_room && paused_now(st, &st->cpause)) {
-		store_requeue(st, f, vals, n); /* parked again */
-		free(vals);
-		return -EAGAIN;
+		return rc;
 	}
 	cap = n < CHUNK_MAX ? n : CHUNK_MAX;
 	bufs = xmalloc(cap * sizeof(*bufs));
