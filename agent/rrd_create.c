@@ -9,17 +9,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/fs.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,9 +94,9 @@ rrdfile_free_args(char **argv, int argc)
  * ~8 ms of CPU for a 1 s series with 2 days at full resolution, for every
  * file. The files of one collection run share their step and start, so
  * librrd makes one template per (step, start) in DATA_DIR/rrd and new
- * files are copies of it (rrdfile_copy_template: a reflink, or the head
- * and one page of unknown rows written over and over), a small part of
- * the CPU and no buffer in our memory. With st->helper the template itself is made by a short-lived
+ * files are copies of it: copy_file_range(2) copies page cache to page
+ * cache in the kernel, about a fifth of the CPU and no buffer in our
+ * memory. With st->helper the template itself is made by a short-lived
  * process (rrd_template.c), so the image is never in ours.
  * Copies share the template's starting rows (librrd picks them at random
  * to spread writes); nothing else differs from a file librrd made.
@@ -217,28 +213,20 @@ out:
 }
 
 /* The template for (step, start), made if needed; NULL if it cannot be. */
-static struct rrd_tmpl *
+static const char *
 template_for(struct store *st, int64_t step_s, int64_t start_sec)
 {
-	struct rrd_tmpl *t = NULL,
-	                made = {.step_s = step_s, .start_sec = start_sec};
-	int rc;
+	struct rrd_tmpl *t = NULL;
+	char *path;
 
 	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
 		if (st->tmpl[i].path && st->tmpl[i].step_s == step_s &&
 		    st->tmpl[i].start_sec == start_sec)
-			return &st->tmpl[i];
-	made.path = xasprintf("%s/" TMPL_PREFIX "%lld-%lld", st->data_dir,
+			return st->tmpl[i].path;
+	path = xasprintf("%s/" TMPL_PREFIX "%lld-%lld", st->data_dir,
 	    (long long)step_s, (long long)start_sec);
-	if (rrd_make(st, made.path, step_s, start_sec) < 0) {
-		free(made.path);
-		return NULL;
-	}
-	if ((rc = rrdfile_template_scan(&made)) < 0) {
-		errno = -rc;
-		log_warn("rrd: %s: cannot read the template back", made.path);
-		unlink(made.path);
-		free(made.path);
+	if (rrd_make(st, path, step_s, start_sec) < 0) {
+		free(path);
 		return NULL;
 	}
 	/*
@@ -259,16 +247,21 @@ template_for(struct store *st, int64_t step_s, int64_t start_sec)
 		unlink(t->path);
 		free(t->path);
 	}
-	*t = made;
-	return t;
+	t->step_s = step_s;
+	t->start_sec = start_sec;
+	t->path = path;
+	return path;
 }
 
-/* Forget the template t (it is gone). */
+/* Forget the template at path (it is gone); path is freed. */
 static void
-template_forget(struct rrd_tmpl *t)
+template_forget(struct store *st, const char *path)
 {
-	free(t->path);
-	t->path = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
+		if (st->tmpl[i].path && st->tmpl[i].path == path) {
+			free(st->tmpl[i].path);
+			st->tmpl[i].path = NULL;
+		}
 }
 
 void
@@ -292,163 +285,31 @@ rrdfile_templates_clear(struct store *st, int leftovers)
 	closedir(d);
 }
 
-/*
- * Where the template's rows start being one repeated 8-byte word (its
- * last, the unknown value librrd fills new rows with): t->head bytes are
- * copied, the rest is written from that word. 0, or -errno.
- */
-int
-rrdfile_template_scan(struct rrd_tmpl *t)
+static ssize_t
+write_all(int fd, const char *buf, size_t len)
 {
-	unsigned char buf[65536];
-	struct stat sb;
-	off_t off = 0, head = 0;
-	ssize_t n;
-	int fd, rc = 0;
-
-	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fstat(fd, &sb) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	t->size = sb.st_size;
-	t->head = sb.st_size; /* no fill: copied whole */
-	if (sb.st_size < 8 || sb.st_size % 8 != 0)
-		goto out;
-	if ((n = pread(fd, t->fill, 8, sb.st_size - 8)) != 8) {
-		rc = n < 0 ? -errno : -EIO;
-		goto out;
-	}
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		for (ssize_t i = 0; i + 8 <= n; i += 8)
-			if (memcmp(buf + i, t->fill, 8) != 0)
-				head = off + i + 8;
-		off += n;
-	}
-	if (n < 0 || off != sb.st_size) {
-		rc = n < 0 ? -errno : -EIO;
-		goto out;
-	}
-	t->head = head;
-out:
-	close(fd);
-	return rc;
-}
-
-/* Write len bytes at off, restarting after EINTR: 0 or -errno. */
-static int
-pwrite_all(int fd, const struct iovec *iov, int cnt, size_t len, off_t off)
-{
-	struct iovec v[IOV_MAX > 256 ? 256 : IOV_MAX];
 	size_t done = 0;
 
 	while (done < len) {
-		/* The iovecs past what is written so far. */
-		size_t skip = done, k = 0;
-		int i = 0;
-		ssize_t w;
-
-		while (i < cnt && skip >= iov[i].iov_len)
-			skip -= iov[i++].iov_len;
-		for (; i < cnt && k < ARRAY_SIZE(v); i++, k++) {
-			v[k].iov_base = (char *)iov[i].iov_base + skip;
-			v[k].iov_len = iov[i].iov_len - skip;
-			skip = 0;
-		}
-		w = pwritev(fd, v, (int)k, off + (off_t)done);
+		ssize_t w = write(fd, buf + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
+			return -1;
 		done += (size_t)w;
 	}
-	return 0;
+	return (ssize_t)done;
 }
 
-/*
- * Fill out from off to end with the 8-byte word fill: 4 kB of it, given
- * to pwritev(2) 256 times a call, so 1 MB per call from one page. 0 or
- * -errno.
- */
+/* Copy src to a new file dst (O_EXCL; an old dst is removed first): 0 or
+ * -errno. */
 static int
-write_fill(int out, const unsigned char fill[8], off_t off, off_t end)
-{
-	enum { PAGE = 4096, PER_CALL = 256 };
-	static _Thread_local unsigned char page[PAGE];
-	struct iovec iov[PER_CALL];
-	int rc;
-
-	for (size_t i = 0; i < PAGE; i += 8)
-		memcpy(page + i, fill, 8);
-	for (size_t i = 0; i < PER_CALL; i++)
-		iov[i] = (struct iovec){page, PAGE};
-	while (off < end) {
-		size_t len = (size_t)(end - off), cnt;
-
-		if (len > (size_t)PAGE * PER_CALL)
-			len = (size_t)PAGE * PER_CALL;
-		cnt = (len + PAGE - 1) / PAGE;
-		/* off and the template's rows are both 8-byte aligned, so
-		 * every word lands where the template has it. */
-		if (len % PAGE)
-			iov[cnt - 1].iov_len = len % PAGE;
-		rc = pwrite_all(out, iov, (int)cnt, len, off);
-		iov[cnt - 1].iov_len = PAGE;
-		if (rc < 0)
-			return rc;
-		off += (off_t)len;
-	}
-	return 0;
-}
-
-/* Copy len bytes from the start of in to the start of out: 0 or -errno. */
-static int
-copy_head(int in, int out, off_t len)
-{
-	char buf[16384];
-	off_t off = 0;
-
-	while (off < len) {
-		size_t want = (size_t)(len - off) < sizeof(buf)
-		                  ? (size_t)(len - off)
-		                  : sizeof(buf);
-		ssize_t n = pread(in, buf, want, off);
-		struct iovec v = {buf, 0};
-		int rc;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO; /* shorter than scanned */
-		v.iov_len = (size_t)n;
-		if ((rc = pwrite_all(out, &v, 1, (size_t)n, off)) < 0)
-			return rc;
-		off += n;
-	}
-	return 0;
-}
-
-/*
- * Copy the template t to a new file dst (O_EXCL; an old dst is removed
- * first): 0 or -errno.
- *
- * Where the filesystem can share blocks between files (XFS, btrfs), the
- * copy is a reflink: no byte is copied until a row is written. Else the
- * file is allocated whole first (fallocate(2): a full disk is found here
- * and not at a later write through librrd's mapping) and written: the
- * template's head, then its unknown rows from one page of them. On ext4
- * that costs 0.4 of copy_file_range(2)'s page-cache-to-page-cache copy
- * (bench/README.md, session 12).
- */
-int
-rrdfile_copy_template(const struct rrd_tmpl *t, const char *dst)
+copy_file(const char *src, const char *dst)
 {
 	int in, out, rc = 0;
+	ssize_t n;
 
-	if ((in = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (out < 0 && errno == EEXIST && unlink(dst) == 0) /* crash leftover */
@@ -458,16 +319,26 @@ rrdfile_copy_template(const struct rrd_tmpl *t, const char *dst)
 		close(in);
 		return rc;
 	}
-	if (ioctl(out, FICLONE, in) == 0)
-		goto done;
-	if (fallocate(out, 0, 0, t->size) < 0 && errno != EOPNOTSUPP &&
-	    errno != ENOSYS && errno != EINVAL) {
-		rc = -errno;
-		goto done;
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+	                 errno == EOPNOTSUPP)) {
+		/* A filesystem without it: plain reads and writes. */
+		char buf[16384];
+		ssize_t w = 0;
+
+		if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0 ||
+		    lseek(out, 0, SEEK_SET) < 0)
+			n = -1;
+		else
+			while ((n = read(in, buf, sizeof(buf))) > 0 &&
+			       (w = write_all(out, buf, (size_t)n)) >= 0)
+				;
+		if (w < 0)
+			n = -1;
 	}
-	if ((rc = copy_head(in, out, t->head)) == 0)
-		rc = write_fill(out, t->fill, t->head, t->size);
-done:
+	if (n < 0)
+		rc = -errno;
 	if (close(out) < 0 && rc == 0)
 		rc = -errno;
 	close(in);
@@ -488,7 +359,7 @@ rrdfile_create_local(
 	const char *slash = strrchr(path, '/');
 	char *dir = xasprintf("%.*s", (int)(slash - path), path);
 	char *tmp = xasprintf("%s/.%s.tmp", dir, slash + 1);
-	struct rrd_tmpl *tmpl;
+	const char *tmpl;
 	int rc = 0;
 
 	if ((rc = mkdir_p(dir)) < 0) {
@@ -498,16 +369,16 @@ rrdfile_create_local(
 		goto out;
 	}
 	/* A tmp left over from a crash during an earlier create is replaced
-	 * (rrdfile_copy_template, rrd_make). */
+	 * (copy_file, rrd_make). */
 	tmpl = template_for(st, f->step_s, start_sec);
-	if (tmpl && (rc = rrdfile_copy_template(tmpl, tmp)) == -ENOENT &&
-	    access(tmpl->path, F_OK) < 0 && errno == ENOENT) {
+	if (tmpl && (rc = copy_file(tmpl, tmp)) == -ENOENT &&
+	    access(tmpl, F_OK) < 0 && errno == ENOENT) {
 		/* Deleted with the directory while we run: make it again
 		 * rather than every file by itself. */
-		template_forget(tmpl);
+		template_forget(st, tmpl);
 		tmpl = template_for(st, f->step_s, start_sec);
 		if (tmpl)
-			rc = rrdfile_copy_template(tmpl, tmp);
+			rc = copy_file(tmpl, tmp);
 	}
 	if (tmpl == NULL || rc < 0) {
 		/* Out of space: no file can be made, by any means. */
@@ -518,7 +389,7 @@ rrdfile_create_local(
 		}
 		if (tmpl) {
 			errno = -rc;
-			log_warn("rrd: %s: copy of %s", tmp, tmpl->path);
+			log_warn("rrd: %s: copy of %s", tmp, tmpl);
 		}
 		if ((rc = rrd_make(st, tmp, f->step_s, start_sec)) < 0) {
 			if (rrdfile_space_short(st))

@@ -129,9 +129,6 @@ struct store {
 	struct rrd_tmpl {
 		int64_t step_s, start_sec;
 		char *path;
-		/* rrdfile_template_scan: past head, the file is fill */
-		int64_t size, head;
-		unsigned char fill[8];
 	} tmpl[4];
 };
 
@@ -195,10 +192,6 @@ void rrdfile_free_args(char **argv, int argc);
  * 0 or -errno (logged unless the filesystem is full or read-only). */
 int rrdfile_create_local(
     struct store *st, struct pfile *f, const char *path, int64_t start_sec);
-/* Where t's rows of its unknown value start: 0 or -errno. */
-int rrdfile_template_scan(struct rrd_tmpl *t);
-/* Copy the scanned template t to a new file dst: 0 or -errno. */
-int rrdfile_copy_template(const struct rrd_tmpl *t, const char *dst);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 

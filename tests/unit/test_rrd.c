@@ -34,7 +34,6 @@
 
 #include "helpers/rmtree.h"
 #include "rrd.h"
-#include "rrd_priv.h"
 #include "util.h"
 
 /* A fixed past time, a multiple of an hour and of a day. */
@@ -389,88 +388,6 @@ new_files_copied_from_a_template(void **state)
 	assert_int_equal(a.st_size, b.st_size);
 	store_free(st);
 	assert_int_equal(count_templates(fx), 0);
-}
-
-/* Whether files a and b hold the same bytes. */
-static int
-same_bytes(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-	int ca, cb, same = fa && fb;
-
-	while (same && ((ca = getc(fa)) != EOF) | ((cb = getc(fb)) != EOF))
-		same = ca == cb;
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	return same;
-}
-
-/* A scanned template at path, copied to path.copy: the copy's result. */
-static int
-scan_and_copy(struct rrd_tmpl *t, char *path, char *copy, size_t len)
-{
-	*t = (struct rrd_tmpl){.path = path};
-	assert_int_equal(rrdfile_template_scan(t), 0);
-	snprintf(copy, len, "%s.copy", path);
-	return rrdfile_copy_template(t, copy);
-}
-
-/*
- * A copy of a template is the template byte for byte, though only its
- * head is copied and its unknown rows are written from one page: a 1 s
- * librrd file (2 days at full resolution), a file whose filler word also
- * appears in its head, one that is not whole words (copied whole), and
- * over a copy left by a crash.
- */
-static void
-template_copies_are_the_template(void **state)
-{
-	struct fx *fx = *state;
-	const char *args[] = {"DS:value:GAUGE:3:U:U",
-	    "RRA:AVERAGE:0.5:1:172800", "RRA:MAX:0.5:1:172800",
-	    "RRA:AVERAGE:0.5:60:20160", "RRA:MAX:0.5:60:20160"};
-	unsigned char words[40][8];
-	char path[600], copy[700];
-	struct rrd_tmpl t;
-	struct stat sb;
-	FILE *fp;
-
-	assert_int_equal(mkdir_p(fx->data), 0);
-	snprintf(path, sizeof(path), "%s/librrd", fx->data);
-	assert_int_equal(rrd_create_r(path, 1, T0, 5, args), 0);
-	assert_int_equal(scan_and_copy(&t, path, copy, sizeof(copy)), 0);
-	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(t.size, sb.st_size);
-	assert_true(t.size > (172800 * 2) * 8);
-	assert_true(t.head > 0 && t.head < 4096);
-	assert_true(same_bytes(path, copy));
-	assert_int_equal(stat(copy, &sb), 0);
-	assert_int_equal(sb.st_size, t.size);
-	/* Over the copy, as after a crash between copy and rename. */
-	assert_int_equal(rrdfile_copy_template(&t, copy), 0);
-	assert_true(same_bytes(path, copy));
-
-	/* Word 3 is the filler too, word 9 is not: the head is 10 words. */
-	memset(words, 0xab, sizeof(words));
-	memcpy(words[9], "not fill", 8);
-	snprintf(path, sizeof(path), "%s/words", fx->data);
-	assert_non_null(fp = fopen(path, "wb"));
-	memcpy(words[0], "head....", 8);
-	assert_int_equal(fwrite(words, sizeof(words), 1, fp), 1);
-	fclose(fp);
-	assert_int_equal(scan_and_copy(&t, path, copy, sizeof(copy)), 0);
-	assert_int_equal(t.head, 80);
-	assert_true(same_bytes(path, copy));
-
-	snprintf(path, sizeof(path), "%s/odd", fx->data);
-	assert_non_null(fp = fopen(path, "wb"));
-	assert_int_equal(fwrite(words, 1, 13, fp), 13);
-	fclose(fp);
-	assert_int_equal(scan_and_copy(&t, path, copy, sizeof(copy)), 0);
-	assert_int_equal(t.head, 13);
-	assert_true(same_bytes(path, copy));
 }
 
 /*
@@ -1400,8 +1317,6 @@ main(void)
 	        new_files_written_after_first_flush_ms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        new_files_copied_from_a_template, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-	        template_copies_are_the_template, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        template_made_by_helper_or_in_process, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
