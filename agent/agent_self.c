@@ -34,6 +34,7 @@ const char *const agent_self_no_history[] = {
     "pipeline_too_high_total",
     "log_suppressed_total",
     "rrd_pending",
+    "rrd_files_denied",
     "db_events_pending",
     "rrd_updates_total",
     "rrd_written_total",
@@ -164,8 +165,13 @@ agent_self_metrics(struct agent *a)
 		    (double)ss.pending);
 		emit_gauge(a, "rrd_write_blocked",
 		    "1 while RRD writes wait: data directory full or "
-		    "read-only, or rrdcached unreachable",
+		    "read-only, files the agent may not write, or rrdcached "
+		    "unreachable",
 		    ss.write_blocked);
+		emit_gauge(a, "rrd_files_denied",
+		    "RRD files the agent may not write or create (owner, "
+		    "mode): their values wait",
+		    (double)ss.files_denied);
 		emit_counter(a, "rrd_updates_total",
 		    "Values accepted by the RRD store", ss.updates_total);
 		emit_counter(a, "rrd_written_total",

@@ -58,7 +58,8 @@ const char alert_builtin_yaml[] =
     "     hold: 24h}\n"
     "  - {name: reboot, event: reboot, hold: 15m}\n"
     /* The agent itself: history is not being written (data directory
-     * full or read-only, rrdcached unreachable; values wait in memory). */
+     * full or read-only, files it may not write, rrdcached unreachable;
+     * values wait in memory). */
     "  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0,\n"
     "     for: 1m, severity: critical}\n"
     /* Events (and alert states) wait in memory: the database cannot

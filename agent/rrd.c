@@ -94,6 +94,7 @@ q_list(struct store *st, enum fqueue q)
 {
 	return q == Q_READY    ? &st->ready
 	       : q == Q_PARKED ? &st->parked
+	       : q == Q_DENIED ? &st->denied
 	                       : &st->waiting;
 }
 
@@ -102,7 +103,7 @@ q_remove(struct store *st, struct pfile *f)
 {
 	struct qlist *l = q_list(st, f->q);
 
-	if (f->q != Q_WAITING && f->q != Q_READY && f->q != Q_PARKED) {
+	if (f->q == Q_NONE || f->q == Q_FLUSHING) {
 		f->q = Q_NONE;
 		return;
 	}
@@ -218,7 +219,7 @@ static int
 drop_oldest(struct store *st)
 {
 	struct pfile *heads[] = {
-	    st->waiting.head, st->ready.head, st->parked.head};
+	    st->waiting.head, st->ready.head, st->parked.head, st->denied.head};
 	struct pfile *f = NULL;
 	int64_t now;
 
@@ -394,6 +395,9 @@ store_requeue(struct store *st, struct pfile *f, struct pval *vals, size_t n)
 	st->stats.pending += n;
 	if (f->q == Q_NONE && f->no_room) {
 		q_append(st, f, Q_PARKED);
+	} else if (f->q == Q_NONE && f->denied) {
+		f->first_mono_ms = mono_ms(); /* the next try: a flush later */
+		q_append(st, f, Q_DENIED);
 	} else if (f->q == Q_NONE) {
 		f->first_mono_ms = mono_ms();
 		q_append(st, f, Q_WAITING);
@@ -490,6 +494,7 @@ store_flush_all(struct store *st)
 	q_take(&todo, &st->ready);
 	q_take(&todo, &st->waiting);
 	q_take(&todo, &st->parked);
+	q_take(&todo, &st->denied);
 	for (f = todo.head; f; f = f->qnext)
 		f->q = Q_FLUSHING;
 	pthread_mutex_unlock(&st->mu);
@@ -513,7 +518,9 @@ store_flush_all(struct store *st)
 				if (f->n > 0) {
 					f->first_mono_ms = mono_ms();
 					q_append(st, f,
-					    f->no_room ? Q_PARKED : Q_WAITING);
+					    f->no_room  ? Q_PARKED
+					    : f->denied ? Q_DENIED
+					                : Q_WAITING);
 				}
 			}
 			pthread_cond_signal(&st->cond);
@@ -531,7 +538,7 @@ store_flush_all(struct store *st)
 static struct pfile *
 next_due(struct store *st, int64_t now, int64_t *wake)
 {
-	struct pfile *w = st->waiting.head;
+	struct pfile *w = st->waiting.head, *d = st->denied.head;
 	int64_t cwake = -1;
 
 	*wake = -1;
@@ -551,7 +558,11 @@ next_due(struct store *st, int64_t now, int64_t *wake)
 	if (w && (now - w->first_mono_ms >= st->flush_ms ||
 	             st->stats.pending >= st->max_pending / 2))
 		return w;
+	if (d && now - d->first_mono_ms >= st->flush_ms)
+		return d;
 	*wake = w ? w->first_mono_ms + st->flush_ms : -1;
+	if (d && (*wake < 0 || d->first_mono_ms + st->flush_ms < *wake))
+		*wake = d->first_mono_ms + st->flush_ms;
 	if (cwake >= 0 && (*wake < 0 || cwake < *wake))
 		*wake = cwake;
 	return NULL;
@@ -715,8 +726,9 @@ store_get_stats(struct store *st, struct store_stats *out)
 	/* Paused, or rrdcached refused us and the writer waits to retry
 	 * (before the first attempt nothing has failed yet). */
 	out->write_blocked =
-	    st->wpause.on || st->cpause.on ||
+	    st->wpause.on || st->cpause.on || st->ndenied > 0 ||
 	    (st->rrdcached && !st->connected && st->retry_mono_ms);
+	out->files_denied = st->ndenied;
 	pthread_mutex_unlock(&st->mu);
 }
 
@@ -744,6 +756,7 @@ store_free(struct store *st)
 		    (unsigned long long)st->stats.pending,
 		    st->wpause.on   ? "the data directory takes no writes"
 		    : st->cpause.on ? "no room for new files"
+		    : st->ndenied   ? "files the agent may not write"
 		                    : "rrdcached unreachable");
 	if (st->rrdcached && st->connected)
 		rrdc_disconnect();

@@ -83,8 +83,10 @@ struct store_stats {
 	uint64_t corrupt_total;    /* unreadable files moved aside */
 	uint64_t pending;          /* queued now */
 	/* 1 while nothing can be written: the data directory is full or
-	 * read-only, or rrdcached is unreachable (values stay queued). */
+	 * read-only, or rrdcached is unreachable; or while some files may
+	 * not be written (values stay queued). */
 	int write_blocked;
+	size_t files_denied;    /* files it may not write: their values wait */
 	uint64_t flushes_total; /* batches written */
 	double last_flush_seconds;
 };

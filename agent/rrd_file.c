@@ -6,6 +6,7 @@
  * file's queued values in as few librrd or rrdcached calls as fit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -186,6 +187,12 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		return ensure_remote(st, f, start);
 	store_file(st, f->rel, path, sizeof(path));
 	if (stat(path, &sb) == 0) {
+		/* Not ours to write (made by root, say): not damaged either,
+		 * so not moved aside. rrdcached writes it, not us. */
+		if (!st->rrdcached &&
+		    faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0 &&
+		    rrdfile_denied_error(-errno))
+			return -errno;
 		/*
 		 * The daemon may hold values newer than the file (from an
 		 * earlier run of ours): have it write them first. Not
@@ -208,7 +215,8 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 			rrdc_forget(path);
 	} else if (errno != ENOENT) {
 		rc = -errno;
-		log_warn("rrd: %s: stat", path);
+		if (!rrdfile_denied_error(rc)) /* else said by rrdfile_deny */
+			log_warn("rrd: %s: stat", path);
 		return rc;
 	} else if (f->was_ready) {
 		log_warnx("rrd: %s: deleted while the agent runs; making a new "
@@ -450,7 +458,8 @@ rrdfile_write_batch(
 			break;
 		}
 		/* librrd could not open it for writing: a read-only or full
-		 * data directory pauses writing, as a failed create does. */
+		 * data directory pauses writing, as a failed create does; a
+		 * file we may not write waits. */
 		if (!st->rrdcached &&
 		    (rc = rrdfile_write_errno(st, f->rel, err)) < 0)
 			break;
@@ -475,6 +484,12 @@ rrdfile_write_batch(
 	} else if (rc == -EAGAIN) {
 		/* No room to create the file: parked until there is. */
 		store_requeue(st, f, vals + done, n - done);
+	} else if (rrdfile_denied_error(rc)) {
+		/* Waits in st->denied for a flush interval. */
+		f->state = F_UNKNOWN;
+		rrdfile_deny(
+		    st, f, rc, store_file(st, f->rel, path, sizeof(path)));
+		store_requeue(st, f, vals + done, n - done);
 	} else if (rrdfile_dir_error(rc)) {
 		/* Nothing can be written now; keep the values for later. */
 		store_requeue(st, f, vals + done, n - done);
@@ -493,6 +508,9 @@ rrdfile_write_batch(
 		    (long long)f->disk_last_sec);
 	if (rc == 0 && st->wpause.on)
 		rrdfile_resume(st, &st->wpause);
+	if (rc == 0 && f->denied)
+		rrdfile_allow(
+		    st, f, store_file(st, f->rel, path, sizeof(path)));
 	pthread_mutex_lock(&st->mu);
 	st->stats.written_total += written;
 	st->stats.stale_total += stale;

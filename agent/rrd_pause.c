@@ -7,9 +7,13 @@
  * out the pause and looks at the free space meanwhile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "rrd_priv.h"
@@ -58,12 +62,15 @@ rrdfile_write_errno(const struct store *st, const char *rel, int err)
 	char path[4096];
 	struct statvfs sv;
 
-	if (rrdfile_dir_error(-err))
+	if (rrdfile_dir_error(-err) || rrdfile_denied_error(-err))
 		return -err;
 	/* librrd's cleanup may have changed errno: ask the filesystem. */
 	if (statvfs(store_file(st, rel, path, sizeof(path)), &sv) == 0 &&
 	    (sv.f_flag & ST_RDONLY))
 		return -EROFS;
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 &&
+	    rrdfile_denied_error(-errno))
+		return -errno;
 	return 0;
 }
 
@@ -162,4 +169,69 @@ rrdfile_pause_waits(
 		return 0;
 	*wake = p->check_ms < p->retry_ms ? p->check_ms : p->retry_ms;
 	return 1;
+}
+
+/* ------------------------------------------------- files not ours */
+
+#define DENIED_LOG_MS (10 * 60 * 1000)
+
+void
+rrdfile_deny(struct store *st, struct pfile *f, int rc, const char *path)
+{
+	char dir[4096], where[4200] = "";
+	struct stat sb;
+	int64_t now = mono_ms();
+	size_t nd;
+	int say, found;
+
+	pthread_mutex_lock(&st->mu);
+	if (!f->denied) {
+		f->denied = 1;
+		st->ndenied++;
+	}
+	nd = st->ndenied;
+	say = st->denied_logged_ms == 0 ||
+	      now - st->denied_logged_ms >= DENIED_LOG_MS;
+	if (say)
+		st->denied_logged_ms = now;
+	pthread_mutex_unlock(&st->mu);
+	if (!say)
+		return;
+	/* Who owns it, or the deepest directory it would be made in. */
+	if (!(found = stat(path, &sb) == 0)) {
+		char *slash;
+		snprintf(dir, sizeof(dir), "%s", path);
+		while (!found && (slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			found = stat(dir, &sb) == 0;
+		}
+		snprintf(where, sizeof(where), " creating it in %s", dir);
+	}
+	log_warnx("rrd: %s: %s%s (%s%u, mode %04o; the agent runs as uid %u): "
+	          "its values wait in memory and it is tried again every "
+	          "%lld s (%zu file%s not writable so far)",
+	    path, strerror(-rc), where, found ? "owner uid " : "unknown ",
+	    found ? (unsigned)sb.st_uid : 0,
+	    found ? (unsigned)(sb.st_mode & 07777) : 0, (unsigned)geteuid(),
+	    (long long)(st->flush_ms / 1000), nd, nd == 1 ? "" : "s");
+}
+
+void
+rrdfile_allow(struct store *st, struct pfile *f, const char *path)
+{
+	size_t nd;
+
+	pthread_mutex_lock(&st->mu);
+	f->denied = 0;
+	nd = --st->ndenied;
+	pthread_mutex_unlock(&st->mu);
+	/* One line when the last one is back, not one a file. */
+	if (nd == 0)
+		log_info(
+		    "rrd: every file is writable again (the last: %s); the "
+		    "values that waited are written",
+		    path);
+	else
+		log_debug(
+		    "rrd: %s: writable again (%zu files still not)", path, nd);
 }

@@ -32,8 +32,10 @@ enum fstate {
 };
 
 /* Q_PARKED: a file that cannot be created for lack of room (st->cpause);
- * the writer tries one at the pause's retry, the rest after a success. */
-enum fqueue { Q_NONE, Q_WAITING, Q_READY, Q_FLUSHING, Q_PARKED };
+ * the writer tries one at the pause's retry, the rest after a success.
+ * Q_DENIED: one the agent may not write (f->denied), tried again a flush
+ * interval after it was queued there. */
+enum fqueue { Q_NONE, Q_WAITING, Q_READY, Q_FLUSHING, Q_PARKED, Q_DENIED };
 
 struct pval {
 	int64_t time_ms;
@@ -43,7 +45,7 @@ struct pval {
 /* One series file. Never freed before store_free(), so pointers stay valid. */
 struct pfile {
 	struct pfile *hnext;         /* hash chain */
-	struct pfile *qprev, *qnext; /* in st->waiting, ready or parked */
+	struct pfile *qprev, *qnext; /* in st->waiting, ready, parked... */
 	enum fqueue q;
 	char *rel;
 	uint64_t hash;
@@ -62,6 +64,9 @@ struct pfile {
 	/* Its creation failed for lack of room: queued values are parked
 	 * (mu; set with write_mu held too). */
 	int no_room;
+	/* Opening or creating it was refused (EACCES, EPERM): its values
+	 * wait in denied (mu; set with write_mu held too). */
+	int denied;
 };
 
 struct qlist {
@@ -102,6 +107,9 @@ struct store {
 	struct qlist waiting; /* ordered by first_mono_ms */
 	struct qlist ready;   /* BATCH_MAX reached: write now */
 	struct qlist parked;  /* no room to create them (cpause) */
+	struct qlist denied;  /* not ours to write, by first_mono_ms */
+	size_t ndenied;       /* files with f->denied */
+	int64_t denied_logged_ms;
 	struct store_stats stats;
 	int64_t overflow_logged_ms;
 	uint64_t overflow_unlogged;
@@ -143,6 +151,17 @@ store_sec_of(int64_t time_ms)
  * data directory full; parked if f->no_room). */
 void store_requeue(
     struct store *st, struct pfile *f, struct pval *vals, size_t n);
+/* rrd_pause.c, with write_mu held: f's file refused us (rc -EACCES or
+ * -EPERM, opening path or creating it): mark it denied and say so, at most
+ * every 10 minutes; rrdfile_allow() after a write to it worked again. */
+void rrdfile_deny(struct store *st, struct pfile *f, int rc, const char *path);
+void rrdfile_allow(struct store *st, struct pfile *f, const char *path);
+/* rc (-errno) means that this file is not ours to write. */
+static inline int
+rrdfile_denied_error(int rc)
+{
+	return rc == -EACCES || rc == -EPERM;
+}
 /* rrd.c: files can be created again: the parked ones are due now. */
 void store_unpark(struct store *st);
 
