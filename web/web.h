@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The web modules behind the HTTP server: the JSON API (api.c), graphs
+ * The web modules behind the HTTP server: the JSON API (api*.c), graphs
  * (graph.c), the dashboard's static files (static.c) and authentication
  * (auth.c). They read the latest-value cache and the stores, never the
  * collectors.
