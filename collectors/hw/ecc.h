@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by the ecc collector's files: the per-DIMM state the
- * sysfs reader fills and the rasdaemon reconciliation consumes.
+ * Internals shared by the ecc collector's files: the collector's state
+ * (ecc.c), the per-DIMM state the sysfs reader (ecc_edac.c) fills and the
+ * rasdaemon reconciliation (ecc_ras.c) consumes.
  */
 #ifndef CHOKEPOINT_ECC_H
 #define CHOKEPOINT_ECC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "collectors/hw/badattr.h"
 #include "plugin.h"
 
 struct sbuf_lite {
@@ -41,6 +44,49 @@ struct ecc_dimm {
 };
 
 struct ecc_ras;
+
+struct threshold {
+	char *glob; /* matched against the DIMM label, then its key */
+	int64_t n;
+};
+
+struct stored {
+	char key[96];
+	uint64_t ce, ue;
+};
+
+struct ecc_state {
+	int64_t ce_threshold; /* corrected errors per window for a warning */
+	int64_t window_ms;
+	struct threshold *thr;
+	size_t nthr;
+	char *ras_path; /* NULL: disabled */
+	struct ecc_ras *ras;
+
+	struct ecc_dimm *d;
+	size_t n, cap;
+
+	int loaded;         /* stored state read */
+	char boot_id[64];   /* this boot */
+	struct stored *old; /* counts reported during this boot, from store */
+	size_t nold;
+	char old_edac[16]; /* "present" / "absent" / "" */
+	int absent_logged;
+	int dirty;
+	struct badattr bad;
+};
+
+/*
+ * Read the EDAC memory controller mc (an "mcN" directory under root,
+ * ecc_edac.c): emit its own counters, add or update its DIMMs in st->d
+ * (marked seen) with their counts, and record unreadable files in st->bad.
+ * Returns 0 or -ENAMETOOLONG.
+ */
+int ecc_edac_read_mc(
+    struct cp_ctx *ctx, struct ecc_state *st, const char *root, const char *mc);
+/* Emit one CP_COUNTER64 sample (ecc.c); cp_emit() copies l. */
+void ecc_emit_counter(struct cp_ctx *ctx, const char *metric, const char *help,
+    const struct cp_label *l, size_t nl, uint64_t v);
 
 /* rasdaemon reconciliation (ecc_ras.c). */
 struct ecc_ras *ecc_ras_new(const char *path);
