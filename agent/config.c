@@ -3,8 +3,8 @@
  * The agent's configuration: the cp_cfg tree of cfgdoc.c interpreted into
  * plain structs, one table of keys per section (key, type, default, range).
  * Every problem is reported with FILE:LINE:COL; a config with any error is
- * never returned. Collector options and device keys specific to a
- * collector are validated later by the collectors' configure() (agent.c).
+ * never returned. Collector options and device keys specific to a collector
+ * are validated later by the collectors' configure() (agent_collectors.c).
  */
 #include <ctype.h>
 #include <errno.h>
