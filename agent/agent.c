@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "db.h"
+#include "dirlock.h"
 #include "firmware/firmware.h"
 #include "hook.h"
 #include "http.h"
@@ -373,6 +373,9 @@ agent_teardown(struct agent *a)
 		config_free(a->old_cfgs[i]);
 	free(a->old_cfgs);
 	config_free(a->cfg);
+	/* Last: a next agent may start once everything is written. */
+	if (a->dirlock >= 0)
+		close(a->dirlock);
 }
 
 int
@@ -389,6 +392,7 @@ agent_run(const char *path)
 	int rc = EXIT_ENV;
 
 	a.sigfd = -1;
+	a.dirlock = -1;
 	a.started_ms = now_ms();
 	cfg_errs_init(&errs);
 	cfg_errs_init(&warns);
@@ -417,6 +421,14 @@ agent_run(const char *path)
 	if (data_dir_usable(a.cfg->agent.data_dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;
+	}
+	/* One agent per data directory, before any store opens it. */
+	a.dirlock = dirlock_take(a.cfg->agent.data_dir, err, sizeof(err));
+	if (a.dirlock == -1) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	} else if (a.dirlock == -2) {
+		log_warnx("%s", err);
 	}
 	/* Signals are blocked before the first thread (workers, MHD, RRD). */
 	if (signals_setup(&a) < 0) {

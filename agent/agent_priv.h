@@ -58,6 +58,7 @@ struct agent {
 	struct hooks *hooks;
 	struct cp_ctx *self;
 	int sigfd;
+	int dirlock; /* holds the data directory's lock (dirlock.h), or -1 */
 	int maint_fd;
 	int64_t started_ms;
 	int64_t last_expire_ms;

@@ -58,7 +58,8 @@ static const char usage[] =
     "signals (run): SIGTERM/SIGINT stop cleanly (pending RRD values are\n"
     "written), SIGHUP reloads the config if it is valid.\n"
     "exit codes: 0 ok, 1 invalid config, 2 environment (data directory not\n"
-    "writable, port in use, plugin directory missing).\n";
+    "writable or in use by another agent, port in use, plugin directory\n"
+    "missing).\n";
 
 /* Parses -c FILE from argv (after the subcommand). */
 /*

@@ -98,6 +98,15 @@ EOC
 AGENT=$!
 track $AGENT
 if wait_http "http://127.0.0.1:$PORT/healthz"; then ok "agent serves /healthz"; else not_ok "agent serves /healthz"; fi
+# A second agent on the same data directory (another port) is refused,
+# and told which process holds it.
+sed "s|127.0.0.1:$PORT|127.0.0.1:$(free_port)|" "$T/fix.yaml" > "$T/fix2.yaml"
+"$CP" run -c "$T/fix2.yaml" > "$T/second.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < "$T/second.out")" -eq 1 ] &&
+	grep -q "data directory $T/data is in use by another agent (pid $AGENT)" "$T/second.out" &&
+	ok "a second agent on the data directory: one line naming the first, exit 2" ||
+	{ not_ok "a second agent on the data directory: exit 2 (rc $rc)"; sed 's/^/# /' "$T/second.out"; }
 grep -q "collector 'badabi' refused: .*ABI 999.*this agent has ABI 1" "$T/agent.log" &&
 	ok "wrong-ABI plugin refused with a clear line, agent runs" || { not_ok "wrong-ABI plugin refused"; sed 's/^/# /' "$T/agent.log"; }
 sleep 2.2
