@@ -7,6 +7,7 @@
  * the lock. What is stored and read through it is in db.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,6 +166,38 @@ passing(int code)
 }
 
 /*
+ * Whether the database or its -wal or -shm is a file the agent may not
+ * read and write (left by a run as root, say): err then names it, its
+ * owner and mode. SQLite opens such a database read-only without a word,
+ * and every write fails after.
+ */
+static int
+not_ours(const struct db *db, char *err, size_t errlen)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		char *p = xasprintf("%s%s", db->path, sfx[i]);
+		struct stat sb;
+		int denied =
+		    faccessat(AT_FDCWD, p, R_OK | W_OK, AT_EACCESS) < 0 &&
+		    (errno == EACCES || errno == EPERM) && stat(p, &sb) == 0;
+
+		if (denied)
+			set_err(err, errlen,
+			    "%s: not writable by the agent (owner uid %u, mode "
+			    "%04o; the agent runs as uid %u)",
+			    p, (unsigned)sb.st_uid,
+			    (unsigned)(sb.st_mode & 07777),
+			    (unsigned)geteuid());
+		free(p);
+		if (denied)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Open db->path into db->h (created if missing): WAL, synchronous NORMAL,
  * the schema migrated. 0, or -1 with a message in err, db->h closed,
  * *damaged set when the file is there but not a database, and *passes when
@@ -184,6 +217,13 @@ connect_db(struct db *db, char *err, size_t errlen, int *damaged, int *passes)
 		set_err(err, errlen, "%s: %s", db->path,
 		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
+	}
+	if (sqlite3_db_readonly(db->h, "main") == 1 &&
+	    !not_ours(db, err, errlen))
+		set_err(err, errlen, "%s: opened read-only", db->path);
+	if (sqlite3_db_readonly(db->h, "main") == 1) {
+		*passes = 1; /* until its owner or mode is fixed */
+		goto closed;
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db->h, 1);
@@ -217,6 +257,9 @@ connect_db(struct db *db, char *err, size_t errlen, int *damaged, int *passes)
 	return 0;
 fail:
 	*passes = db->h && passing(sqlite3_extended_errcode(db->h));
+	if (!*damaged && not_ours(db, err, errlen))
+		*passes = 1;
+closed:
 	sqlite3_close_v2(db->h);
 	db->h = NULL;
 	return -1;

@@ -15,6 +15,7 @@ if [ -z "${CP_MNTNS:-}" ] && [ "$(id -u)" = 0 ] &&
 	CP_MNTNS=1 exec unshare -m --propagation private sh "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_rrd.sh"
 
 if [ -z "${CP_MNTNS:-}" ] || ! command -v fallocate >/dev/null 2>&1; then
 	skip "needs root, unshare -m and fallocate for a tmpfs data directory"
@@ -25,28 +26,8 @@ D="$T/data"
 R="$D/rrd"
 mkdir -p "$R"
 PORT=$(free_port)
-cat > "$T/agent.yaml" <<EOF
-agent:
-  name: full
-  hostname: full
-  data_dir: $D
-  interval: 1s
-  plugin_dir: $PLUGINS
-web:
-  listen: 127.0.0.1:$PORT
-storage:
-  flush_interval: 2s
-  rra:
-    - {step: full, keep: 1h}
-    - {step: 1m, keep: 1d}
-collectors:
-  cpu: {}
-  memory: {}
-alerts:
-  # The built-in rule waits a minute; the same rule, sooner.
-  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0, for: 2s,
-     severity: critical}
-EOF
+TGT=full
+rrd_conf "$T/agent.yaml" "$D"
 M="$R/full/memory_total_bytes/value.rrd"
 
 # start_agent LOG [CONFIG]: runs it in the background; its pid in $AP.
@@ -63,14 +44,6 @@ stop_agent() {
 }
 # fill: take every free block of the tmpfs.
 fill() { dd if=/dev/zero of="$R/fill" bs=64k 2>/dev/null; }
-# no_gap FILE FROM TO: every second in [FROM, TO] holds a value > 0.
-no_gap() {
-	rrdtool fetch "$1" AVERAGE -r 1 -s "$(($2 - 1))" -e "$3" |
-		awk -v a="$2" -v b="$3" '
-		NF == 2 { t = $1 + 0; sub(":", "", $1) }
-		NF == 2 && t >= a && t <= b { n++; if (!($2 + 0 > 0)) bad++ }
-		END { exit !(n >= b - a + 1 && bad == 0) }'
-}
 # kept_from_to FROM TO: the check that $M holds every second of a pause.
 kept_from_to() {
 	if no_gap "$M" "$1" "$2"; then
@@ -98,19 +71,14 @@ recovered() {
 	check "write_blocked back to 0" wait_tick blocked_is 0
 	metrics
 	check "nothing dropped $1" \
-		test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+		test "$(self_value rrd_dropped_total)" = 0
 	stop_agent
 	check "SIGTERM: exits 0" test "$RC" = 0
 }
 # wait_tick COMMAND...: up to 25 s, as self-metrics and alert passes come
 # every 10 s.
 wait_tick() { wait_for_s 25 "$@"; }
-metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
 blocked_is() { self_is rrd_write_blocked "$1"; }
-# self_is METRIC VALUE: the agent's own METRIC in /metrics is VALUE.
-self_is() {
-	metrics && [ "$(metric_value "$1" target=\"full\" "$T/m.txt")" = "$2" ]
-}
 
 # 1. A full filesystem before the first file: creation fails with ENOSPC.
 mount -t tmpfs -o size=16m tmpfs "$R" || {
@@ -126,10 +94,6 @@ else
 	not_ok "no space for new files: they wait, and the log says so"
 fi
 check "write_blocked is 1 in /metrics" wait_tick blocked_is 1
-firing() {
-	curl -fsS "http://127.0.0.1:$PORT/api/v1/alerts" |
-		python3 -c 'import json,sys; a=json.load(sys.stdin); sys.exit(not any(x.get("rule") == "rrd-writes-blocked" and x.get("status") == "firing" for x in a.get("alerts", [])))'
-}
 check "the rrd-writes-blocked alert fires" wait_tick firing
 stop_agent
 check "SIGTERM while paused: exits 0" test "$RC" = 0
@@ -177,7 +141,7 @@ check "room again: writing resumes" wait_for grep -q "writing again after" "$T/b
 check "write_blocked back to 0" wait_tick blocked_is 0
 metrics
 check "nothing dropped" \
-	test "$(metric_value rrd_dropped_total target=\"full\" "$T/m.txt")" = 0
+	test "$(self_value rrd_dropped_total)" = 0
 PID=$AP
 # What the cut-short librrd calls had open was released.
 if [ -d "/proc/$PID/fd" ] && ! ls -l "/proc/$PID/fd" | grep -q '\.rrd$'; then

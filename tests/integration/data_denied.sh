@@ -1,12 +1,14 @@
 #!/bin/sh
-# RRD files the agent may not write: a run as root left files and a
-# directory owned by root, and the agent now runs as its own user (here
-# nobody). They are not damaged: nothing is moved aside or recreated, their
-# values wait in memory while every other file is written, the agent says
-# so and counts them (rrd_files_denied, rrd_write_blocked), and once the
+# Files in the data directory the agent may not write: a run as root left
+# RRD files, a directory and chokepoint.db owned by root, and the agent now
+# runs as its own user (here nobody). They are not damaged: nothing is
+# moved aside or recreated, their values and the events wait in memory
+# while every other file is written, the agent says so and counts them
+# (rrd_files_denied, rrd_write_blocked, db_write_blocked), and once the
 # ownership is fixed what waited is written, with no restart. Needs root
 # and setpriv(1) (util-linux) to run the agent as nobody.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_rrd.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 ||
 	! id nobody >/dev/null 2>&1 ||
@@ -22,28 +24,8 @@ R="$D/rrd"
 mkdir -p "$D"
 chown nobody "$D"
 PORT=$(free_port)
-cat > "$T/agent.yaml" <<EOF
-agent:
-  name: den
-  hostname: den
-  data_dir: $D
-  interval: 1s
-  plugin_dir: $PLUGINS
-web:
-  listen: 127.0.0.1:$PORT
-storage:
-  flush_interval: 2s
-  rra:
-    - {step: full, keep: 1h}
-    - {step: 1m, keep: 1d}
-collectors:
-  cpu: {}
-  memory: {}
-alerts:
-  # The built-in rule waits a minute; the same rule, sooner.
-  - {name: rrd-writes-blocked, metric: rrd_write_blocked, above: 0, for: 2s,
-     severity: critical}
-EOF
+TGT=den
+rrd_conf "$T/agent.yaml" "$D"
 M="$R/den/memory"
 F1="${M}_total_bytes/value.rrd"     # root's, readable
 F2="${M}_available_bytes/value.rrd" # root's, unreadable
@@ -60,19 +42,6 @@ stop_agent() {
 	kill -TERM "$AP"
 	wait "$AP"
 	RC=$?
-}
-metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
-# self_is METRIC VALUE: the agent's own METRIC in /metrics is VALUE.
-self_is() {
-	metrics && [ "$(metric_value "$1" target=\"den\" "$T/m.txt")" = "$2" ]
-}
-# no_gap FILE FROM TO: every second in [FROM, TO] holds a value > 0.
-no_gap() {
-	rrdtool fetch "$1" AVERAGE -r 1 -s "$(($2 - 1))" -e "$3" |
-		awk -v a="$2" -v b="$3" '
-		NF == 2 { t = $1 + 0; sub(":", "", $1) }
-		NF == 2 && t >= a && t <= b { n++; if (!($2 + 0 > 0)) bad++ }
-		END { exit !(n >= b - a + 1 && bad == 0) }'
 }
 kept() { # NAME FILE FROM TO
 	if no_gap "$2" "$3" "$4"; then
@@ -101,6 +70,8 @@ chmod 600 "$F2"
 rm -f "$F3"
 chown root "$(dirname "$F3")"
 chmod 755 "$(dirname "$F3")"
+chown root "$D"/chokepoint.db*
+chmod 644 "$D"/chokepoint.db*
 
 start_agent "$T/run2.log"
 t0=$(date +%s)
@@ -108,10 +79,6 @@ check "agent answers" wait_http "http://127.0.0.1:$PORT/healthz" 100
 check "three files counted in rrd_files_denied" \
 	wait_for_s 20 self_is rrd_files_denied 3
 check "rrd_write_blocked is 1" self_is rrd_write_blocked 1
-firing() {
-	curl -fsS "http://127.0.0.1:$PORT/api/v1/alerts" |
-		python3 -c 'import json,sys; a=json.load(sys.stdin); sys.exit(not any(x.get("rule") == "rrd-writes-blocked" and x.get("status") == "firing" for x in a.get("alerts", [])))'
-}
 check "rrd-writes-blocked fires" wait_for_s 25 firing
 if grep -q "value.rrd: Permission denied (owner uid 0, mode 0644; the agent runs as uid $(id -u nobody))" "$T/run2.log"; then
 	ok "the log names a file, its owner and mode, and the agent's uid"
@@ -125,26 +92,37 @@ check "no file moved aside" test -z "$(find "$R" -name '*.corrupt-*')"
 check "the unreadable file is still there, root's" test "$(stat -c %u "$F2")" = 0
 check "the file of root's directory is not made" test ! -e "$F3"
 check "other files are written on time" fresh "$OTHER"
+grep -q "chokepoint.db: not writable by the agent (owner uid 0, mode 0644; the agent runs as uid $(id -u nobody)); running without it" "$T/run2.log" &&
+	ok "root's chokepoint.db: the agent runs without it and says why" ||
+	{ not_ok "root's chokepoint.db: the agent runs without it and says why"; sed 's/^/# /' "$T/run2.log"; }
+check "db_write_blocked is 1" wait_for_s 15 self_is db_write_blocked 1
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/events")
+check "/api/v1/events answers 503 meanwhile ($code)" test "$code" = 503
 sleep 3
 metrics
 check "nothing dropped while they wait" \
-	test "$(metric_value rrd_dropped_total target=\"den\" "$T/m.txt")" = 0
-pend=$(metric_value rrd_pending target=\"den\" "$T/m.txt")
+	test "$(self_value rrd_dropped_total)" = 0
+pend=$(self_value rrd_pending)
 check "their values wait in memory (rrd_pending $pend)" test "${pend:-0}" -gt 20
 
 # The operator fixes the ownership: no restart.
-chown -R nobody "$R"
+chown -R nobody "$D"
 t1=$(date +%s)
 check "rrd_files_denied back to 0" wait_for_s 20 self_is rrd_files_denied 0
 check "rrd_write_blocked back to 0" self_is rrd_write_blocked 0
 check "the log says they are writable again" \
 	grep -q "every file is writable again (the last: .*); the values that waited are written" "$T/run2.log"
+check "db_write_blocked back to 0 (tried every 10 s)" wait_for_s 25 self_is db_write_blocked 0
+grep -q "db: $D/chokepoint.db: open after" "$T/run2.log" &&
+	ok "the log says the database is open" || not_ok "the log says the database is open"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/events")
+check "/api/v1/events answers 200 ($code)" test "$code" = 200
 kept "root's readable file" "$F1" $((t0 + 2)) "$t1"
 kept "root's unreadable file" "$F2" $((t0 + 2)) "$t1"
 kept "the file made once its directory was fixed" "$F3" $((t0 + 2)) "$t1"
 metrics
 check "nothing dropped" \
-	test "$(metric_value rrd_dropped_total target=\"den\" "$T/m.txt")" = 0
+	test "$(self_value rrd_dropped_total)" = 0
 stop_agent
 check "SIGTERM: exits 0" test "$RC" = 0
 if grep -q "lost at exit" "$T/run2.log"; then
