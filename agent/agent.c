@@ -337,6 +337,24 @@ data_dir_usable(const char *dir, char *err, size_t errlen)
 		    dir, strerror(errno));
 		return 0;
 	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* Left by a run as root, say: whose it is and who we are. */
+		int e = errno;
+		struct stat sb;
+
+		if (stat(dir, &sb) == 0)
+			snprintf(err, errlen,
+			    "data directory %s is not writable: %s (owner uid "
+			    "%u, mode %04o; the agent runs as uid %u)",
+			    dir, strerror(e), (unsigned)sb.st_uid,
+			    (unsigned)(sb.st_mode & 07777),
+			    (unsigned)geteuid());
+		else
+			snprintf(err, errlen,
+			    "data directory %s is not writable: %s", dir,
+			    strerror(e));
+		return -1;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "data directory %s is not writable: %s",
 		    dir, strerror(errno));

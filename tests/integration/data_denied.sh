@@ -56,6 +56,19 @@ fresh() { # FILE: updated within the last 5 s
 	lu=$(last_update "$1") && [ $(($(date +%s) - lu)) -le 5 ]
 }
 
+# A whole data directory of root's stops the start, with one line that
+# says whose it is and who the agent is.
+mkdir "$T/rootdir"
+chmod 755 "$T/rootdir"
+rrd_conf "$T/root.yaml" "$T/rootdir"
+setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	"$CP" run -c "$T/root.yaml" > "$T/root.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < "$T/root.out")" -eq 1 ] &&
+	grep -q "data directory $T/rootdir is not writable: Permission denied (owner uid 0, mode 0755; the agent runs as uid $(id -u nobody))" "$T/root.out" &&
+	ok "a data directory of root's: one line naming owner, mode and uid, exit 2" ||
+	{ not_ok "a data directory of root's: exit 2 (rc $rc)"; sed 's/^/# /' "$T/root.out"; }
+
 # A first run as nobody makes the files.
 start_agent "$T/run1.log"
 check "first run: files made" wait_for_s 20 test -f "$F3"
