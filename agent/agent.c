@@ -337,27 +337,16 @@ data_dir_usable(const char *dir, char *err, size_t errlen)
 		    dir, strerror(errno));
 		return 0;
 	}
-	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+	if (fd < 0) {
 		/* Left by a run as root, say: whose it is and who we are. */
 		int e = errno;
-		struct stat sb;
+		char who[128] = "";
 
-		if (stat(dir, &sb) == 0)
-			snprintf(err, errlen,
-			    "data directory %s is not writable: %s (owner uid "
-			    "%u, mode %04o; the agent runs as uid %u)",
-			    dir, strerror(e), (unsigned)sb.st_uid,
-			    (unsigned)(sb.st_mode & 07777),
-			    (unsigned)geteuid());
-		else
-			snprintf(err, errlen,
-			    "data directory %s is not writable: %s", dir,
-			    strerror(e));
-		return -1;
-	}
-	if (fd < 0) {
-		snprintf(err, errlen, "data directory %s is not writable: %s",
-		    dir, strerror(errno));
+		if (errno_denied(e))
+			path_owner(dir, who, sizeof(who));
+		snprintf(err, errlen,
+		    "data directory %s is not writable: %s%s%s%s", dir,
+		    strerror(e), *who ? " (" : "", who, *who ? ")" : "");
 		return -1;
 	}
 	close(fd);

@@ -553,12 +553,7 @@ db_inventory_put(struct db *db, const char *target, const char *kind,
 		return 0;
 	}
 	pthread_mutex_unlock(&db->mu);
-	for (i = 0; i < nitems; i++) {
-		free(keys[i]);
-		free(attrs[i]);
-	}
-	free(keys);
-	free(attrs);
+	qinv_free(&(struct db_qinv){.keys = keys, .attrs = attrs, .n = nitems});
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 

@@ -177,19 +177,16 @@ not_ours(const struct db *db, char *err, size_t errlen)
 	static const char *const sfx[] = {"", "-wal", "-shm"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		char *p = xasprintf("%s%s", db->path, sfx[i]);
-		struct stat sb;
+		char *p = xasprintf("%s%s", db->path, sfx[i]), who[128];
 		int denied =
 		    faccessat(AT_FDCWD, p, R_OK | W_OK, AT_EACCESS) < 0 &&
-		    (errno == EACCES || errno == EPERM) && stat(p, &sb) == 0;
+		    errno_denied(errno);
 
-		if (denied)
+		if (denied && path_owner(p, who, sizeof(who)) == strlen(p))
 			set_err(err, errlen,
-			    "%s: not writable by the agent (owner uid %u, mode "
-			    "%04o; the agent runs as uid %u)",
-			    p, (unsigned)sb.st_uid,
-			    (unsigned)(sb.st_mode & 07777),
-			    (unsigned)geteuid());
+			    "%s: not writable by the agent (%s)", p, who);
+		else
+			denied = 0; /* a -wal or -shm that is not there */
 		free(p);
 		if (denied)
 			return 1;

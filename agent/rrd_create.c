@@ -364,7 +364,7 @@ rrdfile_create_local(
 
 	if ((rc = mkdir_p(dir)) < 0) {
 		errno = -rc;
-		if (!rrdfile_dir_error(rc) && !rrdfile_denied_error(rc))
+		if (!rrdfile_dir_error(rc) && !errno_denied(-rc))
 			log_warn("rrd: %s: cannot create directory", dir);
 		goto out;
 	}
@@ -383,7 +383,7 @@ rrdfile_create_local(
 	if (tmpl == NULL || rc < 0) {
 		/* Out of space, or not ours to write in: no file can be made,
 		 * by any means (rrd_file.c says so). */
-		if (rrdfile_dir_error(rc) || rrdfile_denied_error(rc) ||
+		if (rrdfile_dir_error(rc) || errno_denied(-rc) ||
 		    (tmpl == NULL && rrdfile_space_short(st))) {
 			rc = rc < 0 ? rc : -ENOSPC;
 			goto out;
@@ -400,7 +400,7 @@ rrdfile_create_local(
 	}
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
-		if (!rrdfile_dir_error(rc) && !rrdfile_denied_error(rc))
+		if (!rrdfile_dir_error(rc) && !errno_denied(-rc))
 			log_warn("rrd: %s: rename from %s", path, tmp);
 		unlink(tmp);
 		goto out;

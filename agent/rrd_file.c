@@ -191,7 +191,7 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 		 * so not moved aside. rrdcached writes it, not us. */
 		if (!st->rrdcached &&
 		    faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0 &&
-		    rrdfile_denied_error(-errno))
+		    errno_denied(errno))
 			return -errno;
 		/*
 		 * The daemon may hold values newer than the file (from an
@@ -215,7 +215,7 @@ ensure_file(struct store *st, struct pfile *f, int64_t first_sec)
 			rrdc_forget(path);
 	} else if (errno != ENOENT) {
 		rc = -errno;
-		if (!rrdfile_denied_error(rc)) /* else said by rrdfile_deny */
+		if (!errno_denied(-rc)) /* else said by rrdfile_deny */
 			log_warn("rrd: %s: stat", path);
 		return rc;
 	} else if (f->was_ready) {
@@ -484,7 +484,7 @@ rrdfile_write_batch(
 	} else if (rc == -EAGAIN) {
 		/* No room to create the file: parked until there is. */
 		store_requeue(st, f, vals + done, n - done);
-	} else if (rrdfile_denied_error(rc)) {
+	} else if (errno_denied(-rc)) {
 		/* Waits in st->denied for a flush interval. */
 		f->state = F_UNKNOWN;
 		rrdfile_deny(

@@ -9,9 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -62,14 +60,14 @@ rrdfile_write_errno(const struct store *st, const char *rel, int err)
 	char path[4096];
 	struct statvfs sv;
 
-	if (rrdfile_dir_error(-err) || rrdfile_denied_error(-err))
+	if (rrdfile_dir_error(-err) || errno_denied(err))
 		return -err;
 	/* librrd's cleanup may have changed errno: ask the filesystem. */
 	if (statvfs(store_file(st, rel, path, sizeof(path)), &sv) == 0 &&
 	    (sv.f_flag & ST_RDONLY))
 		return -EROFS;
 	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0 &&
-	    rrdfile_denied_error(-errno))
+	    errno_denied(errno))
 		return -errno;
 	return 0;
 }
@@ -178,11 +176,10 @@ rrdfile_pause_waits(
 void
 rrdfile_deny(struct store *st, struct pfile *f, int rc, const char *path)
 {
-	char dir[4096], where[4200] = "";
-	struct stat sb;
+	char who[128];
 	int64_t now = mono_ms();
-	size_t nd;
-	int say, found;
+	size_t nd, at;
+	int say;
 
 	pthread_mutex_lock(&st->mu);
 	if (!f->denied) {
@@ -197,23 +194,14 @@ rrdfile_deny(struct store *st, struct pfile *f, int rc, const char *path)
 	pthread_mutex_unlock(&st->mu);
 	if (!say)
 		return;
-	/* Who owns it, or the deepest directory it would be made in. */
-	if (!(found = stat(path, &sb) == 0)) {
-		char *slash;
-		snprintf(dir, sizeof(dir), "%s", path);
-		while (!found && (slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			found = stat(dir, &sb) == 0;
-		}
-		snprintf(where, sizeof(where), " creating it in %s", dir);
-	}
-	log_warnx("rrd: %s: %s%s (%s%u, mode %04o; the agent runs as uid %u): "
-	          "its values wait in memory and it is tried again every "
-	          "%lld s (%zu file%s not writable so far)",
-	    path, strerror(-rc), where, found ? "owner uid " : "unknown ",
-	    found ? (unsigned)sb.st_uid : 0,
-	    found ? (unsigned)(sb.st_mode & 07777) : 0, (unsigned)geteuid(),
-	    (long long)(st->flush_ms / 1000), nd, nd == 1 ? "" : "s");
+	/* Whose it is, or the deepest directory it would be made in. */
+	at = path_owner(path, who, sizeof(who));
+	log_warnx("rrd: %s: %s%s%.*s (%s): its values wait in memory and it "
+	          "is tried again every %lld s (%zu file%s not writable so "
+	          "far)",
+	    path, strerror(-rc), path[at] ? " creating it in " : "",
+	    path[at] ? (int)at : 0, path, who, (long long)(st->flush_ms / 1000),
+	    nd, nd == 1 ? "" : "s");
 }
 
 void

@@ -156,12 +156,6 @@ void store_requeue(
  * every 10 minutes; rrdfile_allow() after a write to it worked again. */
 void rrdfile_deny(struct store *st, struct pfile *f, int rc, const char *path);
 void rrdfile_allow(struct store *st, struct pfile *f, const char *path);
-/* rc (-errno) means that this file is not ours to write. */
-static inline int
-rrdfile_denied_error(int rc)
-{
-	return rc == -EACCES || rc == -EPERM;
-}
 /* rrd.c: files can be created again: the parked ones are due now. */
 void store_unpark(struct store *st);
 

@@ -272,6 +272,31 @@ helper_path(const char *name, char *buf, size_t size)
 	return access(buf, X_OK) == 0 ? 0 : -1;
 }
 
+size_t
+path_owner(const char *path, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+	size_t n = strlcpy_(dir, path, sizeof(dir));
+
+	if (n >= sizeof(dir))
+		n = sizeof(dir) - 1;
+	while (stat(dir, &sb) < 0) {
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL) {
+			snprintf(buf, size, "the agent runs as uid %u",
+			    (unsigned)geteuid());
+			return strlen(path);
+		}
+		*slash = '\0';
+		n = (size_t)(slash - dir);
+	}
+	snprintf(buf, size, "owner uid %u, mode %04o; the agent runs as uid %u",
+	    (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777),
+	    (unsigned)geteuid());
+	return n;
+}
+
 int
 mkdir_p(const char *path)
 {

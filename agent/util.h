@@ -6,6 +6,7 @@
 #ifndef CHOKEPOINT_UTIL_H
 #define CHOKEPOINT_UTIL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,22 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 
 /* mkdir -p with mode 0755; returns 0 or -errno. */
 int mkdir_p(const char *path);
+
+/* Whether err (an errno) says this process may not: EACCES or EPERM. */
+static inline int
+errno_denied(int err)
+{
+	return err == EACCES || err == EPERM;
+}
+
+/*
+ * Why we may not write path, for a message: "owner uid U, mode M; the
+ * agent runs as uid V" of path, or of the deepest directory above it that
+ * exists, in buf. Returns the length of that existing prefix of path
+ * (strlen(path) when path exists; then buf says only the uid if nothing
+ * does).
+ */
+size_t path_owner(const char *path, char *buf, size_t size);
 
 /* The directory of the running binary (/proc/self/exe) in buf, or NULL. */
 const char *exe_dir(char *buf, size_t size);

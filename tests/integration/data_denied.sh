@@ -32,17 +32,7 @@ F2="${M}_available_bytes/value.rrd" # root's, unreadable
 F3="${M}_used_bytes/value.rrd"      # gone, in a directory of root's
 OTHER="$R/den/load1/value.rrd"
 
-start_agent() { # LOG
-	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-		"$CP" run -c "$T/agent.yaml" > "$1" 2>&1 &
-	AP=$!
-	track "$AP"
-}
-stop_agent() {
-	kill -TERM "$AP"
-	wait "$AP"
-	RC=$?
-}
+RUN_AS="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
 kept() { # NAME FILE FROM TO
 	if no_gap "$2" "$3" "$4"; then
 		ok "$1: every second of the $(($4 - $3)) s it waited is in the file"
@@ -61,13 +51,10 @@ fresh() { # FILE: updated within the last 5 s
 mkdir "$T/rootdir"
 chmod 755 "$T/rootdir"
 rrd_conf "$T/root.yaml" "$T/rootdir"
-setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	"$CP" run -c "$T/root.yaml" > "$T/root.out" 2>&1
-rc=$?
-[ $rc -eq 2 ] && [ "$(wc -l < "$T/root.out")" -eq 1 ] &&
-	grep -q "data directory $T/rootdir is not writable: Permission denied (owner uid 0, mode 0755; the agent runs as uid $(id -u nobody))" "$T/root.out" &&
-	ok "a data directory of root's: one line naming owner, mode and uid, exit 2" ||
-	{ not_ok "a data directory of root's: exit 2 (rc $rc)"; sed 's/^/# /' "$T/root.out"; }
+# shellcheck disable=SC2086 # RUN_AS is a command prefix
+$RUN_AS "$CP" run -c "$T/root.yaml" > "$T/root.out" 2>&1
+refused "a data directory of root's: one line naming owner, mode and uid, exit 2" \
+	"$T/root.out" $? "data directory $T/rootdir is not writable: Permission denied (owner uid 0, mode 0755; the agent runs as uid $(id -u nobody))"
 
 # A first run as nobody makes the files.
 start_agent "$T/run1.log"

@@ -77,6 +77,16 @@ wait_for_s() {
 }
 # wait_for COMMAND...: retry for up to 10 s.
 wait_for() { wait_for_s 10 "$@"; }
+# refused DESCRIPTION OUT RC PATTERN: the run that wrote OUT and exited RC
+# stopped with exit 2 and one line, matching PATTERN (grep).
+refused() {
+	if [ "$3" -eq 2 ] && [ "$(wc -l < "$2")" -eq 1 ] && grep -q "$4" "$2"; then
+		ok "$1"
+	else
+		not_ok "$1 (rc $3)"
+		sed 's/^/# /' "$2"
+	fi
+}
 # metric_value NAME LABELFILTER FILE: the value of the first matching line.
 metric_value() {
 	grep -E "^chokepoint_$1\{[^}]*$2" "$3" | head -1 | awk '{print $NF}'

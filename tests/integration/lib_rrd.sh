@@ -28,6 +28,20 @@ alerts:
      severity: critical}
 EOC
 }
+# start_agent LOG [CONFIG]: runs it in the background, through the command
+# prefix $RUN_AS if set (another user); its pid in $AP.
+start_agent() {
+	# shellcheck disable=SC2086 # RUN_AS is a command prefix
+	$RUN_AS "$CP" run -c "${2:-$T/agent.yaml}" > "$1" 2>&1 &
+	AP=$!
+	track "$AP"
+}
+# stop_agent: SIGTERM; the exit status in $RC.
+stop_agent() {
+	kill -TERM "$AP"
+	wait "$AP"
+	RC=$?
+}
 # metrics: the agent's /metrics into $T/m.txt.
 metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$T/m.txt" 2>/dev/null; }
 # self_value METRIC: the agent's own METRIC in the last $T/m.txt.

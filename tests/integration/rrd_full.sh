@@ -30,18 +30,6 @@ TGT=full
 rrd_conf "$T/agent.yaml" "$D"
 M="$R/full/memory_total_bytes/value.rrd"
 
-# start_agent LOG [CONFIG]: runs it in the background; its pid in $AP.
-start_agent() {
-	"$CP" run -c "${2:-$T/agent.yaml}" > "$1" 2>&1 &
-	AP=$!
-	track "$AP"
-}
-# stop_agent: SIGTERM; the exit status in $RC.
-stop_agent() {
-	kill -TERM "$AP"
-	wait "$AP"
-	RC=$?
-}
 # fill: take every free block of the tmpfs.
 fill() { dd if=/dev/zero of="$R/fill" bs=64k 2>/dev/null; }
 # kept_from_to FROM TO: the check that $M holds every second of a pause.
