@@ -137,6 +137,19 @@ struct store {
 	struct rrd_tmpl {
 		int64_t step_s, start_sec;
 		char *path;
+		/*
+		 * rrdfile_template_scan: size bytes, a head of head bytes
+		 * (librrd's header), then rows that are all one 8-byte word
+		 * (librrd's unknown value). pages: the head's pages, then
+		 * one page of that word, page-aligned for O_DIRECT (NULL:
+		 * copied whole). warm[nwarm]: offsets of the pages librrd's
+		 * first updates write (the rows after each archive's
+		 * current one), written through the page cache.
+		 */
+		int64_t size, head;
+		unsigned char *pages;
+		int64_t *warm;
+		size_t nwarm;
 	} tmpl[4];
 };
 
@@ -205,6 +218,27 @@ void rrdfile_free_args(char **argv, int argc);
  * 0 or -errno (logged unless the filesystem is full or read-only). */
 int rrdfile_create_local(
     struct store *st, struct pfile *f, const char *path, int64_t start_sec);
+/* One archive of an RRD file: where its rows start, how many, which is
+ * current, and the bytes of a row (8 a data source). */
+struct rra_pos {
+	int64_t start, rows, cur, row_bytes;
+};
+/*
+ * librrd's header (rrd_format.h, versions 3 to 5: one layout) in buf[len] of a
+ * file of size bytes: its archives (*rras, *nrra; caller frees) and *head, the
+ * header's length. 0; 1 when buf holds less than the header (*head is its
+ * length); -1 for a file this does not know (copied whole).
+ */
+int rrdfile_head_parse(const unsigned char *buf, size_t len, int64_t size,
+    struct rra_pos **rras, size_t *nrra, int64_t *head);
+/* Where t's rows of its unknown value start (t->path set): 0 or -errno. */
+int rrdfile_template_scan(struct rrd_tmpl *t);
+/* Forget a scanned template: its buffer and path (not the file). */
+void rrdfile_template_free(struct rrd_tmpl *t);
+/* Make dst (O_EXCL; a leftover is replaced) a copy of the scanned
+ * template t: 0 or -errno. direct 0 skips the O_DIRECT writes (tests). */
+int rrdfile_copy_template(
+    const struct rrd_tmpl *t, const char *dst, int direct);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 
