@@ -462,13 +462,9 @@ rrdfile_template_scan(struct rrd_tmpl *t)
 	}
 	memcpy(t->pages, buf, (size_t)ROUND_PAGE(head));
 	memcpy(t->pages + ROUND_PAGE(head), fill, PAGE);
-	/* Each archive's next row, and the page after it. */
-	for (size_t i = 0; i < nrra; i++) {
-		int64_t per = PAGE / rras[i].row_bytes;
-
+	/* Each archive's next row (a page holds 512 rows of one value). */
+	for (size_t i = 0; i < nrra; i++)
 		warm_add(t, &rras[i], rras[i].cur + 1);
-		warm_add(t, &rras[i], rras[i].cur + 1 + (per > 1 ? per : 1));
-	}
 out:
 	free(rras);
 	free(buf);

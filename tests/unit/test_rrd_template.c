@@ -134,7 +134,7 @@ make_template(struct fx *fx, char *path, size_t len)
  * O_DIRECT and through the page cache, again over a copy left by a
  * crash. On ext4 the O_DIRECT copy leaves only its head, the pages of
  * the next rows and its last part-page in the page cache, and librrd's
- * first 90 updates write no other page.
+ * first update writes no other page.
  */
 static void
 template_copies_are_the_template(void **state)
@@ -154,8 +154,8 @@ template_copies_are_the_template(void **state)
 		assert_true(t.size > (172800 * 2) * 8);
 		assert_true(t.head > 0 && t.head < 4096);
 		assert_non_null(t.pages);
-		/* Each archive's next row and that a page later. */
-		assert_true(t.nwarm >= 4 && t.nwarm <= 8);
+		/* Each archive's next row. */
+		assert_true(t.nwarm >= 1 && t.nwarm <= 4);
 		assert_true(same_bytes(path, copy));
 		assert_int_equal(stat(copy, &sb), 0);
 		assert_int_equal(sb.st_size, t.size);
@@ -177,12 +177,9 @@ template_copies_are_the_template(void **state)
 				assert_int_equal(
 				    cached_pages(copy, NULL), want);
 			}
-			for (int i = 1; i <= 90; i++) {
-				snprintf(upd, sizeof(upd), "%lld:%d",
-				    (long long)(T0 + i), i);
-				assert_int_equal(
-				    rrd_update_r(copy, NULL, 1, uargv), 0);
-			}
+			snprintf(
+			    upd, sizeof(upd), "%lld:42", (long long)(T0 + 1));
+			assert_int_equal(rrd_update_r(copy, NULL, 1, uargv), 0);
 			assert_int_equal(cached_pages(copy, &t), 0);
 		} else if (direct) {
 			print_message("not ext4: page cache not looked at\n");
