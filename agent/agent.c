@@ -153,9 +153,93 @@ alerts_wire_reload(struct agent *a)
 		return;
 	hooks_reconfigure(a->hooks, a->cfg);
 	alerts_reconfigure(a->alerts, a->cfg);
+	alerts_set_host(
+	    a->alerts, a->cfg->agent.hostname, a->cfg->bottlenecks.host_role);
 	hooks_repeat_min(a->cfg, rep);
 	if (a->cfg->nhooks)
 		alerts_set_repeat(a->alerts, rep);
+}
+
+/* ------------------------------------------------------ config in use */
+
+/* The entry of c in a->cfgs (cfg_mu held), made if need be. */
+static struct cfg_hold *
+cfg_hold_of(struct agent *a, const struct config *c, int make)
+{
+	for (size_t i = 0; i < a->ncfgs; i++)
+		if (a->cfgs[i].c == c)
+			return &a->cfgs[i];
+	if (!make)
+		return NULL;
+	a->cfgs = xrealloc(a->cfgs, (a->ncfgs + 1) * sizeof(*a->cfgs));
+	a->cfgs[a->ncfgs] = (struct cfg_hold){(struct config *)c, 0, 0};
+	return &a->cfgs[a->ncfgs++];
+}
+
+/* Drop e from a->cfgs (cfg_mu held): its config, to be freed. */
+static struct config *
+cfg_hold_drop(struct agent *a, struct cfg_hold *e)
+{
+	struct config *c = e->c;
+
+	*e = a->cfgs[--a->ncfgs];
+	return c;
+}
+
+const struct config *
+agent_config_hold(struct agent *a)
+{
+	const struct config *c;
+
+	pthread_mutex_lock(&a->cfg_mu);
+	c = a->cfg;
+	cfg_hold_of(a, c, 1)->refs++;
+	pthread_mutex_unlock(&a->cfg_mu);
+	return c;
+}
+
+void
+agent_config_release(struct agent *a, const struct config *c)
+{
+	struct config *done = NULL;
+	struct cfg_hold *e;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&a->cfg_mu);
+	if ((e = cfg_hold_of(a, c, 0)) != NULL && --e->refs <= 0) {
+		if (e->replaced)
+			done = cfg_hold_drop(a, e);
+		else
+			cfg_hold_drop(a, e);
+	}
+	pthread_mutex_unlock(&a->cfg_mu);
+	config_free(done);
+}
+
+/*
+ * old was replaced by a reload and nothing of the agent's refers to it
+ * any more: freed now, or at the release of the last request holding it.
+ * With a hung collector (its state may point into old), kept until exit.
+ */
+static void
+config_replaced(struct agent *a, struct config *old, int hung)
+{
+	struct cfg_hold *e;
+
+	if (hung) {
+		a->old_cfgs =
+		    xrealloc(a->old_cfgs, (a->nold + 1) * sizeof(*a->old_cfgs));
+		a->old_cfgs[a->nold++] = old;
+		return;
+	}
+	pthread_mutex_lock(&a->cfg_mu);
+	if ((e = cfg_hold_of(a, old, 0)) != NULL && e->refs > 0) {
+		e->replaced = 1;
+		old = NULL;
+	}
+	pthread_mutex_unlock(&a->cfg_mu);
+	config_free(old);
 }
 
 /* -------------------------------------------------------------- signals */
@@ -189,7 +273,8 @@ reload(struct agent *a)
 {
 	struct cfg_errs errs, warns;
 	struct instset next = {0};
-	struct config *c;
+	struct config *c, *old;
+	size_t hung;
 	char buf[1024];
 
 	cfg_errs_init(&errs);
@@ -220,15 +305,17 @@ reload(struct agent *a)
 		log_warnx(
 		    "agent: data_dir, web.listen and storage changes take "
 		    "effect at the next restart");
-	agent_instances_stop(&a->inst);
-	a->old_cfgs =
-	    xrealloc(a->old_cfgs, (a->nold + 1) * sizeof(*a->old_cfgs));
-	a->old_cfgs[a->nold++] = a->cfg;
+	hung = agent_instances_stop(&a->inst);
+	old = a->cfg;
+	pthread_mutex_lock(&a->cfg_mu);
 	a->cfg = c;
+	pthread_mutex_unlock(&a->cfg_mu);
 	a->inst = next;
+	/* Past these, only HTTP requests that hold it still read old. */
 	alerts_wire_reload(a);
 	http_reload(a->http, a->cfg);
 	agent_instances_start(a, &a->inst);
+	config_replaced(a, old, hung > 0);
 	log_info("agent: reloaded: %zu collectors", a->inst.n);
 out:
 	cfg_errs_fini(&errs);
@@ -375,11 +462,19 @@ agent_teardown(struct agent *a)
 	db_close(a->db);
 	targets_free(a->targets);
 	ctx_free(a->self);
+	free(a->self_host);
+	free(a->self_dir);
 	loop_free(a->loop);
 	for (size_t i = 0; i < a->nold; i++)
 		config_free(a->old_cfgs[i]);
 	free(a->old_cfgs);
+	/* The HTTP server is gone: what requests held is not in use. */
+	for (size_t i = 0; i < a->ncfgs; i++)
+		if (a->cfgs[i].replaced)
+			config_free(a->cfgs[i].c);
+	free(a->cfgs);
 	config_free(a->cfg);
+	pthread_mutex_destroy(&a->cfg_mu);
 	/* Last: a next agent may start once everything is written. */
 	if (a->dirlock >= 0)
 		close(a->dirlock);
@@ -401,6 +496,7 @@ agent_run(const char *path)
 	a.sigfd = -1;
 	a.dirlock = -1;
 	a.started_ms = now_ms();
+	pthread_mutex_init(&a.cfg_mu, NULL);
 	cfg_errs_init(&errs);
 	cfg_errs_init(&warns);
 	a.cfg = config_load(path, &errs);
@@ -498,11 +594,18 @@ agent_run(const char *path)
 	a.cache = cache_new(a.store);
 	for (size_t i = 0; i < agent_self_nno_history; i++)
 		cache_no_history(a.cache, agent_self_no_history[i]);
+	/* The agent's own metrics outlive a reload's config: their target
+	 * and data directory are copies (neither changes without a
+	 * restart). */
 	agent_ctx_env_of(a.cfg, &env);
+	a.self_host = xstrdup(env.hostname);
+	a.self_dir = xstrdup(env.data_dir);
 	{
+		struct ctx_env se = {
+		    .hostname = a.self_host, .data_dir = a.self_dir};
 		struct ctx_sink sink = agent_sink(&a);
 
-		a.self = ctx_new(NULL, "agent", &env, &sink, 10000);
+		a.self = ctx_new(NULL, "agent", &se, &sink, 10000);
 	}
 	if (agent_instances_build(&a, a.cfg, &a.inst, &errs, &warns) < 0) {
 		cfg_errs_print(&errs, stderr);

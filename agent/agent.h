@@ -36,7 +36,14 @@ struct cache *agent_cache(struct agent *a);
 struct store *agent_store(struct agent *a);
 struct db *agent_db(struct agent *a);
 struct targets *agent_targets(struct agent *a);
+/* The running config, for the main thread (start-up, reload). */
 const struct config *agent_config(struct agent *a);
+/*
+ * The running config for another thread (an HTTP request): valid until
+ * agent_config_release(), even if a SIGHUP replaces it meanwhile.
+ */
+const struct config *agent_config_hold(struct agent *a);
+void agent_config_release(struct agent *a, const struct config *c);
 /* The alert engine (NULL until started). */
 struct alerts *agent_alerts(struct agent *a);
 /* Registers /api/v1/alerts and /api/v1/silences (web/alert_api.c). */

@@ -385,9 +385,11 @@ agent_instances_start(struct agent *a, struct instset *s)
 	}
 }
 
-void
+size_t
 agent_instances_stop(struct instset *s)
 {
+	size_t hung = 0;
+
 	for (size_t i = 0; i < s->n; i++) {
 		struct instance *in = &s->v[i];
 
@@ -395,8 +397,10 @@ agent_instances_stop(struct instset *s)
 			/* Hung in collect(): its state cannot be freed. */
 			in->plugin = NULL;
 			in->ctx = NULL;
+			hung++;
 		}
 		in->job = NULL;
 	}
 	agent_instset_free(s);
+	return hung;
 }

@@ -44,9 +44,22 @@ struct instset {
 };
 
 struct agent {
+	/*
+	 * The running config: the main thread reads it as it is; other
+	 * threads take it with agent_config_hold(). A replaced one is freed
+	 * at its last release (cfgs: those held, with their counts), or
+	 * kept until exit while a hung collector may still use it (old_cfgs).
+	 */
 	struct config *cfg;
-	struct config **old_cfgs; /* kept until exit: readers may hold them */
+	pthread_mutex_t cfg_mu;
+	struct cfg_hold {
+		struct config *c;
+		int refs, replaced;
+	} * cfgs;
+	size_t ncfgs;
+	struct config **old_cfgs;
 	size_t nold;
+	char *self_host, *self_dir; /* a->self's, not the config's */
 	struct instset inst;
 	struct loop *loop;
 	struct cache *cache;
@@ -83,8 +96,9 @@ int agent_instances_build(struct agent *a, struct config *cfg,
 /* Starts each instance of s and schedules it, with a first run now; one
  * that fails to start is logged and left out. */
 void agent_instances_start(struct agent *a, struct instset *s);
-/* Unschedules and frees the instances of s (a hung one is leaked). */
-void agent_instances_stop(struct instset *s);
+/* Unschedules and frees the instances of s (a hung one is leaked): how
+ * many hung. */
+size_t agent_instances_stop(struct instset *s);
 /* Frees the instances of s, each collector's stop() first; s is left empty. */
 void agent_instset_free(struct instset *s);
 

@@ -696,6 +696,8 @@ alerts_free(struct alerts *a)
 	inst_sweep(a);
 	alerts_rules_free(a);
 	alerts_windows_free(a);
+	free(a->hostname);
+	free(a->host_role);
 	config_free(a->builtin);
 	if (a->logq.n)
 		log_warnx("alerts: %zu log rows never reached the database",

@@ -83,6 +83,9 @@ void alerts_set_notify(struct alerts *a, alert_notify_cb cb, void *arg);
 void alerts_set_repeat(struct alerts *a, const int64_t ms[3]);
 /* Swap in the rules of a new config (SIGHUP); cfg must outlive a. */
 void alerts_reconfigure(struct alerts *a, const struct config *cfg);
+/* The local host's target name and role (env's, now owned copies): a
+ * reload's new ones. */
+void alerts_set_host(struct alerts *a, const char *hostname, const char *role);
 /* One evaluation pass at now_ms. */
 void alerts_eval(struct alerts *a, int64_t now_ms);
 /* Evaluate every interval_ms (aligned, offset by half an interval so the

@@ -147,6 +147,19 @@ alerts_roles_refresh(struct alerts *a)
 		targets_foreach(a->env.targets, role_cb, a);
 }
 
+void
+alerts_set_host(struct alerts *a, const char *hostname, const char *role)
+{
+	pthread_mutex_lock(&a->mu);
+	free(a->hostname);
+	free(a->host_role);
+	a->hostname = hostname ? xstrdup(hostname) : NULL;
+	a->host_role = role ? xstrdup(role) : NULL;
+	a->env.hostname = a->hostname;
+	a->env.host_role = a->host_role;
+	pthread_mutex_unlock(&a->mu);
+}
+
 const char *
 alerts_role_of(struct alerts *a, const char *target)
 {
@@ -164,8 +177,6 @@ alerts_role_of(struct alerts *a, const char *target)
 static void
 win_free(struct win *w)
 {
-	if (!w->owned)
-		return;
 	for (size_t i = 0; i < w->match.n; i++) {
 		free(w->match.keys[i]);
 		free(w->match.values[i]);
@@ -224,12 +235,24 @@ db_silence_cb(const struct alertdb_silence *s, void *arg)
 	struct alerts *a = arg;
 	struct win *w = win_new(a);
 
-	w->owned = 1;
 	matchers_from_json(s->matchers_json, &w->match);
 	w->start_ms = s->start_ms;
 	w->end_ms = s->end_ms;
 	snprintf(w->desc, sizeof(w->desc), "silence #%lld%s%s",
 	    (long long)s->id, s->comment[0] ? " " : "", s->comment);
+}
+
+/* A copy of m that outlives the config it is in (a reload frees that). */
+static void
+match_copy(struct match_cfg *dst, const struct match_cfg *m)
+{
+	dst->n = m->n;
+	dst->keys = xcalloc(m->n ? m->n : 1, sizeof(*dst->keys));
+	dst->values = xcalloc(m->n ? m->n : 1, sizeof(*dst->values));
+	for (size_t i = 0; i < m->n; i++) {
+		dst->keys[i] = xstrdup(m->keys[i]);
+		dst->values[i] = xstrdup(m->values[i]);
+	}
 }
 
 void
@@ -254,7 +277,7 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 	for (size_t i = 0; c && i < c->nsilences; i++) {
 		struct win *w = win_new(a);
 
-		w->match = c->silences[i].match;
+		match_copy(&w->match, &c->silences[i].match);
 		w->start_ms = c->silences[i].start_ms;
 		w->end_ms = c->silences[i].end_ms;
 		snprintf(w->desc, sizeof(w->desc), "silence %s",
@@ -265,7 +288,7 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 	for (size_t i = 0; c && i < c->nmaintenance; i++) {
 		struct win *w = win_new(a);
 
-		w->match = c->maintenance[i].match;
+		match_copy(&w->match, &c->maintenance[i].match);
 		w->days = c->maintenance[i].days;
 		w->from_min = c->maintenance[i].from_min;
 		w->to_min = c->maintenance[i].to_min;

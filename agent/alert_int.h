@@ -72,8 +72,7 @@ struct role_ent {
 };
 
 struct win {
-	struct match_cfg match; /* borrowed (config) or owned (db) */
-	int owned;
+	struct match_cfg match; /* a copy: no pointer into a config */
 	int64_t start_ms, end_ms;
 	unsigned days;
 	int from_min, to_min;
@@ -82,6 +81,7 @@ struct win {
 
 struct alerts {
 	struct alerts_env env;
+	char *hostname, *host_role; /* env's, after alerts_set_host */
 	const struct config *cfg;
 	struct config *builtin;
 	struct rule *rules;

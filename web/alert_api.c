@@ -235,7 +235,7 @@ static int
 h_bottlenecks(struct http_req *r)
 {
 	struct agent *ag = r->deps->agent;
-	const struct config *cfg = ag ? agent_config(ag) : NULL;
+	const struct config *cfg = r->cfg;
 	const char *w = http_arg(r, "window"), *lim = http_arg(r, "limit");
 	const char *fmt = http_arg(r, "format");
 	struct bn_input in = {0};

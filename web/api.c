@@ -281,7 +281,7 @@ static int
 h_targets(struct http_req *r)
 {
 	struct agent *a = r->deps->agent;
-	const struct config *cfg = agent_config(a);
+	const struct config *cfg = r->cfg;
 	json_t *arr = json_array(), *counts = json_object(), *v;
 	const char *host = cfg->agent.hostname;
 	uint64_t gen = cache_generation(r->deps->cache);
@@ -344,7 +344,7 @@ h_admin_stats(struct http_req *r)
 {
 	struct cache_stats cs;
 	struct store_stats ss = {0};
-	const struct config *cfg = agent_config(r->deps->agent);
+	const struct config *cfg = r->cfg;
 
 	if (r->role < AUTH_ADMIN)
 		return http_error(r, MHD_HTTP_FORBIDDEN, "Authorization",

@@ -392,7 +392,7 @@ api_firmware(struct http_req *r)
 	json_decref(by);
 	/* firmware/: per component baseline status (ok, drift, unchecked),
 	 * first-seen times and the change log. */
-	cfg = r->deps->agent ? agent_config(r->deps->agent) : NULL;
+	cfg = r->cfg;
 	report =
 	    r->deps->db ? firmware_api_report(r->deps->db, cfg, NULL) : NULL;
 	return web_json(r, MHD_HTTP_OK,

@@ -367,6 +367,21 @@ count_arg(
 	return ++*(int *)cls > MAX_ARGS ? MHD_NO : MHD_YES;
 }
 
+/* A route's handler, with the agent's config held while it runs. */
+static enum MHD_Result
+run_route(http_handler fn, struct http_req *r)
+{
+	struct agent *a = r->deps->agent;
+	int ret;
+
+	r->cfg = a ? agent_config_hold(a) : NULL;
+	ret = fn(r);
+	if (a)
+		agent_config_release(a, r->cfg);
+	r->cfg = NULL;
+	return (enum MHD_Result)ret;
+}
+
 /* Exact path first, then the longest prefix; write: rw routes only. */
 static http_handler
 route_of(const char *url, int write)
@@ -397,7 +412,7 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct http_req r = {
-	    conn, method, url, &h->deps, AUTH_ADMIN, NULL, NULL, 0};
+	    conn, method, url, &h->deps, AUTH_ADMIN, NULL, NULL, 0, NULL};
 	struct reqstate *rs = *con_cls;
 	int write =
 	    strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
@@ -458,13 +473,13 @@ dispatch(void *cls, struct MHD_Connection *conn, const char *url,
 		sbuf_add(&rs->body, "", 0);
 		r.body = rs->body.s ? rs->body.s : "";
 		r.body_len = rs->body.len;
-		return (enum MHD_Result)fn(&r);
+		return run_route(fn, &r);
 	}
 	if (strcmp(url, "/metrics") == 0)
 		return (enum MHD_Result)h_metrics(&r);
 	fn = route_of(url, 0);
 	if (fn)
-		return (enum MHD_Result)fn(&r);
+		return run_route(fn, &r);
 	return (enum MHD_Result)http_error(
 	    &r, MHD_HTTP_NOT_FOUND, NULL, "no such page");
 }
@@ -476,7 +491,8 @@ redirect(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	struct http_req r = {conn, method, url, &h->deps, 0, NULL, NULL, 0};
+	struct http_req r = {
+	    conn, method, url, &h->deps, 0, NULL, NULL, 0, NULL};
 	const char *host =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	char loc[2048], hostbuf[256];

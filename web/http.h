@@ -36,6 +36,9 @@ struct http_req {
 	const char *user; /* authenticated name or NULL */
 	const char *body; /* POST/DELETE of rw routes: NUL-terminated */
 	size_t body_len;
+	/* The agent's config for this request (NULL without an agent): a
+	 * SIGHUP does not free it before the handler returns. */
+	const struct config *cfg;
 };
 
 /* Largest request body accepted (rw routes only). */
