@@ -208,10 +208,10 @@ agent_config_release(struct agent *a, const struct config *c)
 		return;
 	pthread_mutex_lock(&a->cfg_mu);
 	if ((e = cfg_hold_of(a, c, 0)) != NULL && --e->refs <= 0) {
-		if (e->replaced)
-			done = cfg_hold_drop(a, e);
-		else
-			cfg_hold_drop(a, e);
+		int replaced = e->replaced;
+		struct config *held = cfg_hold_drop(a, e);
+
+		done = replaced ? held : NULL;
 	}
 	pthread_mutex_unlock(&a->cfg_mu);
 	config_free(done);

@@ -79,18 +79,6 @@ matchers_read(const struct cp_cfg *n, const char *key, struct match_cfg *m)
 	return 0;
 }
 
-static void
-matchers_free(struct match_cfg *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->keys[i]);
-		free(m->values[i]);
-	}
-	free(m->keys);
-	free(m->values);
-	memset(m, 0, sizeof(*m));
-}
-
 static const char *const event_kinds[] = {
     "hotswap", "ecc", "firmware", "drift", "link", "reboot", NULL};
 
@@ -463,7 +451,7 @@ windows_free(struct window_cfg *w, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(w[i].name);
 		free(w[i].comment);
-		matchers_free(&w[i].match);
+		match_cfg_free(&w[i].match);
 	}
 	free(w);
 }

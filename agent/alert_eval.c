@@ -174,22 +174,11 @@ alerts_role_of(struct alerts *a, const char *target)
 
 /* ------------------------------------------------------------- silences */
 
-static void
-win_free(struct win *w)
-{
-	for (size_t i = 0; i < w->match.n; i++) {
-		free(w->match.keys[i]);
-		free(w->match.values[i]);
-	}
-	free(w->match.keys);
-	free(w->match.values);
-}
-
 void
 alerts_windows_free(struct alerts *a)
 {
 	for (size_t i = 0; i < a->nwins; i++)
-		win_free(&a->wins[i]);
+		match_cfg_free(&a->wins[i].match);
 	free(a->wins);
 	a->wins = NULL;
 	a->nwins = 0;
@@ -242,19 +231,6 @@ db_silence_cb(const struct alertdb_silence *s, void *arg)
 	    (long long)s->id, s->comment[0] ? " " : "", s->comment);
 }
 
-/* A copy of m that outlives the config it is in (a reload frees that). */
-static void
-match_copy(struct match_cfg *dst, const struct match_cfg *m)
-{
-	dst->n = m->n;
-	dst->keys = xcalloc(m->n ? m->n : 1, sizeof(*dst->keys));
-	dst->values = xcalloc(m->n ? m->n : 1, sizeof(*dst->values));
-	for (size_t i = 0; i < m->n; i++) {
-		dst->keys[i] = xstrdup(m->keys[i]);
-		dst->values[i] = xstrdup(m->values[i]);
-	}
-}
-
 void
 alerts_windows_refresh(struct alerts *a, int64_t now)
 {
@@ -272,12 +248,12 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 	a->wins_db_moved = 0;
 	a->wins_read_ms = now;
 	for (size_t i = 0; i < a->nwins; i++)
-		win_free(&a->wins[i]);
+		match_cfg_free(&a->wins[i].match);
 	a->nwins = 0;
 	for (size_t i = 0; c && i < c->nsilences; i++) {
 		struct win *w = win_new(a);
 
-		match_copy(&w->match, &c->silences[i].match);
+		match_cfg_copy(&w->match, &c->silences[i].match);
 		w->start_ms = c->silences[i].start_ms;
 		w->end_ms = c->silences[i].end_ms;
 		snprintf(w->desc, sizeof(w->desc), "silence %s",
@@ -288,7 +264,7 @@ alerts_windows_refresh(struct alerts *a, int64_t now)
 	for (size_t i = 0; c && i < c->nmaintenance; i++) {
 		struct win *w = win_new(a);
 
-		match_copy(&w->match, &c->maintenance[i].match);
+		match_cfg_copy(&w->match, &c->maintenance[i].match);
 		w->days = c->maintenance[i].days;
 		w->from_min = c->maintenance[i].from_min;
 		w->to_min = c->maintenance[i].to_min;

@@ -249,8 +249,8 @@ match_read(const struct cp_cfg *n, const char *key, struct match_cfg *m)
 	return 0;
 }
 
-static void
-match_free(struct match_cfg *m)
+void
+match_cfg_free(struct match_cfg *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->keys[i]);
@@ -258,6 +258,19 @@ match_free(struct match_cfg *m)
 	}
 	free(m->keys);
 	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+match_cfg_copy(struct match_cfg *dst, const struct match_cfg *m)
+{
+	dst->n = m->n;
+	dst->keys = xcalloc(m->n ? m->n : 1, sizeof(*dst->keys));
+	dst->values = xcalloc(m->n ? m->n : 1, sizeof(*dst->values));
+	for (size_t i = 0; i < m->n; i++) {
+		dst->keys[i] = xstrdup(m->keys[i]);
+		dst->values[i] = xstrdup(m->values[i]);
+	}
 }
 
 static int
@@ -702,7 +715,7 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->nalerts; i++) {
 		free(c->alerts[i].name);
 		free(c->alerts[i].metric);
-		match_free(&c->alerts[i].match);
+		match_cfg_free(&c->alerts[i].match);
 	}
 	free(c->alerts);
 	for (size_t i = 0; i < c->nhooks; i++) {
@@ -710,7 +723,7 @@ config_free(struct config *c)
 		for (size_t j = 0; j < c->hooks[i].argc; j++)
 			free(c->hooks[i].argv[j]);
 		free(c->hooks[i].argv);
-		match_free(&c->hooks[i].match);
+		match_cfg_free(&c->hooks[i].match);
 	}
 	free(c->hooks);
 	cfgdoc_free(c->doc);

@@ -227,6 +227,10 @@ struct config *config_load_lenient(const char *path, struct cfg_errs *errs);
 struct config *config_parse(
     const char *file, const char *text, size_t len, struct cfg_errs *errs);
 void config_free(struct config *c); /* takes NULL */
+/* Free m's keys and values (m is left empty). */
+void match_cfg_free(struct match_cfg *m);
+/* dst: a copy of m that outlives the config m is in. */
+void match_cfg_copy(struct match_cfg *dst, const struct match_cfg *m);
 /* Find a collector's config entry by name, or NULL. */
 const struct collector_cfg *config_collector(
     const struct config *c, const char *name);

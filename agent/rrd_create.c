@@ -548,46 +548,30 @@ write_direct(const struct rrd_tmpl *t, int out)
 	return rc;
 }
 
-static ssize_t
-write_all(int fd, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		done += (size_t)w;
-	}
-	return (ssize_t)done;
-}
-
 /* Copy in to out through the page cache: copy_file_range(2), or reads
  * and writes where it cannot. 0 or -errno. */
 static int
 copy_range(int in, int out)
 {
+	char buf[16384];
+	off_t off = 0;
 	ssize_t n;
 
 	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
 		;
-	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-	                 errno == EOPNOTSUPP)) {
-		/* A filesystem without it: plain reads and writes. */
-		char buf[16384];
-		ssize_t w = 0;
+	if (n >= 0 || (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+	                  errno != EOPNOTSUPP))
+		return n < 0 ? -errno : 0;
+	/* A filesystem without it: plain reads and writes. */
+	if (ftruncate(out, 0) < 0)
+		return -errno;
+	while ((n = pread(in, buf, sizeof(buf), off)) > 0) {
+		struct iovec v = {buf, (size_t)n};
+		int rc = pwritev_all(out, &v, 1, (size_t)n, off);
 
-		if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0 ||
-		    lseek(out, 0, SEEK_SET) < 0)
-			n = -1;
-		else
-			while ((n = read(in, buf, sizeof(buf))) > 0 &&
-			       (w = write_all(out, buf, (size_t)n)) >= 0)
-				;
-		if (w < 0)
-			n = -1;
+		if (rc < 0)
+			return rc;
+		off += n;
 	}
 	return n < 0 ? -errno : 0;
 }
