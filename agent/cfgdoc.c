@@ -470,7 +470,7 @@ cfgdoc_parse(
 
 		while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
 			int line = de->line + 1, col = de->column + 1, el, ec;
-			int past;
+			int past, il, ic;
 			const char *where = "";
 
 			if (de->type < FYET_ERROR)
@@ -492,6 +492,18 @@ cfgdoc_parse(
 			                                       "comma")))) &&
 			           cfgpos_unclosed(text, len, &line, &col)) {
 				where = " (it opens here)";
+			} else if ((past ||
+			               (de->msg &&
+			                   (strstr(de->msg, "indent") ||
+			                       strstr(de->msg, "indend") ||
+			                       strstr(de->msg, "multiline") ||
+			                       strstr(de->msg, "did not find "
+			                                       "expected")))) &&
+			           cfgpos_bad_indent(text, len, &il, &ic) &&
+			           (il < line || (il == line && ic <= col))) {
+				line = il;
+				col = ic;
+				where = " (this line's indentation)";
 			} else if (past) {
 				line = el;
 				col = ec;

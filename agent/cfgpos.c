@@ -2,8 +2,9 @@
 /*
  * Where a YAML syntax error really is. libfyaml 0.7 reports where its
  * scanner stopped: a tab used for indentation on the line after it, an
- * unclosed bracket or quote past the end of the file. cfgdoc_parse() asks
- * these two scans for the position an operator needs instead.
+ * unclosed bracket or quote past the end of the file, a line indented to
+ * the wrong column often at the end of the file too. cfgdoc_parse() asks
+ * these scans for the position an operator needs instead.
  */
 #include <stddef.h>
 #include <string.h>
@@ -184,6 +185,185 @@ cfgpos_unclosed(const char *p, size_t len, int *line, int *col)
 		*line = st[top].line;
 		*col = st[top].col;
 		return st[top].c;
+	}
+	return 0;
+}
+
+/* What a content line of a block collection starts with. */
+enum { LN_OTHER, LN_KEY, LN_ITEM };
+
+/*
+ * The line at p[i] (its first non-blank character), outside flow
+ * collections and quotes: LN_ITEM for "- ", LN_KEY for a plain or quoted
+ * key and ": ", else LN_OTHER (a scalar's next line). *open is set when
+ * the line ends with an indicator and no value ("key:", "-"), so the next
+ * line may be indented more; *item_key to the offset of a key after "- "
+ * ("- name: x" opens a mapping there), or 0; *block when the value is a
+ * block scalar (| or >); *flow when a bracket or quote is left open.
+ */
+static int
+line_kind(const char *p, size_t len, size_t i, int *open, int *item_key,
+    int *block, int *flow)
+{
+	size_t e = i, k = i, val = 0;
+	int kind = LN_OTHER, depth = 0, q = 0, start = 1, colon = 0;
+
+	*open = *item_key = *block = *flow = 0;
+	while (e < len && p[e] != '\n')
+		e++;
+	if (p[k] == '-' && blank_after(p, len, k)) {
+		kind = LN_ITEM;
+		for (k++; k < e && p[k] == ' '; k++)
+			;
+		val = k;
+	}
+	for (size_t j = k; j < e; j++) {
+		char ch = p[j];
+
+		if (q) {
+			if (ch == '\\' && q == '"' && j + 1 < e)
+				j++;
+			else if (ch == '\'' && q == '\'' && j + 1 < e &&
+			         p[j + 1] == '\'')
+				j++;
+			else if (ch == q)
+				q = 0;
+			continue;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\r')
+			continue;
+		if (ch == '#' && j > i &&
+		    (p[j - 1] == ' ' || p[j - 1] == '\t')) {
+			e = j;
+			break;
+		}
+		if (start && (ch == '"' || ch == '\'')) {
+			q = ch;
+			start = 0;
+		} else if (start && (ch == '[' || ch == '{')) {
+			depth++;
+		} else if (depth > 0 && (ch == ']' || ch == '}')) {
+			depth--;
+			start = 0;
+		} else if (depth > 0 && ch == ',') {
+			start = 1;
+		} else if (ch == ':' && depth == 0 && !colon &&
+		           blank_after(p, len, j)) {
+			colon = 1;
+			start = 1;
+			val = j + 1;
+			if (kind == LN_ITEM)
+				*item_key = (int)(k - i);
+			else
+				kind = LN_KEY;
+		} else {
+			start = 0;
+		}
+	}
+	if (q || depth > 0) {
+		*flow = 1;
+		return LN_OTHER;
+	}
+	if (kind == LN_OTHER)
+		return kind;
+	while (val < e && (p[val] == ' ' || p[val] == '\t' || p[val] == '\r'))
+		val++;
+	if (val >= e) {
+		*open = 1;
+	} else if (p[val] == '|' || p[val] == '>') {
+		/* Then only its indicators: +, - and a digit. */
+		size_t j = val + 1;
+
+		while (j < e && strchr("+-0123456789", p[j]))
+			j++;
+		while (j < e && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r'))
+			j++;
+		*block = j >= e;
+	}
+	return kind;
+}
+
+int
+cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
+{
+	struct {
+		int indent, kind;
+	} st[64];
+	const int max = (int)(sizeof(st) / sizeof(st[0]));
+	int n = 0, l = 1, prev_open = 0, block = -1, flow = 0;
+
+	for (size_t i = 0; i < len; l++) {
+		size_t k = i;
+		int ind, kind, open, item_key, bs, popped = 0;
+
+		while (k < len && p[k] == ' ')
+			k++;
+		ind = (int)(k - i);
+		/* A block scalar holds the blank lines and those indented
+		 * more than its key: text, not YAML. */
+		if (block >= 0 &&
+		    (k >= len || p[k] == '\n' || p[k] == '\r' || ind > block))
+			goto next;
+		block = -1;
+		if (k >= len || p[k] == '\n' || p[k] == '\r' || p[k] == '#')
+			goto next;
+		/* A flow collection or quote over several lines, or a tab:
+		 * not what this scan is for. */
+		if (flow || p[k] == '\t')
+			return 0;
+		kind = line_kind(p, len, k, &open, &item_key, &bs, &flow);
+		if (kind == LN_OTHER) {
+			prev_open = 0;
+			goto next;
+		}
+		while (n > 0 && st[n - 1].indent > ind) {
+			n--;
+			popped = 1;
+		}
+		if (n > 0 && st[n - 1].indent == ind) {
+			if (st[n - 1].kind == kind)
+				goto keep;
+			/* "key:" then "- x" at the key's own column: the
+			 * sequence is the key's value, and the next key at
+			 * that column ends it. */
+			if (kind == LN_ITEM && prev_open && !popped)
+				goto push;
+			if (kind == LN_KEY && n > 1 &&
+			    st[n - 2].indent == ind && st[n - 2].kind == kind) {
+				n--;
+				goto keep;
+			}
+			goto bad;
+		}
+		/* Back out to a column no level opened, or in further than
+		 * a line with a value lets. */
+		if (popped || (n > 0 && !prev_open))
+			goto bad;
+	push:
+		if (n >= max)
+			return 0;
+		st[n].indent = ind;
+		st[n++].kind = kind;
+	keep:
+		if (item_key) {
+			/* "- name: x": a mapping at the key's column. */
+			if (n >= max)
+				return 0;
+			st[n].indent = ind + item_key;
+			st[n++].kind = LN_KEY;
+		}
+		prev_open = open;
+		if (bs)
+			block = ind + item_key;
+	next:
+		while (k < len && p[k] != '\n')
+			k++;
+		i = k + 1;
+		continue;
+	bad:
+		*line = l;
+		*col = ind + 1;
+		return 1;
 	}
 	return 0;
 }

@@ -41,11 +41,14 @@ void cfgdoc_free(struct cfgdoc *d); /* takes NULL */
  * cfgpos.c: positions (1-based line, column in characters) for YAML syntax
  * errors that libfyaml reports where its scanner stopped. The first line
  * whose indentation holds a tab (1, or 0 if none); the opening of a quoted
- * scalar or flow collection never closed (its character, or 0); the end of
- * the text.
+ * scalar or flow collection never closed (its character, or 0); the first
+ * line of the block structure whose indentation no open level has, or
+ * that goes in further than the line before it lets (1, or 0 if none or
+ * the text is beyond what the scan follows); the end of the text.
  */
 int cfgpos_indent_tab(const char *p, size_t len, int *line, int *col);
 int cfgpos_unclosed(const char *p, size_t len, int *line, int *col);
+int cfgpos_bad_indent(const char *p, size_t len, int *line, int *col);
 void cfgpos_end(const char *p, size_t len, int *line, int *col);
 const struct cp_cfg *cfgdoc_root(const struct cfgdoc *d);
 /* Route cp_cfg_error() of this document's nodes to errs (may be NULL). */

@@ -172,6 +172,24 @@ syntax_errors_point_at_the_cause(void **st)
 	    /* Quotes and brackets inside quotes or comments do not count. */
 	    {"hooks:\n  - name: x # [\n    exec: [sh, -c, 'echo [ok'\n",
 	        "t.yaml:3:11: "},
+	    /* A line indented to a column no level has: that line, not
+	     * the end of the file or the next key. */
+	    {"agent:\n  interval: 10s\n data_dir: x\nweb:\n  listen: x\n",
+	        "t.yaml:3:2: "},
+	    {"agent:\n    interval: 10s\n  data_dir: x\n", "t.yaml:3:3: "},
+	    {"a:\n  b:\n    c: 1\n   d: 2\n", "t.yaml:4:4: "},
+	    {"hooks:\n  - name: a\n   exec: [x]\n", "t.yaml:3:4: "},
+	    {"hooks:\n  - name: a\n    exec: [x]\n - name: b\n",
+	        "t.yaml:4:2: "},
+	    /* An item where the mapping has keys. */
+	    {"agent:\n  interval: 10s\n  - x\n", "t.yaml:3:3: "},
+	    /* Block scalars, comments, a sequence at its key's column and
+	     * quoted keys before the mistake are followed, not blamed. */
+	    {"hooks:\n# note\n  - name: x\n    script: |\n      echo \"[\n\n"
+	     "      more: y\n    exec: [a, b]\n"
+	     "  - name: y\n   exec: [c]\n",
+	        "t.yaml:10:4: "},
+	    {"a:\n- x\n- 'y: z'\nb: 1\n\"c d\": 2\n e: 3\n", "t.yaml:6:2: "},
 	};
 	char want[64];
 
@@ -184,8 +202,10 @@ syntax_errors_point_at_the_cause(void **st)
 			fail_msg("case %zu: want %s, got %s", i, want, r);
 	}
 	/* Never past the end of the file. */
-	assert_non_null(strstr(errors_of("agent:\n  interval: 10s\n  - x\n"),
-	    "t.yaml:4:1: YAML syntax error"));
+	assert_non_null(strstr(errors_of("agent:\n  interval: 10s\n  - x"),
+	    "t.yaml:3:3: YAML syntax error"));
+	assert_non_null(strstr(errors_of("agent:\n  interval: 10s\n  - "),
+	    "t.yaml:3:3: YAML syntax error"));
 }
 
 static void
