@@ -62,6 +62,15 @@ synth_util(int64_t i, double t)
 	       0.05 * sin(t / 600.0 + (double)i);
 }
 
+/* Bytes per ms at the base of port i's utilisation, 0.1 + 0.08 * (i % 10)
+ * of speed (whole: speed is a multiple of 8e5 bit/s). */
+static uint64_t
+octets_per_ms(double speed, int64_t i)
+{
+	return (uint64_t)(speed / 8 / 1000) * (uint64_t)(10 + 8 * (i % 10)) /
+	       100;
+}
+
 static void
 gauge(struct cp_ctx *ctx, const char *target, const char *metric,
     const struct cp_label *l, size_t n, double v)
@@ -167,12 +176,14 @@ device(struct cp_ctx *ctx, struct synth *s, double t)
 		gauge(ctx, dev, "if_in_util_ratio", l, 2, down ? 0 : ui);
 		gauge(ctx, dev, "if_out_util_ratio", l, 2, down ? 0 : uo);
 		/* Octet counters as snmp_if has them (rates in bytes/s): the
-		 * integral of a constant base rate, exact whatever the
-		 * interval. */
+		 * integral of the utilisation's base (synth_util() without
+		 * its wave), exact whatever the interval, so a port's rate
+		 * and utilisation agree to within the wave's 5 points. A down
+		 * port moves nothing. */
 		counter(ctx, dev, "if_in_octets_total", l, 2,
-		    tms * (uint64_t)(speed * 0.1 / 8 / 1000), 1);
+		    down ? 0 : tms * octets_per_ms(speed, i), 1);
 		counter(ctx, dev, "if_out_octets_total", l, 2,
-		    tms * (uint64_t)(speed * 0.2 / 8 / 1000), 1);
+		    down ? 0 : tms * octets_per_ms(speed, i + 3), 1);
 		/* Milli-errors, scaled back: exactly i errors per second. */
 		counter(ctx, dev, "if_in_errors_total", l, 2, tms * (uint64_t)i,
 		    0.001);

@@ -35,12 +35,19 @@ jqcheck "device: 8 interfaces in ifindex order with every field" /api/v1/devices
      (.interfaces | all(keys == (["ifindex","name","alias","type","speed_bps","admin_status","oper_status",
         "in_bps","out_bps","in_util","out_util","in_errors_ps","out_errors_ps","in_discards_ps",
         "out_discards_ps"] | sort)))'
-# The counters run at exactly 10% / 20% of the port speed: the pipeline's
-# rates must come out right to float precision (the first run is not on a
-# whole second); errors at ifindex-1 per second.
-jqcheck "device: rates from counters (10G port: 1 Gbit/s in, 2 Gbit/s out)" /api/v1/devices/sw1 \
+# The counters run at exactly 10% / 34% of the 10G port's speed: the
+# pipeline's rates must come out right to float precision (the first run
+# is not on a whole second); errors at ifindex-1 per second.
+jqcheck "device: rates from counters (10G port: 1 Gbit/s in, 3.4 Gbit/s out)" /api/v1/devices/sw1 \
     '.interfaces[0] | .name == "Gi1/0/1" and .alias == "uplink core1" and .speed_bps == 1e10 and
-     ((.in_bps / 1e9 - 1) | fabs) < 1e-9 and ((.out_bps / 2e9 - 1) | fabs) < 1e-9 and .type == 6 and .admin_status == 1 and .oper_status == 1'
+     ((.in_bps / 1e9 - 1) | fabs) < 1e-9 and ((.out_bps / 3.4e9 - 1) | fabs) < 1e-9 and .type == 6 and .admin_status == 1 and .oper_status == 1'
+# What a page shows side by side agrees: each up port's rate over its speed
+# within the 5 points the simulated utilisation waves by; the down port 0.
+jqcheck "device: rates and utilisation agree" /api/v1/devices/sw1 \
+    '([.interfaces[] | select(.oper_status == 1) |
+       ((.in_bps / .speed_bps - .in_util) | fabs) < 0.051 and
+       ((.out_bps / .speed_bps - .out_util) | fabs) < 0.051] | length == 7 and all) and
+     (.interfaces[7] | .in_bps == 0 and .out_bps == 0)'
 jqcheck "device: error rates and the down port" /api/v1/devices/sw1 \
     '((.interfaces[2].in_errors_ps - 2) | fabs < 1e-6) and (.interfaces[7].oper_status == 2) and
      (.interfaces[7].in_util == 0) and (.interfaces[1].in_util > 0.1 and .interfaces[1].in_util < 0.3)'
