@@ -97,13 +97,45 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Whether a route is exactly the first len characters of path. */
+static int
+http_route_exists_n(const char *path, size_t len)
+{
+	for (size_t i = 0; i < nroutes; i++)
+		if (strlen(routes[i].path) == len &&
+		    strncmp(routes[i].path, path, len) == 0)
+			return 1;
+	return 0;
+}
+
 int
 http_route_exists(const char *path)
 {
-	for (size_t i = 0; i < nroutes; i++)
-		if (strcmp(routes[i].path, path) == 0)
-			return 1;
-	return 0;
+	return http_route_exists_n(path, strlen(path));
+}
+
+void
+http_route_list(const char *prefix, struct sbuf *out)
+{
+	size_t n = strlen(prefix), start = out->len;
+
+	for (size_t i = 0; i < nroutes; i++) {
+		const char *path = routes[i].path;
+		size_t len = strlen(path);
+
+		if (strncmp(path, prefix, n) != 0)
+			continue;
+		/* "/api/v1/devices/" takes a name after it. */
+		if (len > 0 && path[len - 1] == '/') {
+			if (http_route_exists_n(path, len - 1))
+				continue; /* "/x" and "/x/": listed once */
+			sbuf_printf(out, "%s%sNAME",
+			    out->len > start ? ", " : "", path);
+		} else {
+			sbuf_printf(
+			    out, "%s%s", out->len > start ? ", " : "", path);
+		}
+	}
 }
 
 static void

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sbuf;
+
 struct cache;
 struct store;
 struct db;
@@ -116,6 +118,9 @@ void http_route_add(const char *path, http_handler fn);
 void http_route_add_rw(const char *path, http_handler fn);
 /* Whether a route for exactly this path is registered. */
 int http_route_exists(const char *path);
+/* Appends the routes under prefix to out, comma-separated ("/x/" as
+ * "/x/NAME"), for an error that names what is there. */
+void http_route_list(const char *prefix, struct sbuf *out);
 
 struct http;
 

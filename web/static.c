@@ -122,6 +122,18 @@ h_static(struct http_req *r)
 	pthread_once(&once, load);
 	if (*p == '\0')
 		p = "index.html";
+	/* Not a dashboard file: an API path no route has. */
+	if (strncmp(p, "api/", 4) == 0 || strcmp(p, "api") == 0) {
+		struct sbuf msg;
+		int rc;
+
+		sbuf_init(&msg);
+		sbuf_puts(&msg, "no such endpoint; the API has ");
+		http_route_list("/api/", &msg);
+		rc = http_error(r, MHD_HTTP_NOT_FOUND, "path", msg.s);
+		sbuf_fini(&msg);
+		return rc;
+	}
 	if (param_static_path(p) < 0)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "path",
 		    "path: letters, digits and ._- segments only");

@@ -59,6 +59,12 @@ jqcheck "device: inventory with numeric index/contained_in, and firmware" /api/v
 code=$(curl -s -o "$W/body" -w '%{http_code}' "$U/api/v1/devices/nosuch")
 [ "$code" = 404 ] && jq -e '.param == "name"' "$W/body" >/dev/null && ok "device 404 names the parameter" ||
     nok "device 404 names the parameter" "$code $(cat "$W/body")"
+# A mistyped API path is a JSON 404 that lists the endpoints there are.
+code=$(curl -s -o "$W/body" -w '%{http_code}' "$U/api/v1/device/sw1")
+[ "$code" = 404 ] && jq -e '.param == "path" and (.error | startswith("no such endpoint") and
+    contains("/api/v1/devices/NAME, ") and contains("/api/v1/series") and (contains("silences/") | not))' \
+    "$W/body" >/dev/null && ok "unknown API path: 404 listing the endpoints" ||
+    nok "unknown API path: 404 listing the endpoints" "$code $(cat "$W/body")"
 
 jqcheck "metrics list: every series of sw1, sorted, with kind and history" "/api/v1/metrics?target=sw1" \
     '(.series | length) == 144 and (.series | all(.target == "sw1")) and
