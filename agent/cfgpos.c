@@ -199,16 +199,17 @@ enum { LN_OTHER, LN_KEY, LN_ITEM };
  * the line ends with an indicator and no value ("key:", "-"), so the next
  * line may be indented more; *item_key to the offset of a key after "- "
  * ("- name: x" opens a mapping there), or 0; *block when the value is a
- * block scalar (| or >); *flow when a bracket or quote is left open.
+ * block scalar (| or >); *depth and *q to the brackets and the quote left
+ * open at the end of the line, for flow_line() to follow.
  */
 static int
 line_kind(const char *p, size_t len, size_t i, int *open, int *item_key,
-    int *block, int *flow)
+    int *block, int *depth_out, int *q_out)
 {
 	size_t e = i, k = i, val = 0;
 	int kind = LN_OTHER, depth = 0, q = 0, start = 1, colon = 0;
 
-	*open = *item_key = *block = *flow = 0;
+	*open = *item_key = *block = 0;
 	while (e < len && p[e] != '\n')
 		e++;
 	if (p[k] == '-' && blank_after(p, len, k)) {
@@ -260,12 +261,10 @@ line_kind(const char *p, size_t len, size_t i, int *open, int *item_key,
 			start = 0;
 		}
 	}
-	if (q || depth > 0) {
-		*flow = 1;
-		return LN_OTHER;
-	}
-	if (kind == LN_OTHER)
-		return kind;
+	*depth_out = depth;
+	*q_out = q;
+	if (kind == LN_OTHER || q || depth > 0)
+		return kind; /* a value goes on: no block scalar, not open */
 	while (val < e && (p[val] == ' ' || p[val] == '\t' || p[val] == '\r'))
 		val++;
 	if (val >= e) {
@@ -283,6 +282,54 @@ line_kind(const char *p, size_t len, size_t i, int *open, int *item_key,
 	return kind;
 }
 
+/*
+ * A line inside a flow collection or quoted scalar an earlier line left
+ * open (*depth brackets, quote *q): where they stand at its end, or both 0
+ * once it closes (the rest of that line is a value's end, not a new line
+ * of the block structure).
+ */
+static void
+flow_line(const char *p, size_t len, size_t i, int *depth, int *q)
+{
+	int start = 1;
+
+	for (size_t j = i; j < len && p[j] != '\n'; j++) {
+		char ch = p[j];
+
+		if (*q) {
+			if (ch == '\\' && *q == '"' && j + 1 < len &&
+			    p[j + 1] != '\n')
+				j++;
+			else if (ch == '\'' && *q == '\'' && j + 1 < len &&
+			         p[j + 1] == '\'')
+				j++;
+			else if (ch == *q)
+				*q = 0;
+			continue;
+		}
+		if (*depth == 0)
+			return;
+		if (ch == ' ' || ch == '\t' || ch == '\r')
+			continue;
+		if (ch == '#' &&
+		    (j == i || p[j - 1] == ' ' || p[j - 1] == '\t'))
+			return;
+		if (start && (ch == '"' || ch == '\'')) {
+			*q = ch;
+			start = 0;
+		} else if (ch == '[' || ch == '{') {
+			(*depth)++;
+			start = 1;
+		} else if (ch == ']' || ch == '}') {
+			(*depth)--;
+			start = 0;
+		} else {
+			start =
+			    ch == ',' || (ch == ':' && blank_after(p, len, j));
+		}
+	}
+}
+
 int
 cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 {
@@ -290,7 +337,7 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 		int indent, kind;
 	} st[64];
 	const int max = (int)(sizeof(st) / sizeof(st[0]));
-	int n = 0, l = 1, prev_open = 0, block = -1, flow = 0;
+	int n = 0, l = 1, prev_open = 0, block = -1, fdepth = 0, fq = 0;
 
 	for (size_t i = 0; i < len; l++) {
 		size_t k = i;
@@ -305,13 +352,18 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 		    (k >= len || p[k] == '\n' || p[k] == '\r' || ind > block))
 			goto next;
 		block = -1;
+		/* Inside brackets or a quote: its indentation is free. */
+		if (fdepth > 0 || fq) {
+			flow_line(p, len, k, &fdepth, &fq);
+			goto next;
+		}
 		if (k >= len || p[k] == '\n' || p[k] == '\r' || p[k] == '#')
 			goto next;
-		/* A flow collection or quote over several lines, or a tab:
-		 * not what this scan is for. */
-		if (flow || p[k] == '\t')
+		/* A tab: not what this scan is for (cfgpos_indent_tab). */
+		if (p[k] == '\t')
 			return 0;
-		kind = line_kind(p, len, k, &open, &item_key, &bs, &flow);
+		kind =
+		    line_kind(p, len, k, &open, &item_key, &bs, &fdepth, &fq);
 		if (kind == LN_OTHER) {
 			prev_open = 0;
 			goto next;
