@@ -191,28 +191,33 @@ cfgpos_unclosed(const char *p, size_t len, int *line, int *col)
 
 /* What a content line of a block collection starts with. */
 enum { LN_OTHER, LN_KEY, LN_ITEM };
+/* Sequences nested on one line ("- - - x") that the scan follows. */
+#define LN_SUB 8
 
 /*
  * The line at p[i] (its first non-blank character), outside flow
  * collections and quotes: LN_ITEM for "- ", LN_KEY for a plain or quoted
  * key and ": ", else LN_OTHER (a scalar's next line). *open is set when
  * the line ends with an indicator and no value ("key:", "-"), so the next
- * line may be indented more; *item_key to the offset of a key after "- "
- * ("- name: x" opens a mapping there), or 0; *block when the value is a
- * block scalar (| or >); *depth and *q to the brackets and the quote left
- * open at the end of the line, for flow_line() to follow.
+ * line may be indented more; sub[0..*nsub) to the offsets of the "- " of
+ * sequences nested on the line ("- - x"); *item_key to the offset of a
+ * key after the "- " ("- name: x" opens a mapping there), or 0; *block
+ * when the value is a block scalar (| or >); *depth and *q to the brackets
+ * and the quote left open at the end of the line, for flow_line().
  */
 static int
-line_kind(const char *p, size_t len, size_t i, int *open, int *item_key,
-    int *block, int *depth_out, int *q_out)
+line_kind(const char *p, size_t len, size_t i, int *open, int sub[LN_SUB],
+    int *nsub, int *item_key, int *block, int *depth_out, int *q_out)
 {
 	size_t e = i, k = i, val = 0;
 	int kind = LN_OTHER, depth = 0, q = 0, start = 1, colon = 0;
 
-	*open = *item_key = *block = 0;
+	*open = *nsub = *item_key = *block = 0;
 	while (e < len && p[e] != '\n')
 		e++;
-	if (p[k] == '-' && blank_after(p, len, k)) {
+	while (k < e && p[k] == '-' && blank_after(p, len, k)) {
+		if (kind == LN_ITEM && *nsub < LN_SUB)
+			sub[(*nsub)++] = (int)(k - i);
 		kind = LN_ITEM;
 		for (k++; k < e && p[k] == ' '; k++)
 			;
@@ -341,7 +346,8 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 
 	for (size_t i = 0; i < len; l++) {
 		size_t k = i;
-		int ind, kind, open, item_key, bs, popped = 0;
+		int ind, kind, open, sub[LN_SUB], nsub, item_key, bs,
+		    popped = 0;
 
 		while (k < len && p[k] == ' ')
 			k++;
@@ -362,8 +368,8 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 		/* A tab: not what this scan is for (cfgpos_indent_tab). */
 		if (p[k] == '\t')
 			return 0;
-		kind =
-		    line_kind(p, len, k, &open, &item_key, &bs, &fdepth, &fq);
+		kind = line_kind(
+		    p, len, k, &open, sub, &nsub, &item_key, &bs, &fdepth, &fq);
 		if (kind == LN_OTHER) {
 			prev_open = 0;
 			goto next;
@@ -397,6 +403,13 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 		st[n].indent = ind;
 		st[n++].kind = kind;
 	keep:
+		/* "- - x": a sequence at each inner "- "'s column. */
+		for (int j = 0; j < nsub; j++) {
+			if (n >= max)
+				return 0;
+			st[n].indent = ind + sub[j];
+			st[n++].kind = LN_ITEM;
+		}
 		if (item_key) {
 			/* "- name: x": a mapping at the key's column. */
 			if (n >= max)
@@ -405,8 +418,10 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 			st[n++].kind = LN_KEY;
 		}
 		prev_open = open;
+		/* A block scalar's lines go further in than its parent. */
 		if (bs)
-			block = ind + item_key;
+			block = ind + (item_key ? item_key
+			                        : (nsub ? sub[nsub - 1] : 0));
 	next:
 		while (k < len && p[k] != '\n')
 			k++;

@@ -190,6 +190,10 @@ syntax_errors_point_at_the_cause(void **st)
 	     "  - name: y\n   exec: [c]\n",
 	        "t.yaml:10:4: "},
 	    {"a:\n- x\n- 'y: z'\nb: 1\n\"c d\": 2\n e: 3\n", "t.yaml:6:2: "},
+	    /* Sequences nested on one line, and their next items. */
+	    {"a:\n  - - x\n    - y\n  - - - z\n      - w\n    - v\n"
+	     "  - - name: n\n      k: 1\n     j: 2\n",
+	        "t.yaml:9:6: "},
 	    /* Brackets and quotes over several lines: their lines'
 	     * indentation is free, the mistake after them is found. */
 	    {"devices:\n  sw:\n    labels: {a: b,\n          c: \"d\n       # "
