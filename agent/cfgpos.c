@@ -64,6 +64,16 @@ blank_after(const char *p, size_t len, size_t i)
 	       p[i + 1] == '\r' || p[i + 1] == '\t';
 }
 
+/* Whether p[i], inside quote q, starts a two-character escape: "\x" in
+ * double quotes (not before a line end), '' in single ones. */
+static int
+quote_escape(const char *p, size_t len, size_t i, int q)
+{
+	return i + 1 < len &&
+	       ((q == '"' && p[i] == '\\' && p[i + 1] != '\n') ||
+	           (q == '\'' && p[i] == '\'' && p[i + 1] == '\''));
+}
+
 int
 cfgpos_unclosed(const char *p, size_t len, int *line, int *col)
 {
@@ -104,11 +114,7 @@ cfgpos_unclosed(const char *p, size_t len, int *line, int *col)
 		}
 		bol = 0;
 		if (q) {
-			/* "\x" escapes in double quotes, '' in single ones. */
-			if (i + 1 < len &&
-			    ((q == '"' && ch == '\\' && p[i + 1] != '\n') ||
-			        (q == '\'' && ch == '\'' &&
-			            p[i + 1] == '\''))) {
+			if (quote_escape(p, len, i, q)) {
 				i++;
 				c++;
 			} else if (ch == q) {
@@ -227,10 +233,7 @@ line_kind(const char *p, size_t len, size_t i, int *open, int sub[LN_SUB],
 		char ch = p[j];
 
 		if (q) {
-			if (ch == '\\' && q == '"' && j + 1 < e)
-				j++;
-			else if (ch == '\'' && q == '\'' && j + 1 < e &&
-			         p[j + 1] == '\'')
+			if (quote_escape(p, e, j, q))
 				j++;
 			else if (ch == q)
 				q = 0;
@@ -302,11 +305,7 @@ flow_line(const char *p, size_t len, size_t i, int *depth, int *q)
 		char ch = p[j];
 
 		if (*q) {
-			if (ch == '\\' && *q == '"' && j + 1 < len &&
-			    p[j + 1] != '\n')
-				j++;
-			else if (ch == '\'' && *q == '\'' && j + 1 < len &&
-			         p[j + 1] == '\'')
+			if (quote_escape(p, len, j, *q))
 				j++;
 			else if (ch == *q)
 				*q = 0;
@@ -335,19 +334,38 @@ flow_line(const char *p, size_t len, size_t i, int *depth, int *q)
 	}
 }
 
+/* An open level of the block structure: its column and kind. */
+struct level {
+	int indent, kind;
+};
+
+struct levels {
+	struct level v[64];
+	int n;
+};
+
+/* 0 when the nesting is deeper than the scan follows. */
+static int
+level_push(struct levels *lv, int indent, int kind)
+{
+	if (lv->n >= (int)(sizeof(lv->v) / sizeof(lv->v[0])))
+		return 0;
+	lv->v[lv->n].indent = indent;
+	lv->v[lv->n++].kind = kind;
+	return 1;
+}
+
 int
 cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 {
-	struct {
-		int indent, kind;
-	} st[64];
-	const int max = (int)(sizeof(st) / sizeof(st[0]));
-	int n = 0, l = 1, prev_open = 0, block = -1, fdepth = 0, fq = 0;
+	struct levels lv = {.n = 0};
+	int l = 1, prev_open = 0, block = -1, fdepth = 0, fq = 0;
 
 	for (size_t i = 0; i < len; l++) {
 		size_t k = i;
 		int ind, kind, open, sub[LN_SUB], nsub, item_key, bs,
 		    popped = 0;
+		const struct level *top;
 
 		while (k < len && p[k] == ' ')
 			k++;
@@ -374,49 +392,41 @@ cfgpos_bad_indent(const char *p, size_t len, int *line, int *col)
 			prev_open = 0;
 			goto next;
 		}
-		while (n > 0 && st[n - 1].indent > ind) {
-			n--;
+		while (lv.n > 0 && lv.v[lv.n - 1].indent > ind) {
+			lv.n--;
 			popped = 1;
 		}
-		if (n > 0 && st[n - 1].indent == ind) {
-			if (st[n - 1].kind == kind)
+		top = lv.n > 0 ? &lv.v[lv.n - 1] : NULL;
+		if (top && top->indent == ind) {
+			if (top->kind == kind)
 				goto keep;
 			/* "key:" then "- x" at the key's own column: the
 			 * sequence is the key's value, and the next key at
 			 * that column ends it. */
 			if (kind == LN_ITEM && prev_open && !popped)
 				goto push;
-			if (kind == LN_KEY && n > 1 &&
-			    st[n - 2].indent == ind && st[n - 2].kind == kind) {
-				n--;
+			if (kind == LN_KEY && lv.n > 1 &&
+			    top[-1].indent == ind && top[-1].kind == kind) {
+				lv.n--;
 				goto keep;
 			}
 			goto bad;
 		}
 		/* Back out to a column no level opened, or in further than
 		 * a line with a value lets. */
-		if (popped || (n > 0 && !prev_open))
+		if (popped || (top && !prev_open))
 			goto bad;
 	push:
-		if (n >= max)
+		if (!level_push(&lv, ind, kind))
 			return 0;
-		st[n].indent = ind;
-		st[n++].kind = kind;
 	keep:
 		/* "- - x": a sequence at each inner "- "'s column. */
-		for (int j = 0; j < nsub; j++) {
-			if (n >= max)
+		for (int j = 0; j < nsub; j++)
+			if (!level_push(&lv, ind + sub[j], LN_ITEM))
 				return 0;
-			st[n].indent = ind + sub[j];
-			st[n++].kind = LN_ITEM;
-		}
-		if (item_key) {
-			/* "- name: x": a mapping at the key's column. */
-			if (n >= max)
-				return 0;
-			st[n].indent = ind + item_key;
-			st[n++].kind = LN_KEY;
-		}
+		/* "- name: x": a mapping at the key's column. */
+		if (item_key && !level_push(&lv, ind + item_key, LN_KEY))
+			return 0;
 		prev_open = open;
 		/* A block scalar's lines go further in than its parent. */
 		if (bs)
