@@ -229,6 +229,9 @@ template_for(struct store *st, int64_t step_s, int64_t start_sec)
 		if (st->tmpl[i].path && st->tmpl[i].step_s == step_s &&
 		    st->tmpl[i].start_sec == start_sec)
 			return &st->tmpl[i];
+	/* Same directory, same filesystem: what FICLONE said holds. */
+	for (size_t i = 0; i < ARRAY_SIZE(st->tmpl); i++)
+		made.no_clone |= st->tmpl[i].path && st->tmpl[i].no_clone;
 	made.path = xasprintf("%s/" TMPL_PREFIX "%lld-%lld", st->data_dir,
 	    (long long)step_s, (long long)start_sec);
 	if (rrd_make(st, made.path, step_s, start_sec) < 0) {
@@ -587,33 +590,40 @@ copy_range(int in, int out)
  * O_DIRECT (EINVAL), copy_range.
  */
 int
-rrdfile_copy_template(const struct rrd_tmpl *t, const char *dst, int direct)
+rrdfile_copy_template(struct rrd_tmpl *t, const char *dst, int direct)
 {
-	int in, out, rc = -EINVAL;
+	int in = -1, out, rc = -EINVAL;
 
-	if ((in = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (out < 0 && errno == EEXIST && unlink(dst) == 0) /* crash leftover */
 		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (out < 0) {
-		rc = -errno;
-		close(in);
-		return rc;
+	if (out < 0)
+		return -errno;
+	/* The template file is opened only to share or copy its blocks:
+	 * O_DIRECT writes from its scan in memory. */
+	if (!t->no_clone) {
+		if ((in = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
+			rc = -errno;
+		else if (ioctl(out, FICLONE, in) == 0)
+			rc = 0;
+		else if (errno == EOPNOTSUPP || errno == ENOTTY ||
+		         errno == EINVAL || errno == EXDEV)
+			t->no_clone = 1; /* not on this filesystem: not again */
 	}
-	if (ioctl(out, FICLONE, in) == 0)
-		rc = 0;
-	else if (direct && t->pages)
+	if (rc == -EINVAL && direct && t->pages)
 		rc = write_direct(t, out);
 	if (rc == -EINVAL) {
-		if (ftruncate(out, 0) < 0)
+		if (in < 0 && (in = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
+			rc = -errno;
+		else if (ftruncate(out, 0) < 0)
 			rc = -errno;
 		else
 			rc = copy_range(in, out);
 	}
 	if (close(out) < 0 && rc == 0)
 		rc = -errno;
-	close(in);
+	if (in >= 0)
+		close(in);
 	if (rc < 0)
 		unlink(dst);
 	return rc;

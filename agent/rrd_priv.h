@@ -150,6 +150,9 @@ struct store {
 		unsigned char *pages;
 		int64_t *warm;
 		size_t nwarm;
+		/* FICLONE failed as unsupported: copies skip it (and the
+		 * template file, when the O_DIRECT writes do). */
+		int no_clone;
 	} tmpl[4];
 };
 
@@ -237,8 +240,7 @@ int rrdfile_template_scan(struct rrd_tmpl *t);
 void rrdfile_template_free(struct rrd_tmpl *t);
 /* Make dst (O_EXCL; a leftover is replaced) a copy of the scanned
  * template t: 0 or -errno. direct 0 skips the O_DIRECT writes (tests). */
-int rrdfile_copy_template(
-    const struct rrd_tmpl *t, const char *dst, int direct);
+int rrdfile_copy_template(struct rrd_tmpl *t, const char *dst, int direct);
 /* Remove the templates (store_free; leftovers of a crash: store_new). */
 void rrdfile_templates_clear(struct store *st, int leftovers);
 
